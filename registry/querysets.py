@@ -1,0 +1,109 @@
+"""Row-set verbs for the registry. Every queryset answers visible_to(user) through registry.tenancy."""
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from .tenancy import NOTHING, scope_of
+
+
+class CatalogueQuerySet(models.QuerySet):
+    """The catalogue is public reference data: every signed-in user and client may read it."""
+
+    def visible_to(self, user):
+        return self if user is not None and user.is_authenticated else self.none()
+
+    def active(self):
+        return self.filter(active=True)
+
+
+class ParkQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        condition = scope.q(park="", enterprise=None)
+        if scope.member_park_ids:
+            # Enterprise staff see the park they belong to (its name, target), not its other enterprises.
+            condition |= Q(pk__in=scope.member_park_ids)
+        return self.filter(condition)
+
+    def in_province(self, province_code: str):
+        return self.filter(division__province_code=province_code)
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_of(user).q(park="park", enterprise=""))
+
+    def active(self):
+        return self.filter(status="active")
+
+    def pending(self):
+        return self.filter(status="pending")
+
+    def receivers(self):
+        return self.filter(is_receiver=True)
+
+    def carriers(self):
+        return self.filter(is_carrier=True)
+
+    def generators(self):
+        return self.filter(is_generator=True)
+
+
+class FacilityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_of(user).q(park="enterprise__park", enterprise="enterprise"))
+
+    def storage(self):
+        return self.exclude(kind__in=("utilization", "disposal"))
+
+    def treatment(self):
+        return self.filter(kind__in=("utilization", "disposal"))
+
+
+class PermitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_of(user).q(park="enterprise__park", enterprise="enterprise"))
+
+    def valid_on(self, day: date):
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_to__gte=day)
+
+    def expiring_within(self, today: date, days: int):
+        from datetime import timedelta
+
+        return self.filter(revoked_at__isnull=True, valid_to__gte=today, valid_to__lte=today + timedelta(days=days))
+
+    def covering(self, *, waste_code, method, on: date):
+        """Valid permits with a line for this code (or its category) and this method on that day."""
+        return (
+            self.valid_on(on)
+            .filter(
+                Q(lines__waste_code=waste_code) | Q(lines__category_id=waste_code.category_id),
+                lines__method=method,
+            )
+            .distinct()
+        )
+
+
+class TransferApprovalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        return self.filter(
+            scope.q(park="consignor__park", enterprise="consignor")
+            | scope.q(park="receiver__park", enterprise="receiver")
+        )
+
+    def valid_on(self, day: date):
+        return self.filter(valid_from__lte=day, valid_to__gte=day)
+
+
+__all__ = [
+    "NOTHING",
+    "CatalogueQuerySet",
+    "EnterpriseQuerySet",
+    "FacilityQuerySet",
+    "ParkQuerySet",
+    "PermitQuerySet",
+    "TransferApprovalQuerySet",
+]

@@ -1,0 +1,91 @@
+"""Pure registry rules: no database, no I/O, so they can be tested at their boundaries directly."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# GB 32100-2015: the code uses digits and capital letters without I, O, S, V and Z.
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+CREDIT_CODE_LENGTH = 18
+
+
+def credit_code_check_character(first_seventeen: str) -> str:
+    """The check character GB 32100-2015 assigns to the first 17 characters of a code."""
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(char) * weight
+        for char, weight in zip(first_seventeen, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def credit_code_problem(code: str) -> str | None:
+    """Why `code` is not a valid unified social credit code, or None when it is."""
+    if len(code) != CREDIT_CODE_LENGTH:
+        return _("A unified social credit code has 18 characters; this one has %(n)d.") % {"n": len(code)}
+    forbidden = sorted({char for char in code if char not in CREDIT_CODE_ALPHABET})
+    if forbidden:
+        return _(
+            "Characters not allowed in a unified social credit code: %(chars)s (I, O, S, V, Z are never used)."
+        ) % {"chars": " ".join(forbidden)}
+    expected = credit_code_check_character(code[:17])
+    if code[17] != expected:
+        return _("Wrong check character: the last character should be %(expected)s, not %(actual)s.") % {
+            "expected": expected,
+            "actual": code[17],
+        }
+    return None
+
+
+def validate_credit_code(code: str) -> None:
+    problem = credit_code_problem(code)
+    if problem:
+        raise ValidationError(problem, code="invalid_credit_code")
+
+
+class ManagementClass(models.TextChoices):
+    """HJ 1259-2022 classes of hazardous waste management, which set how often a site reports."""
+
+    KEY = "key", _("Key supervised")
+    SIMPLIFIED = "simplified", _("Simplified management")
+    REGISTRATION = "registration", _("Registration management")
+
+
+KEY_THRESHOLD_T = Decimal("100")
+SIMPLIFIED_THRESHOLD_T = Decimal("10")
+
+
+@dataclass(frozen=True)
+class ReportingDuty:
+    frequency: str  # "monthly", "quarterly" or "annual"
+    deadline: str  # plain description, e.g. "15th of the following month"
+
+
+REPORTING_DUTIES = {
+    ManagementClass.KEY: ReportingDuty("monthly", _("by the 15th of the following month")),
+    ManagementClass.SIMPLIFIED: ReportingDuty("quarterly", _("by the 15th of the quarter's first month")),
+    ManagementClass.REGISTRATION: ReportingDuty("annual", _("by 31 March")),
+}
+
+
+def management_class(
+    *,
+    annual_hazardous_tonnes: Iterable[Decimal],
+    operates_own_treatment: bool,
+    holds_operating_licence: bool,
+) -> ManagementClass:
+    """The HJ 1259-2022 class from the annual hazardous quantities of the last three years.
+
+    The largest year counts: >= 100 t, an own utilization/disposal installation, or an operating
+    licence make a site key supervised; >= 10 t simplified; anything less registration.
+    """
+    largest = max(annual_hazardous_tonnes, default=Decimal("0"))
+    if largest >= KEY_THRESHOLD_T or operates_own_treatment or holds_operating_licence:
+        return ManagementClass.KEY
+    if largest >= SIMPLIFIED_THRESHOLD_T:
+        return ManagementClass.SIMPLIFIED
+    return ManagementClass.REGISTRATION

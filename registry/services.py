@@ -1,0 +1,166 @@
+"""Registry workflows: an enterprise's registration and its verification by the park's officers.
+
+Every change goes through simple_history with the acting user and a reason, so the enterprise's page
+can show who registered, verified, rejected or suspended it, and when.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wasteparks.errors import NotPermitted, TransitionNotAllowed
+
+from .models import (
+    Enterprise,
+    EnterpriseMembership,
+    EnterpriseRole,
+    EnterpriseStatus,
+    Facility,
+    Park,
+    User,
+)
+from .tenancy import forget_scope, scope_of
+
+S = EnterpriseStatus
+
+# The one place that says which officer action moves an enterprise from which status to which.
+OFFICER_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "verify": (frozenset({S.PENDING}), S.ACTIVE),
+    "reject": (frozenset({S.PENDING}), S.REJECTED),
+    "suspend": (frozenset({S.ACTIVE}), S.SUSPENDED),
+    "reinstate": (frozenset({S.SUSPENDED}), S.ACTIVE),
+    "close": (frozenset({S.ACTIVE, S.SUSPENDED}), S.CLOSED),
+}
+REASON_REQUIRED = frozenset({"reject", "suspend", "close"})
+
+
+@dataclass(frozen=True)
+class FacilityInput:
+    name: str
+    kind: str
+    capacity_t: Decimal
+
+
+@transaction.atomic
+def apply_for_registration(
+    *,
+    applicant: User,
+    park: Park,
+    credit_code: str,
+    name: str,
+    industry_code: str,
+    contact_name: str,
+    contact_phone: str,
+    is_generator: bool,
+    is_carrier: bool,
+    is_receiver: bool,
+    address: str = "",
+    contact_email: str = "",
+    facilities: list[FacilityInput] = (),
+) -> Enterprise:
+    """Register an enterprise as pending; the applicant becomes its administrator.
+
+    Validation runs in full (credit code check character, uniqueness, roles) before anything is
+    written, and the whole registration is one transaction, so a refused application leaves nothing.
+    """
+    enterprise = Enterprise(
+        park=park,
+        credit_code=credit_code,
+        name=name,
+        industry_code=industry_code,
+        address=address,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        is_generator=is_generator,
+        is_carrier=is_carrier,
+        is_receiver=is_receiver,
+        status=S.PENDING,
+    )
+    enterprise.full_clean()
+    enterprise._history_user = applicant
+    enterprise._change_reason = _("Registration applied for")
+    enterprise.save()
+    for item in facilities:
+        facility = Facility(enterprise=enterprise, name=item.name, kind=item.kind, capacity_t=item.capacity_t)
+        facility.full_clean()
+        facility._history_user = applicant
+        facility.save()
+    EnterpriseMembership.objects.get_or_create(
+        user=applicant, enterprise=enterprise, defaults={"role": EnterpriseRole.ADMIN}
+    )
+    forget_scope(applicant)
+    return enterprise
+
+
+def _move(*, enterprise: Enterprise, officer: User, action: str, reason: str) -> Enterprise:
+    # Lock first: two officers acting on the same application must not both move it.
+    enterprise = Enterprise.objects.select_for_update().select_related("park__division").get(pk=enterprise.pk)
+    if not scope_of(officer).supervises_park(enterprise.park):
+        raise NotPermitted(_("Only an officer of this enterprise's park may do this."))
+    allowed_from, target = OFFICER_TRANSITIONS[action]
+    if enterprise.status not in allowed_from:
+        raise TransitionNotAllowed(
+            _("Cannot %(action)s an enterprise whose status is %(status)s.")
+            % {"action": action, "status": enterprise.get_status_display()}
+        )
+    reason = reason.strip()
+    if action in REASON_REQUIRED and not reason:
+        raise TransitionNotAllowed(_("Give a reason."), code="reason_required", fields={"reason": [_("Required.")]})
+
+    enterprise.status = target
+    enterprise.status_reason = reason
+    fields = ["status", "status_reason"]
+    if action == "verify":
+        enterprise.verified_by = officer
+        enterprise.verified_at = timezone.now()
+        fields += ["verified_by", "verified_at"]
+    enterprise._history_user = officer
+    enterprise._change_reason = f"{action}: {reason}" if reason else action
+    enterprise.save(update_fields=fields)
+    return enterprise
+
+
+@transaction.atomic
+def verify_enterprise(*, enterprise: Enterprise, officer: User, note: str = "") -> Enterprise:
+    return _move(enterprise=enterprise, officer=officer, action="verify", reason=note)
+
+
+@transaction.atomic
+def reject_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
+    return _move(enterprise=enterprise, officer=officer, action="reject", reason=reason)
+
+
+@transaction.atomic
+def suspend_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
+    return _move(enterprise=enterprise, officer=officer, action="suspend", reason=reason)
+
+
+@transaction.atomic
+def reinstate_enterprise(*, enterprise: Enterprise, officer: User, note: str = "") -> Enterprise:
+    return _move(enterprise=enterprise, officer=officer, action="reinstate", reason=note)
+
+
+@transaction.atomic
+def close_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
+    return _move(enterprise=enterprise, officer=officer, action="close", reason=reason)
+
+
+@transaction.atomic
+def resubmit_registration(*, enterprise: Enterprise, actor: User, note: str = "") -> Enterprise:
+    """A rejected applicant, having corrected its details, asks for verification again."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if EnterpriseRole.ADMIN not in scope_of(actor).roles_on(enterprise.pk):
+        raise NotPermitted(_("Only an administrator of this enterprise may resubmit its registration."))
+    if enterprise.status != S.REJECTED:
+        raise TransitionNotAllowed(_("Only a rejected registration can be resubmitted."))
+    enterprise.full_clean()
+    enterprise.status = S.PENDING
+    enterprise.status_reason = note.strip()
+    enterprise._history_user = actor
+    enterprise._change_reason = _("Registration resubmitted")
+    enterprise.save(update_fields=["status", "status_reason"])
+    return enterprise

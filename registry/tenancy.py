@@ -1,0 +1,115 @@
+"""Who may see what: the one tenancy mechanism every queryset's visible_to(user) goes through.
+
+A user's Scope is read once (two small queries) and kept on the user object for the request. Querysets
+turn it into a Q over their own path to the park and to the enterprise, so a model only has to say how
+it reaches those two.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+_CACHE_ATTRIBUTE = "_wasteparks_scope"
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    read_only: bool = False
+    province_codes: frozenset[str] = frozenset()
+    park_ids: frozenset[int] = frozenset()  # parks this user supervises as an officer
+    enterprise_roles: dict[int, frozenset[str]] = field(default_factory=dict)  # enterprise id -> roles
+    member_park_ids: frozenset[int] = frozenset()  # parks its own enterprises belong to
+
+    @property
+    def enterprise_ids(self) -> frozenset[int]:
+        return frozenset(self.enterprise_roles)
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.province_codes or self.park_ids)
+
+    def roles_on(self, enterprise_id: int) -> frozenset[str]:
+        return self.enterprise_roles.get(enterprise_id, frozenset())
+
+    def supervises_park(self, park) -> bool:
+        """Whether this user has officer powers over `park` (a Park instance)."""
+        if self.everything and not self.read_only:
+            return True
+        return park.pk in self.park_ids or park.division.province_code in self.province_codes
+
+    def q(self, *, park: str | None, enterprise: str | None) -> Q:
+        """Rows visible in this scope, for a model reaching its Park by `park` and its Enterprise by
+        `enterprise` (field paths; "" means the model itself; None means it has no such link)."""
+        if self.everything:
+            return Q()
+        condition = NOTHING
+        if park is not None:
+            prefix = f"{park}__" if park else ""
+            if self.province_codes:
+                condition |= Q(**{f"{prefix}division__province_code__in": self.province_codes})
+            if self.park_ids:
+                condition |= Q(**{f"{prefix}pk__in": self.park_ids})
+        if enterprise is not None and self.enterprise_roles:
+            prefix = f"{enterprise}__" if enterprise else ""
+            condition |= Q(**{f"{prefix}pk__in": self.enterprise_ids})
+        return condition
+
+
+ANONYMOUS = Scope()
+
+
+def scope_of(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = _compute_scope(user)
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after a user's memberships change within the same request."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def _compute_scope(user) -> Scope:
+    from .models import ApiClient, ApiScope, EnterpriseMembership, JurisdictionMembership, OfficerRole
+
+    if user.is_superuser:
+        return Scope(everything=True)
+    if user.is_service_account:
+        client = ApiClient.objects.filter(user=user).only("scope", "enterprise_id").first()
+        if client is None:
+            return ANONYMOUS
+        if client.scope == ApiScope.READ_ALL:
+            return Scope(everything=True, read_only=True)
+        # An enterprise client acts with an administrator's rights on its own enterprise only.
+        return Scope(enterprise_roles={client.enterprise_id: frozenset({"admin"})})
+
+    provinces, parks = set(), set()
+    for role, park_id, province in JurisdictionMembership.objects.filter(user=user).values_list(
+        "role", "park_id", "province_code"
+    ):
+        if role == OfficerRole.PROVINCE:
+            provinces.add(province)
+        else:
+            parks.add(park_id)
+
+    roles: dict[int, set[str]] = {}
+    member_parks = set()
+    for enterprise_id, role, park_id in EnterpriseMembership.objects.filter(user=user).values_list(
+        "enterprise_id", "role", "enterprise__park_id"
+    ):
+        roles.setdefault(enterprise_id, set()).add(role)
+        member_parks.add(park_id)
+
+    return Scope(
+        province_codes=frozenset(provinces),
+        park_ids=frozenset(parks),
+        enterprise_roles={key: frozenset(value) for key, value in roles.items()},
+        member_park_ids=frozenset(member_parks),
+    )

@@ -1,0 +1,1 @@
+"""Monthly reports, utilization snapshots and early warnings (built on transfers)."""

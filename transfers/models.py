@@ -1,0 +1,1 @@
+"""The ledger and transfer manifests (built on the registry)."""
