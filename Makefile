@@ -30,6 +30,7 @@ run: demo
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

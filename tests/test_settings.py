@@ -1,0 +1,79 @@
+"""The settings module refuses to start on missing or bad configuration."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+BASE = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "wasteparks.settings"}
+
+
+def import_settings(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**BASE, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = import_settings(DEBUG="0", ALLOWED_HOSTS="example.cn")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_starts_without_secret_key_in_debug_mode():
+    result = import_settings(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DEBUG": "1", "REDIS_URL": "http://localhost"}, "REDIS_URL"),
+        ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
+        ({"DEBUG": "1", "QUANTITY_TOLERANCE": "five"}, "QUANTITY_TOLERANCE"),
+        ({"DEBUG": "1", "REPORT_DEADLINE_DAY": "31"}, "REPORT_DEADLINE_DAY"),
+        ({"DEBUG": "1", "CELERY_EAGER": "0"}, "needs REDIS_URL"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
+        ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+    ],
+)
+def test_bad_values_fail_loudly(env, message):
+    result = import_settings(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_embedded_default_is_sqlite_with_eager_celery():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**BASE, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "Asia/Shanghai", "zh-hans"]
+
+
+def test_the_suite_runs_on_postgresql_and_redis():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.REDIS_URL.startswith("redis://")
+    assert settings.USE_TZ is True
