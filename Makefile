@@ -12,7 +12,14 @@ TEST_ENV = DEBUG=0 SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=localhost,127.0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
 RUN_ENV = DEBUG=1 CELERY_EAGER=1
 
-.PHONY: venv run demo test lint format check clean
+.PHONY: venv assets browser run demo test lint format check messages clean
+
+# Front-end libraries come from the npm registry (package-lock.json) and are served by the app itself.
+VENDOR := static/vendor
+ASSETS_STAMP := $(VENDOR)/.installed-stamp
+VENDOR_FILES := node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +28,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-demo: venv
+$(ASSETS_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP)
+
+# Browser tests drive Debian's Chromium; it is installed from Debian's packages, never downloaded.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null); \
+	  else echo "The browser tests need Debian's chromium at $(CHROMIUM): run 'apt-get install chromium' as root." >&2; exit 1; fi; }
+
+demo: venv assets
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_catalogue
 	$(RUN_ENV) $(PY) manage.py load_demo
@@ -29,7 +53,7 @@ demo: venv
 run: demo
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv
+test: venv assets browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -45,5 +69,9 @@ check: lint
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py check
 
+messages: venv
+	$(RUN_ENV) $(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'node_modules/*' --no-obsolete
+	$(RUN_ENV) $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,12 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wasteparks.forms import BootstrapFormMixin
+
 from .models import Enterprise, Facility, Park
 
 ROLE_FIELDS = ("is_generator", "is_carrier", "is_receiver")
 
 
-class EnterpriseApplicationForm(forms.ModelForm):
+class EnterpriseApplicationForm(BootstrapFormMixin, forms.ModelForm):
     """What an enterprise submits to register; the credit code is checked before anything is saved."""
 
     park = forms.ModelChoiceField(queryset=Park.objects.select_related("division"), label=_("Park"))
@@ -38,7 +40,7 @@ class EnterpriseApplicationForm(forms.ModelForm):
         return cleaned
 
 
-class FacilityForm(forms.ModelForm):
+class FacilityForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Facility
         fields = ["name", "kind", "capacity_t"]
@@ -47,7 +49,7 @@ class FacilityForm(forms.ModelForm):
 FacilityFormSet = forms.formset_factory(FacilityForm, extra=2, max_num=20, validate_max=True)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason or note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -22,8 +23,21 @@ def tonnes_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=4, **kwargs)
 
 
+def touch(model, pk) -> None:
+    """Move a row forward in the sync order without changing anything else."""
+    if pk is not None:
+        model.objects.filter(pk=pk).update(updated_at=timezone.now())
+
+
 class Timestamped(models.Model):
-    """created_at/updated_at on every synced table; (updated_at, id) is the incremental sync order."""
+    """created_at/updated_at on every synced table; (updated_at, id) is the incremental sync order.
+
+    A model that the API nests inside a parent (a facility in its enterprise) names the parent's foreign
+    key in `sync_parents`; saving or deleting the child moves the parent forward too, so a mirror that
+    syncs the parent sees the change.
+    """
+
+    sync_parents: tuple[str, ...] = ()
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -39,6 +53,20 @@ class Timestamped(models.Model):
         if update_fields is not None and "updated_at" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "updated_at"]
         super().save(*args, **kwargs)
+        self.touch_sync_parents()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_sync_parents()
+        return result
+
+    def touch_sync_parents(self) -> None:
+        for name in self.sync_parents:
+            field = self._meta.get_field(name)
+            touch(field.related_model, getattr(self, field.attname))
+            parent = getattr(self, name)
+            if isinstance(parent, Timestamped):
+                parent.touch_sync_parents()
 
 
 # --- The waste catalogue (loaded from registry/reference/*.csv by `manage.py load_catalogue`) -----
@@ -50,7 +78,7 @@ class WasteClass(models.TextChoices):
     MEDICAL = "medical", _("Medical waste")
 
 
-class WasteCategory(models.Model):
+class WasteCategory(Timestamped):
     """HW01..HW50 (National Hazardous Waste List) or SW01..SW59 (general industrial solid waste)."""
 
     code = models.CharField(_("code"), max_length=8, unique=True)
@@ -60,7 +88,7 @@ class WasteCategory(models.Model):
 
     objects = querysets.CatalogueQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Timestamped.Meta):
         ordering = ["code"]
         verbose_name = _("waste category")
         verbose_name_plural = _("waste categories")
@@ -69,7 +97,7 @@ class WasteCategory(models.Model):
         return f"{self.code} {self.name_zh}"
 
 
-class WasteCode(models.Model):
+class WasteCode(Timestamped):
     code = models.CharField(_("code"), max_length=12, unique=True)
     waste_class = models.CharField(_("waste class"), max_length=12, choices=WasteClass.choices, db_index=True)
     category = models.ForeignKey(WasteCategory, models.PROTECT, related_name="codes", verbose_name=_("category"))
@@ -85,7 +113,7 @@ class WasteCode(models.Model):
 
     objects = querysets.CatalogueQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Timestamped.Meta):
         ordering = ["code"]
         verbose_name = _("waste code")
         verbose_name_plural = _("waste codes")
@@ -104,7 +132,7 @@ class MethodKind(models.TextChoices):
     STORAGE = "storage", _("Storage")
 
 
-class ManagementMethod(models.Model):
+class ManagementMethod(Timestamped):
     code = models.CharField(_("code"), max_length=6, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=MethodKind.choices)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
@@ -113,7 +141,7 @@ class ManagementMethod(models.Model):
 
     objects = querysets.CatalogueQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Timestamped.Meta):
         ordering = ["code"]
         verbose_name = _("management method")
         verbose_name_plural = _("management methods")
@@ -305,6 +333,8 @@ TREATMENT_KINDS = (FacilityKind.UTILIZATION, FacilityKind.DISPOSAL)
 class Facility(Timestamped):
     """A storage place (capacity in tonnes on hand) or a treatment installation (tonnes per year)."""
 
+    sync_parents = ("enterprise",)
+
     enterprise = models.ForeignKey(Enterprise, models.PROTECT, related_name="facilities", verbose_name=_("enterprise"))
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=FacilityKind.choices)
@@ -345,6 +375,8 @@ class PermitKind(models.TextChoices):
 
 
 class Permit(Timestamped):
+    sync_parents = ("enterprise",)
+
     enterprise = models.ForeignKey(Enterprise, models.PROTECT, related_name="permits", verbose_name=_("enterprise"))
     kind = models.CharField(_("kind"), max_length=16, choices=PermitKind.choices)
     number = models.CharField(_("number"), max_length=64)
@@ -414,6 +446,21 @@ class PermitLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.waste_code or self.category} · {self.method.code} · {self.annual_capacity_t} t/yr"
+
+    # A line is part of its permit: changing it moves the permit (and the enterprise nesting it) forward
+    # in the sync order.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_permit()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_permit()
+        return result
+
+    def _touch_permit(self) -> None:
+        touch(Permit, self.permit_id)
+        Permit.objects.only("enterprise_id").get(pk=self.permit_id).touch_sync_parents()
 
     def clean(self) -> None:
         if bool(self.waste_code_id) == bool(self.category_id):
@@ -564,6 +611,9 @@ class ApiClient(Timestamped):
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", editable=False, verbose_name=_("created by")
+    )
 
     class Meta(Timestamped.Meta):
         ordering = ["name"]
@@ -580,3 +630,30 @@ class ApiClient(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- API idempotency (wasteparks.api.idempotency) -------------------------------------------------
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful answer to a write sent with an Idempotency-Key, replayed on retries.
+
+    Unique per (user, key): a second request with the key waits on the first one's row and then gets
+    its stored answer. Records older than 24 hours are deleted by `wasteparks.api.idempotency.purge`.
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("user"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.key}"

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from registry.catalogue import load_catalogue
 from registry.models import EnterpriseRole, PermitKind
@@ -49,11 +50,15 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_clean_cache(settings):
+def _fast_passwords_clean_cache_and_english(settings):
     # Password hashing is not what these tests are about; the default hasher costs ~0.3 s a login.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests assert the code's own (English) messages; the Chinese default is tested where it matters
+    # (tests/web, tests/e2e, tests/test_settings.py) by setting the language explicitly.
+    settings.LANGUAGE_CODE = "en"
     cache.clear()
-    yield
+    with translation.override("en"):
+        yield
     cache.clear()
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "registry",
     "transfers",
     "reporting",
@@ -104,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wasteparks.urls"
@@ -120,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wasteparks.navigation.navigation",
             ],
         },
     },
@@ -143,6 +147,17 @@ AUTH_USER_MODEL = "registry.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins for a username+address pair after too many failures, before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0, minimum=0, maximum=5) or None
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -218,18 +233,49 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 1_048_576, minimum=1024)
 
 # --- REST framework -------------------------------------------------------------------------------
+# The API machinery lives in wasteparks/api/ (see its package docstring).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The bearer scheme comes first: its WWW-Authenticate makes a missing credential a 401, not a 403.
+        "wasteparks.api.authentication.ApiClientAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "wasteparks.api.permissions.WritesNeedWriteScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "wasteparks.api.throttling.ClientRateThrottle",
+        "wasteparks.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": os.environ.get("API_RATE_CLIENT", "1200/minute"),
+        "anon": os.environ.get("API_RATE_ANON", "60/minute"),
+    },
+    # How many proxies in front of the app add X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0, maximum=5),
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "wasteparks.api.pagination.SyncPagination",
+    "DEFAULT_SCHEMA_CLASS": "wasteparks.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "wasteparks.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "wasteparks API",
-    "DESCRIPTION": "Solid waste tracking for industrial parks: registry, ledger, manifests, reports.",
+    "DESCRIPTION": (
+        "Solid waste tracking for industrial parks: registry, ledger, manifests, reports.\n\n"
+        "Authenticate with `Authorization: Bearer <token>`. Every collection supports incremental sync: "
+        "`?updated_after=<ISO 8601 with offset>`, rows in (updated_at, id) order, `page_size` up to 1000, "
+        "and a `next` URL to follow until it is null. Every error has the shape "
+        '`{"error": {"code", "message", "fields"}}`. See docs/api.md in the repository.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from .api.errors import api_not_found
 from .health import healthz
 
 urlpatterns = [
@@ -11,8 +12,16 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("registry.urls")),
+    path("api/v1/", include("wasteparks.api.urls")),
+    # Anything else under /api/ answers in the API's error shape, never with an HTML page.
+    re_path(r"^api(/.*)?$", api_not_found),
     path("", RedirectView.as_view(pattern_name="registry:enterprise_list", permanent=False), name="home"),
 ]
+
+handler400 = "wasteparks.api.errors.handler400"
+handler403 = "wasteparks.api.errors.handler403"
+handler404 = "wasteparks.api.errors.handler404"
+handler500 = "wasteparks.api.errors.handler500"
 
 if settings.DEBUG:
     urlpatterns += []

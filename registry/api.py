@@ -1,0 +1,388 @@
+"""Registry endpoints under /api/v1/: parks, enterprises (with permits and facilities), permits,
+facilities and the waste catalogue. Enterprise administrators (and enterprise API clients) may update
+their enterprise's contact details and its facilities; everything else here is read-only."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from wasteparks.api.filters import SyncFilterSet
+from wasteparks.api.serializers import StrictModelSerializer
+from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
+from wasteparks.errors import NotPermitted
+
+from .models import (
+    Enterprise,
+    EnterpriseRole,
+    EnterpriseStatus,
+    Facility,
+    FacilityKind,
+    ManagementMethod,
+    MethodKind,
+    Park,
+    Permit,
+    PermitKind,
+    PermitLine,
+    WasteCategory,
+    WasteClass,
+    WasteCode,
+)
+from .rules import ManagementClass
+from .tenancy import scope_of
+
+# --- serializers ----------------------------------------------------------------------------------
+
+
+class ParkSerializer(serializers.ModelSerializer):
+    division = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="GB/T 2260 city code.")
+    division_name = serializers.CharField(source="division.name_zh", read_only=True)
+    province_code = serializers.CharField(source="division.province_code", read_only=True)
+
+    class Meta:
+        model = Park
+        fields = [
+            "id",
+            "name",
+            "division",
+            "division_name",
+            "province_code",
+            "utilization_target_pct",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class PermitLineSerializer(serializers.ModelSerializer):
+    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PermitLine
+        fields = ["id", "waste_code", "category", "method", "annual_capacity_t"]
+
+
+class PermitSerializer(serializers.ModelSerializer):
+    lines = PermitLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Permit
+        fields = [
+            "id",
+            "enterprise",
+            "kind",
+            "number",
+            "issuer",
+            "valid_from",
+            "valid_to",
+            "covers_collection",
+            "covers_storage",
+            "covers_utilization",
+            "covers_disposal",
+            "revoked_at",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class FacilitySerializer(StrictModelSerializer):
+    class Meta:
+        model = Facility
+        fields = ["id", "enterprise", "name", "kind", "capacity_t", "active", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "enterprise" in self.fields:
+            # Only enterprises the caller can see; others do not exist as far as it is told.
+            self.fields["enterprise"].queryset = Enterprise.objects.visible_to(request.user)
+        if self.instance is not None and not isinstance(self.instance, list | tuple) and "enterprise" in self.fields:
+            self.fields["enterprise"].read_only = True  # a facility never moves to another enterprise
+
+    def validate_capacity_t(self, value):
+        if value < 0:
+            raise serializers.ValidationError(_("Capacity cannot be negative."))
+        return value
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    park = serializers.PrimaryKeyRelatedField(read_only=True)
+    roles = serializers.ListField(child=serializers.ChoiceField(["generator", "carrier", "receiver"]), read_only=True)
+    permits = PermitSerializer(many=True, read_only=True)
+    facilities = FacilitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "credit_code",
+            "name",
+            "park",
+            "industry_code",
+            "address",
+            "longitude",
+            "latitude",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "roles",
+            "management_class",
+            "status",
+            "status_reason",
+            "verified_at",
+            "permits",
+            "facilities",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class EnterpriseContactSerializer(StrictModelSerializer):
+    """What an enterprise may change about itself through the API."""
+
+    class Meta:
+        model = Enterprise
+        fields = ["contact_name", "contact_phone", "contact_email", "address"]
+
+
+class WasteCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WasteCategory
+        fields = ["id", "code", "name_zh", "name_en", "active", "updated_at"]
+
+
+class WasteCodeSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = WasteCode
+        fields = ["id", "code", "waste_class", "category", "hazard", "name_zh", "name_en", "active", "updated_at"]
+
+
+class ManagementMethodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ManagementMethod
+        fields = ["id", "code", "kind", "name_zh", "name_en", "active", "updated_at"]
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+class ParkFilter(SyncFilterSet):
+    division = django_filters.CharFilter(field_name="division__code", help_text="GB/T 2260 city code, e.g. 5206.")
+    province = django_filters.CharFilter(field_name="division__province_code", help_text="2-digit province code.")
+
+    class Meta:
+        model = Park
+        fields = ["division", "province"]
+
+
+class EnterpriseFilter(SyncFilterSet):
+    park = django_filters.NumberFilter(field_name="park_id")
+    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices)
+    credit_code = django_filters.CharFilter(field_name="credit_code", lookup_expr="iexact")
+    management_class = django_filters.ChoiceFilter(choices=ManagementClass.choices)
+    industry_code = django_filters.CharFilter(field_name="industry_code", lookup_expr="startswith")
+    role = django_filters.ChoiceFilter(
+        choices=[("generator", "generator"), ("carrier", "carrier"), ("receiver", "receiver")],
+        method="filter_role",
+        help_text="Enterprises holding this role.",
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["park", "status", "credit_code", "management_class", "industry_code"]
+
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(**{f"is_{value}": True})
+
+
+class PermitFilter(SyncFilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    park = django_filters.NumberFilter(field_name="enterprise__park_id")
+    kind = django_filters.ChoiceFilter(choices=PermitKind.choices)
+    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
+    waste_code = django_filters.CharFilter(
+        method="filter_waste_code", help_text="Permits with a line naming this waste code or its category."
+    )
+    valid_on = django_filters.DateFilter(method="filter_valid_on", help_text="Valid and not revoked on this date.")
+    valid_to_before = django_filters.DateFilter(field_name="valid_to", lookup_expr="lte")
+    valid_to_after = django_filters.DateFilter(field_name="valid_to", lookup_expr="gte")
+
+    class Meta:
+        model = Permit
+        fields = ["enterprise", "park", "kind", "number"]
+
+    def filter_waste_code(self, queryset, name, value):
+        code = WasteCode.objects.filter(code=value).only("pk", "category_id").first()
+        if code is None:
+            return queryset.none()
+        return queryset.filter(pk__in=PermitLine.objects.filter(waste_code=code).values("permit_id")) | queryset.filter(
+            pk__in=PermitLine.objects.filter(category_id=code.category_id).values("permit_id")
+        )
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+
+class FacilityFilter(SyncFilterSet):
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    park = django_filters.NumberFilter(field_name="enterprise__park_id")
+    kind = django_filters.ChoiceFilter(choices=FacilityKind.choices)
+
+    class Meta:
+        model = Facility
+        fields = ["enterprise", "park", "kind", "active"]
+
+
+class WasteCodeFilter(SyncFilterSet):
+    waste_class = django_filters.ChoiceFilter(choices=WasteClass.choices)
+    category = django_filters.CharFilter(field_name="category__code", help_text="e.g. HW08 or SW07.")
+    code = django_filters.CharFilter(field_name="code", lookup_expr="startswith", help_text="Code or its prefix.")
+
+    class Meta:
+        model = WasteCode
+        fields = ["waste_class", "category", "code", "active"]
+
+
+class WasteCategoryFilter(SyncFilterSet):
+    code = django_filters.CharFilter(field_name="code", lookup_expr="startswith")
+
+    class Meta:
+        model = WasteCategory
+        fields = ["code", "active"]
+
+
+class ManagementMethodFilter(SyncFilterSet):
+    kind = django_filters.ChoiceFilter(choices=MethodKind.choices)
+    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+
+    class Meta:
+        model = ManagementMethod
+        fields = ["kind", "code", "active"]
+
+
+# --- viewsets -------------------------------------------------------------------------------------
+
+
+def _require_enterprise_admin(user, enterprise: Enterprise) -> None:
+    if EnterpriseRole.ADMIN not in scope_of(user).roles_on(enterprise.pk):
+        raise NotPermitted(_("Only an administrator of %(name)s may change it.") % {"name": enterprise.name})
+
+
+_permit_lines = Prefetch("lines", queryset=PermitLine.objects.select_related("waste_code", "category", "method"))
+
+
+class ParkViewSet(ReadOnlyViewSet):
+    """Industrial parks."""
+
+    queryset = Park.objects.select_related("division")
+    serializer_class = ParkSerializer
+    filterset_class = ParkFilter
+    ordering_fields = ("updated_at", "name")
+
+
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=EnterpriseContactSerializer,
+        responses=EnterpriseSerializer,
+        description="Update the enterprise's contact details. Only its administrators (and its own API "
+        "client) may; officers and other enterprises get 403 or 404.",
+    )
+)
+class EnterpriseViewSet(WriteViewSet):
+    """Registered enterprises, each with its permits (and their lines) and facilities."""
+
+    queryset = Enterprise.objects.prefetch_related(
+        Prefetch("permits", queryset=Permit.objects.prefetch_related(_permit_lines)),
+        Prefetch("facilities", queryset=Facility.objects.all()),
+    )
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilter
+    ordering_fields = ("updated_at", "name", "credit_code")
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def partial_update(self, request, *args, **kwargs):
+        enterprise = self.get_object()
+        _require_enterprise_admin(request.user, enterprise)
+        form = EnterpriseContactSerializer(enterprise, data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        for name, value in form.validated_data.items():
+            setattr(enterprise, name, value)
+        enterprise.full_clean(exclude=["verified_by", "park"])
+        enterprise._history_user = request.user
+        enterprise._change_reason = _("Contact details updated through the API")
+        enterprise.save(update_fields=list(form.validated_data))
+        return Response(EnterpriseSerializer(self.get_queryset().get(pk=enterprise.pk)).data)
+
+
+class PermitViewSet(ReadOnlyViewSet):
+    """Permits (operating licences, road transport and medical disposal permits) with their lines."""
+
+    queryset = Permit.objects.prefetch_related(_permit_lines)
+    serializer_class = PermitSerializer
+    filterset_class = PermitFilter
+    ordering_fields = ("updated_at", "valid_to", "number")
+
+
+class FacilityViewSet(WriteViewSet):
+    """Storage places and treatment installations. Administrators of the enterprise may add and change
+    them; a facility is never deleted (set `active` to false), since ledger entries refer to it."""
+
+    queryset = Facility.objects.all()
+    serializer_class = FacilitySerializer
+    filterset_class = FacilityFilter
+    ordering_fields = ("updated_at", "name")
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        _require_enterprise_admin(self.request.user, serializer.validated_data["enterprise"])
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        _require_enterprise_admin(self.request.user, serializer.instance.enterprise)
+        self._save(serializer)
+
+    def _save(self, serializer) -> None:
+        facility = serializer.save()
+        facility.full_clean()
+
+
+class WasteCategoryViewSet(ReadOnlyViewSet):
+    """Waste categories (HW01..HW50, SW01..SW59), loaded from the reference catalogue."""
+
+    queryset = WasteCategory.objects.all()
+    serializer_class = WasteCategorySerializer
+    filterset_class = WasteCategoryFilter
+
+
+class WasteCodeViewSet(ReadOnlyViewSet):
+    """Waste codes of the National Hazardous Waste List and the general industrial solid waste classes."""
+
+    queryset = WasteCode.objects.select_related("category")
+    serializer_class = WasteCodeSerializer
+    filterset_class = WasteCodeFilter
+
+
+class ManagementMethodViewSet(ReadOnlyViewSet):
+    """Utilization (R), disposal (D/C) and storage (S) methods."""
+
+    queryset = ManagementMethod.objects.all()
+    serializer_class = ManagementMethodSerializer
+    filterset_class = ManagementMethodFilter
+
+
+routes = [
+    ("parks", ParkViewSet, "park"),
+    ("enterprises", EnterpriseViewSet, "enterprise"),
+    ("permits", PermitViewSet, "permit"),
+    ("facilities", FacilityViewSet, "facility"),
+    ("waste-categories", WasteCategoryViewSet, "waste-category"),
+    ("waste-codes", WasteCodeViewSet, "waste-code"),
+    ("management-methods", ManagementMethodViewSet, "management-method"),
+]

@@ -1,0 +1,88 @@
+"""Logging in and out, the brute-force lockout, navigation by role and the language switch."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests import factories as f
+
+PASSWORD = "correct-horse-battery"
+
+
+def log_in(client, username, password=PASSWORD, address="10.1.1.1"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_a_user_logs_in_and_out(client, officer_a):
+    response = log_in(client, "officer_a")
+    assert response.status_code == 302
+    assert client.get(reverse("registry:enterprise_list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("registry:enterprise_list")).status_code == 302
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_username(client, officer_a):
+    response = log_in(client, "officer_a", "wrong")
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert 'value="officer_a"' in response.content.decode()
+
+
+def test_repeated_failures_lock_the_account_for_that_address(client, officer_a, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "officer_a", "guess")
+    response = log_in(client, "officer_a")  # even the right password is refused now
+    assert response.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
+    # Another address is not locked out by someone else's guessing.
+    assert log_in(client, "officer_a", address="10.2.2.2").status_code == 302
+
+
+def test_a_success_before_the_limit_resets_the_count(client, officer_a, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "officer_a", "guess")
+    assert log_in(client, "officer_a").status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "officer_a", "guess")
+    assert log_in(client, "officer_a").status_code == 302
+
+
+def nav_labels(client):
+    html = client.get(reverse("registry:enterprise_list")).content.decode()
+    return re.findall(r'class="nav-link[^"]*"[^>]*href="([^"]+)"', html)
+
+
+def test_navigation_follows_the_role(client, officer_a, preparer_x):
+    client.force_login(officer_a)
+    officer_links = nav_labels(client)
+    assert reverse("registry:enterprise_list") in officer_links
+    assert reverse("registry:enterprise_apply") not in officer_links
+    client.force_login(preparer_x)
+    assert reverse("registry:enterprise_apply") in nav_labels(client)
+
+
+def test_a_newcomer_is_offered_registration_only(client, catalogue):
+    client.force_login(f.UserFactory(username="newcomer"))
+    html = client.get(reverse("registry:enterprise_apply")).content.decode()
+    links = re.findall(r'class="nav-link[^"]*"[^>]*href="([^"]+)"', html)
+    assert links == [reverse("registry:enterprise_apply")]
+
+
+def test_chinese_is_the_default_and_english_is_a_switch_away(client, officer_a, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(officer_a)
+    page = client.get(reverse("registry:enterprise_list"))
+    assert '<html lang="zh-hans">' in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("registry:enterprise_list"))
+    assert '<html lang="en">' in page.content.decode()
+    assert "Enterprises" in page.content.decode()
+
+
+@pytest.mark.parametrize("language, word", [("zh-hans", "企业"), ("en", "Enterprises")])
+def test_pages_are_translated(client, officer_a, language, word):
+    client.force_login(officer_a)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    assert word in client.get(reverse("registry:enterprise_list")).content.decode()

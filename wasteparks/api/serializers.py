@@ -1,0 +1,43 @@
+"""Serializer bases for the API."""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+
+class StrictFieldsMixin:
+    """Refuse fields the endpoint does not accept instead of ignoring them (a typo must not pass)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            problems = {}
+            for name in data:
+                if name in writable:
+                    continue
+                if name in self.fields:
+                    problems[name] = [_("This field is read-only here.")]
+                else:
+                    problems[name] = [_("Unknown field.")]
+            if problems:
+                raise serializers.ValidationError(problems)
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    pass
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine code, e.g. not_found, invalid, transition_not_allowed.")
+    message = serializers.CharField(help_text="Human-readable; names the problem.")
+    fields = serializers.DictField(help_text="Field name -> list of messages; empty when not about fields.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer under /api/."""
+
+    error = ErrorDetailSerializer()

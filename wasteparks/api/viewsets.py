@@ -1,0 +1,101 @@
+"""Base views for every endpoint under /api/v1/ (see the package docstring for how to use them)."""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.views import APIView
+
+from . import idempotency
+from .errors import RequestTooLarge
+from .pagination import SyncPagination
+
+
+class ApiViewMixin:
+    """Size limit, throttling before permissions, idempotent transactional writes."""
+
+    _idempotency_claim = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # A write and its idempotency record commit together or not at all; an error answer rolls back.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            elif self._idempotency_claim is not None:
+                idempotency.store(self._idempotency_claim, response)
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        self._check_size(request)
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+        # Throttle before permissions and even after a failed authentication: a client guessing tokens
+        # must be slowed down too (DRF's default order answers 401 before counting).
+        try:
+            self.perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            self.check_throttles(request)
+            raise
+        self.check_throttles(request)
+        self.check_permissions(request)
+        if request.method not in SAFE_METHODS:
+            self._idempotency_claim = idempotency.claim(request, request.user)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def _check_size(request) -> None:
+        # DRF's parsers read the stream directly, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE check.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise exceptions.ParseError(_("The Content-Length header is not a number.")) from None
+        if limit is not None and length > limit:
+            raise RequestTooLarge(
+                _("The request body has %(size)d bytes; the limit is %(limit)d.") % {"size": length, "limit": limit}
+            )
+
+
+class ApiView(ApiViewMixin, APIView):
+    """A plain endpoint (not a collection)."""
+
+
+class TenantQuerysetMixin:
+    """Objects come only through queryset.visible_to(user): others' objects are 404."""
+
+    pagination_class = SyncPagination
+    sync_ordering: tuple[str, ...] = ("updated_at", "id")
+    ordering_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not hasattr(queryset, "visible_to"):
+            raise ImproperlyConfigured(f"{type(self).__name__}: {queryset.model.__name__} has no visible_to().")
+        return queryset.visible_to(self.request.user)
+
+
+class ReadOnlyViewSet(ApiViewMixin, TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """list + retrieve."""
+
+
+class WriteViewSet(
+    ApiViewMixin,
+    TenantQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """list + retrieve + create + update/partial_update (no delete: synced rows keep a status instead).
+
+    Restrict with `http_method_names`, e.g. ["get", "patch", "head", "options"] for update-only.
+    """

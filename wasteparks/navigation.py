@@ -1,0 +1,66 @@
+"""The navigation bar: which pages each kind of user gets, in one list.
+
+An entry whose page does not exist (yet) is left out, so an app adds its pages here by name only.
+"""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from registry.tenancy import scope_of
+
+OFFICER, ENTERPRISE = "officer", "enterprise"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    audiences: frozenset[str]
+
+
+NAV_ITEMS = [
+    NavItem("reporting:dashboard", _("Dashboard"), frozenset({OFFICER})),
+    NavItem("registry:enterprise_list", _("Enterprises"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("transfers:manifest_list", _("Manifests"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("transfers:ledger_list", _("Ledger"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("reporting:report_list", _("Monthly reports"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("reporting:warning_list", _("Warnings"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("reporting:inspection_list", _("Inspections"), frozenset({OFFICER})),
+    NavItem("registry:enterprise_apply", _("Register an enterprise"), frozenset({ENTERPRISE, "newcomer"})),
+]
+
+
+def audiences_of(user) -> set[str]:
+    scope = scope_of(user)
+    if scope.everything:
+        return {OFFICER, ENTERPRISE}
+    found = set()
+    if scope.is_officer:
+        found.add(OFFICER)
+    if scope.enterprise_ids:
+        found.add(ENTERPRISE)
+    return found or {"newcomer"}
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    audiences = audiences_of(user)
+    items = []
+    for item in NAV_ITEMS:
+        if not item.audiences & audiences:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": item.label, "active": False})
+    # The longest matching prefix is the current page: /enterprises/apply/ is not also /enterprises/.
+    matches = [entry for entry in items if request.path.startswith(entry["url"])]
+    if matches:
+        max(matches, key=lambda entry: len(entry["url"]))["active"] = True
+    return {"nav_items": items}
