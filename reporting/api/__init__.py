@@ -1,0 +1,7 @@
+"""Reporting endpoints under /api/v1/; the project router collects `routes` from here."""
+
+from .reports import routes as report_routes
+from .utilization import routes as utilization_routes
+from .warnings import routes as warning_routes
+
+routes = [*report_routes, *utilization_routes, *warning_routes]

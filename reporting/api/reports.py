@@ -1,0 +1,2 @@
+"""Monthly waste reports filed by enterprises: api."""
+routes: list = []

@@ -1,0 +1,2 @@
+"""Utilization-rate snapshots: api."""
+routes: list = []

@@ -1,0 +1,2 @@
+"""Early warnings: api."""
+routes: list = []

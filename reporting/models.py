@@ -1,1 +1,0 @@
-"""Monthly reports, utilization snapshots and early warnings (built on transfers)."""

@@ -1,0 +1,8 @@
+"""What it adds up to: monthly reports, utilization snapshots and early warnings (built on transfers).
+
+One module a topic; every model is imported here so Django finds it as reporting.models.<Name>.
+"""
+
+from .reports import *  # noqa: F403
+from .utilization import *  # noqa: F403
+from .warnings import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Workflows of the reporting app, one module a topic: reports, utilization, warnings."""

@@ -1,0 +1,3 @@
+"""Celery tasks of the reporting app; importing the topic modules registers them for autodiscovery."""
+
+from . import reports, utilization, warnings  # noqa: F401

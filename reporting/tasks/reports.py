@@ -1,0 +1,1 @@
+"""Monthly waste reports filed by enterprises: tasks."""

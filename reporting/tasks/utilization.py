@@ -1,0 +1,1 @@
+"""Utilization-rate snapshots: tasks."""

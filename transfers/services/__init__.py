@@ -1,0 +1,35 @@
+"""Transfer workflows: the ledger, manifest signatures and revisions (split by subject)."""
+
+from .ledger import post_entry, record_ledger_entry
+from .manifests import (
+    LineInput,
+    ReceiptInput,
+    TreatmentInput,
+    cancel_manifest,
+    create_manifest,
+    pickup_manifest,
+    receive_manifest,
+    reject_manifest,
+    submit_manifest,
+    treat_manifest,
+    update_draft,
+)
+from .revisions import decide_revision, propose_revision
+
+__all__ = [
+    "LineInput",
+    "ReceiptInput",
+    "TreatmentInput",
+    "cancel_manifest",
+    "create_manifest",
+    "decide_revision",
+    "pickup_manifest",
+    "post_entry",
+    "propose_revision",
+    "receive_manifest",
+    "record_ledger_entry",
+    "reject_manifest",
+    "submit_manifest",
+    "treat_manifest",
+    "update_draft",
+]

@@ -1,0 +1,159 @@
+"""The waste ledger: entries and the stock balances kept in step with them."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.models import Enterprise, Facility, ManagementMethod, User, WasteCode
+from wasteparks.errors import RuleViolation
+
+from .. import rules
+from ..models import INFLOW_STAGES, OUTFLOW_STAGES, LedgerEntry, ManifestLine, Source, StockBalance
+from ..signals import send_stock_changed_on_commit
+from .common import acting_role, check_quantity
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class StockKey:
+    enterprise_id: int
+    facility_id: int
+    waste_code_id: int
+
+
+def post_entry(
+    *,
+    enterprise: Enterprise,
+    facility: Facility,
+    waste_code: WasteCode,
+    stage: str,
+    quantity_t: Decimal,
+    occurred_at: datetime,
+    recorded_by: User,
+    batch_code: str = "",
+    manifest_line: ManifestLine | None = None,
+    method: ManagementMethod | None = None,
+    note: str = "",
+    source: str = Source.WEB,
+) -> LedgerEntry:
+    """Write one entry and move its stock balance. Runs inside the caller's transaction; the caller has
+    checked who may do this. A withdrawal beyond what is on hand raises RuleViolation(insufficient_stock).
+    """
+    if facility.enterprise_id != enterprise.pk:
+        raise RuleViolation(
+            f"Facility {facility.name} does not belong to {enterprise.name}.",
+            code="facility_not_of_enterprise",
+            fields={"facility": ["Choose one of the enterprise's own facilities."]},
+        )
+    key = {"enterprise_id": enterprise.pk, "facility_id": facility.pk, "waste_code_id": waste_code.pk}
+    if stage in INFLOW_STAGES:
+        # The first tonne of a key creates its balance; ON CONFLICT DO NOTHING makes that race-safe.
+        StockBalance.objects.bulk_create([StockBalance(**key)], ignore_conflicts=True)
+    # Lock first: two withdrawals from the same stock must see each other's result, not both the
+    # quantity that was there before either of them.
+    balance = StockBalance.objects.select_for_update().filter(**key).first()
+    on_hand = balance.quantity_t if balance else ZERO
+    if stage in OUTFLOW_STAGES:
+        if balance is None or quantity_t > on_hand:
+            raise RuleViolation(
+                f"Not enough stock: {quantity_t} t of {waste_code.code} requested from {facility.name} of "
+                f"{enterprise.name}, but only {on_hand} t is on hand.",
+                code="insufficient_stock",
+                fields={"quantity_t": [f"At most {on_hand} t is on hand."]},
+            )
+        balance.quantity_t = on_hand - quantity_t
+        balance.total_out_t += quantity_t
+    else:
+        balance.quantity_t = on_hand + quantity_t
+        balance.total_in_t += quantity_t
+    balance.save(update_fields=["quantity_t", "total_in_t", "total_out_t"])
+    entry = LedgerEntry.objects.create(
+        enterprise=enterprise,
+        facility=facility,
+        waste_code=waste_code,
+        stage=stage,
+        quantity_t=quantity_t,
+        occurred_at=occurred_at,
+        recorded_by=recorded_by,
+        batch_code=batch_code,
+        manifest_line=manifest_line,
+        method=method,
+        note=note,
+        source=source,
+    )
+    send_stock_changed_on_commit(**key)
+    return entry
+
+
+@transaction.atomic
+def record_ledger_entry(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    facility: Facility,
+    waste_code: WasteCode,
+    stage: str,
+    quantity_t: Decimal,
+    occurred_at: datetime | None = None,
+    batch_code: str = "",
+    method: ManagementMethod | None = None,
+    note: str = "",
+    source: str = Source.WEB,
+) -> LedgerEntry:
+    """An enterprise records generation, storage or in-house treatment by hand.
+
+    Shipments and receipts are refused here: they come only from manifest signatures.
+    """
+    acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES["consignor"], action="record")
+    if stage not in rules.MANUAL_STAGES:
+        raise RuleViolation(
+            f"Stage {stage!r} cannot be recorded by hand; shipments and receipts come from manifest signatures.",
+            code="stage_not_manual",
+            fields={"stage": [f"Choose one of: {', '.join(sorted(rules.MANUAL_STAGES))}."]},
+        )
+    check_quantity(quantity_t, field="quantity_t")
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + timedelta(minutes=rules.FUTURE_TOLERANCE_MINUTES):
+        raise RuleViolation(
+            "A ledger entry cannot be recorded for a time in the future.",
+            code="occurred_in_future",
+            fields={"occurred_at": ["Must not be in the future."]},
+        )
+    if not waste_code.active:
+        raise RuleViolation(f"Waste code {waste_code.code} is no longer in the catalogue.", code="code_inactive")
+    expected_kind = rules.STAGE_METHOD_KIND.get(stage)
+    if expected_kind is None and method is not None:
+        method = None  # only treatment stages carry a method
+    if expected_kind is not None:
+        if method is None:
+            raise RuleViolation(
+                "Utilization and disposal name the management method.",
+                code="method_required",
+                fields={"method": ["Required for this stage."]},
+            )
+        if method.kind != expected_kind:
+            raise RuleViolation(
+                f"Method {method.code} is a {method.kind} method; stage {stage} needs a {expected_kind} method.",
+                code="method_kind_mismatch",
+                fields={"method": [f"Choose a {expected_kind} method."]},
+            )
+    if not facility.active:
+        raise RuleViolation(f"Facility {facility.name} is not active.", code="facility_inactive")
+    return post_entry(
+        enterprise=enterprise,
+        facility=facility,
+        waste_code=waste_code,
+        stage=stage,
+        quantity_t=Decimal(quantity_t),
+        occurred_at=occurred_at,
+        recorded_by=actor,
+        batch_code=batch_code,
+        method=method,
+        note=note,
+        source=source,
+    )
