@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -189,6 +190,32 @@ CELERY_TASK_DEFAULT_QUEUE = "quick"
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Quick work (rule checks, mail) and long work (recomputing periods, large exports) get separate queues
+# so a year's recompute never delays a notification.
+CELERY_TASK_ROUTES = {
+    "reporting.tasks.utilization.*": {"queue": "long"},
+    "reporting.tasks.reports.export_*": {"queue": "long"},
+}
+# Installed into django-celery-beat's database schedule when beat starts; times are Asia/Shanghai.
+CELERY_BEAT_SCHEDULE = {
+    "recompute-recent-months": {
+        "task": "reporting.tasks.utilization.recompute_recent_months",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "scan-warnings-hourly": {"task": "reporting.tasks.warnings.scan_all_rules", "schedule": crontab(minute=5)},
+    "warning-digest-daily": {
+        "task": "reporting.tasks.warnings.send_daily_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "report-reminders-daily": {
+        "task": "reporting.tasks.reports.send_report_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "purge-idempotency-records": {
+        "task": "registry.tasks.purge_idempotency_records",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -12,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("registry.urls")),
+    path("transfers/", include("transfers.urls")),
+    path("reporting/", include("reporting.urls")),
     path("api/v1/", include("wasteparks.api.urls")),
     # Anything else under /api/ answers in the API's error shape, never with an HTML page.
     re_path(r"^api(/.*)?$", api_not_found),
@@ -22,6 +23,3 @@ handler400 = "wasteparks.api.errors.handler400"
 handler403 = "wasteparks.api.errors.handler403"
 handler404 = "wasteparks.api.errors.handler404"
 handler500 = "wasteparks.api.errors.handler500"
-
-if settings.DEBUG:
-    urlpatterns += []

@@ -1,2 +1,3 @@
 """Monthly waste reports filed by enterprises: api."""
+
 routes: list = []

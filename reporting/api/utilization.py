@@ -1,2 +1,3 @@
 """Utilization-rate snapshots: api."""
+
 routes: list = []

@@ -1,2 +1,3 @@
 """Early warnings: api."""
+
 routes: list = []

@@ -132,3 +132,21 @@ def test_a_concurrent_retry_after_a_failed_first_attempt_writes_once(erp_x, ente
     assert erp_x.post(FACILITIES, _yard(enterprise_x), HTTP_IDEMPOTENCY_KEY="k-7").status_code == 201
     assert erp_x.post(FACILITIES, _yard(enterprise_x), HTTP_IDEMPOTENCY_KEY="k-7").status_code == 201
     assert Facility.objects.count() == 1
+
+
+def test_the_daily_purge_task_drops_records_older_than_a_day(erp_x, enterprise_x):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registry.models import IdempotencyRecord
+    from registry.tasks import purge_idempotency_records
+
+    body = {"enterprise": enterprise_x.pk, "name": "暂存间B", "kind": "warehouse", "capacity_t": "5"}
+    assert erp_x.post("/api/v1/facilities/", body, HTTP_IDEMPOTENCY_KEY="k-old").status_code == 201
+    assert (
+        erp_x.post("/api/v1/facilities/", {**body, "name": "暂存间C"}, HTTP_IDEMPOTENCY_KEY="k-new").status_code == 201
+    )
+    IdempotencyRecord.objects.filter(key="k-old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_idempotency_records.delay().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-new"]
