@@ -77,3 +77,24 @@ def test_the_suite_runs_on_postgresql_and_redis():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert settings.REDIS_URL.startswith("redis://")
     assert settings.USE_TZ is True
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={
+            **BASE,
+            "DEBUG": "0",
+            "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
+            "ALLOWED_HOSTS": "wasteparks.example.cn",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/wasteparks",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "SECURE_SSL_REDIRECT": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
