@@ -1,3 +1,295 @@
-"""Monthly waste reports filed by enterprises: api."""
+"""Monthly waste reports filed by enterprises: api.
 
-routes: list = []
+`monthly-reports` lists and shows reports with the lines of their current revision and their history.
+Enterprise clients create their own (for an ended month), adjust lines of a draft or returned report
+with a reason, refresh the prefill and submit. Officers review in the browser, through the services.
+"""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from registry.models import Enterprise, WasteCode
+from wasteparks.api.filters import IntegerFilter, StrictBooleanFilter, SyncFilterSet
+from wasteparks.api.serializers import StrictSerializer
+from wasteparks.api.viewsets import WriteViewSet
+from wasteparks.errors import RuleViolation
+
+from ..models.reports import MonthlyReport, MonthlyReportEvent, MonthlyReportLine, ReportStatus
+from ..rules.reports import FIGURE_PLACES, FIGURES, MAX_FIGURE_T, column, expected_closing, prefill_column
+from ..services import reports as services
+
+
+def _figure(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=FIGURE_PLACES, min_value=0, max_value=MAX_FIGURE_T, **kwargs
+    )
+
+
+# --- read serializers -----------------------------------------------------------------------------
+
+
+class MonthlyReportLineSerializer(serializers.ModelSerializer):
+    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    waste_class = serializers.CharField(source="waste_code.waste_class", read_only=True)
+    is_adjusted = serializers.BooleanField(read_only=True)
+    expected_closing_stock_t = serializers.SerializerMethodField(
+        help_text="opening + generated + received − utilized − disposed − shipped."
+    )
+    balances = serializers.SerializerMethodField(help_text="Whether closing stock equals the expected closing stock.")
+
+    class Meta:
+        model = MonthlyReportLine
+        fields = [
+            "waste_code",
+            "waste_class",
+            *[column(name) for name in FIGURES],
+            *[prefill_column(name) for name in FIGURES],
+            "is_adjusted",
+            "adjustment_reason",
+            "adjusted_at",
+            "expected_closing_stock_t",
+            "balances",
+        ]
+
+    def get_expected_closing_stock_t(self, line) -> str:
+        return str(expected_closing(line.figures()))
+
+    def get_balances(self, line) -> bool:
+        return expected_closing(line.figures()) == line.closing_stock_t
+
+
+class MonthlyReportEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MonthlyReportEvent
+        fields = ["revision", "action", "from_status", "to_status", "actor", "comment", "at"]
+
+
+class MonthlyReportSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    park = serializers.IntegerField(source="enterprise.park_id", read_only=True)
+    period = serializers.SerializerMethodField()
+    revision = serializers.IntegerField(source="current_revision.number", read_only=True)
+    deadline = serializers.DateField(read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lines = MonthlyReportLineSerializer(source="current_revision.lines", many=True, read_only=True)
+    history = MonthlyReportEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "park",
+            "year",
+            "month",
+            "period",
+            "status",
+            "revision",
+            "deadline",
+            "is_late",
+            "first_submitted_at",
+            "submitted_by",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+            "lines",
+            "history",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_period(self, report) -> str:
+        return str(report.period)
+
+
+# --- input serializers ----------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _VisibleEnterprise(serializers.PrimaryKeyRelatedField):
+    """An enterprise the caller may see: anything else 'does not exist' (no tenant leaks)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Enterprise.objects.visible_to(request.user) if request is not None else Enterprise.objects.none()
+
+
+class ReportCreateSerializer(StrictSerializer):
+    enterprise = _VisibleEnterprise()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+
+
+class ReportLineInputSerializer(StrictSerializer):
+    waste_code = serializers.SlugRelatedField(slug_field="code", queryset=WasteCode.objects.all())
+    adjustment_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in FIGURES:
+            fields[column(name)] = _figure(required=False)
+        return fields
+
+
+class ReportLinesSerializer(StrictSerializer):
+    lines = serializers.ListField(child=ReportLineInputSerializer(), min_length=1, max_length=500)
+
+    @staticmethod
+    def adjustments(lines: list[dict]) -> list[services.LineAdjustment]:
+        return [
+            services.LineAdjustment(
+                waste_code=item["waste_code"],
+                figures={name: item[column(name)] for name in FIGURES if column(name) in item},
+                reason=item["adjustment_reason"],
+            )
+            for item in lines
+        ]
+
+
+class ReportCommentSerializer(StrictSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AnnualSummaryLineSerializer(serializers.Serializer):
+    waste_code = serializers.CharField()
+    waste_class = serializers.CharField()
+    months = serializers.IntegerField(help_text="Accepted months the code appears in.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in FIGURES:
+            fields[column(name)] = _figure(source=name)
+        return fields
+
+
+class AnnualSummaryPageSerializer(serializers.Serializer):
+    """The collection shape of every GET under /api/v1/; the summary always fits in one page."""
+
+    next = serializers.CharField(allow_null=True, help_text="Always null: one row a waste code, one page.")
+    results = AnnualSummaryLineSerializer(many=True)
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+class MonthlyReportFilter(SyncFilterSet):
+    park = IntegerFilter(field_name="enterprise__park_id")
+    enterprise = IntegerFilter(field_name="enterprise_id")
+    year = IntegerFilter()
+    month = IntegerFilter()
+    status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices)
+    is_late = StrictBooleanFilter()
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["park", "enterprise", "year", "month", "status", "is_late"]
+
+
+# --- viewset --------------------------------------------------------------------------------------
+
+_year = OpenApiParameter("year", int, required=True)
+
+
+@extend_schema_view(
+    create=extend_schema(request=ReportCreateSerializer, responses={201: MonthlyReportSerializer}),
+    partial_update=extend_schema(
+        request=ReportLinesSerializer,
+        responses=MonthlyReportSerializer,
+        summary="Adjust lines of a draft or returned report; a figure differing from the prefill needs a reason.",
+    ),
+)
+class MonthlyReportViewSet(WriteViewSet):
+    """Monthly waste reports with the lines of their current revision and their history."""
+
+    queryset = MonthlyReport.objects.with_details()
+    serializer_class = MonthlyReportSerializer
+    filterset_class = MonthlyReportFilter
+    ordering_fields = ("updated_at", "year", "month")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _answer(self, report: MonthlyReport, code: int = status.HTTP_200_OK) -> Response:
+        return Response(MonthlyReportSerializer(self.get_queryset().get(pk=report.pk)).data, status=code)
+
+    def _input(self, serializer_class, data=None):
+        form = serializer_class(data=self.request.data if data is None else data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        return form.validated_data
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(ReportCreateSerializer)
+        report = services.create_monthly_report(
+            actor=request.user, enterprise=data["enterprise"], year=data["year"], month=data["month"]
+        )
+        return self._answer(report, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        report = self.get_object()
+        data = self._input(ReportLinesSerializer)
+        services.adjust_report_lines(
+            report=report, actor=request.user, lines=ReportLinesSerializer.adjustments(data["lines"])
+        )
+        return self._answer(report)
+
+    @extend_schema(request=None, responses=MonthlyReportSerializer, summary="Read the ledger and manifests again.")
+    @action(detail=True, methods=["post"])
+    def prefill(self, request, pk=None):
+        report = services.refresh_prefill(report=self.get_object(), actor=request.user)
+        return self._answer(report)
+
+    @extend_schema(request=ReportCommentSerializer, responses=MonthlyReportSerializer, summary="File the report.")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        data = self._input(ReportCommentSerializer)
+        report = services.submit_monthly_report(report=self.get_object(), actor=request.user, comment=data["comment"])
+        return self._answer(report)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("enterprise", int, required=True),
+            _year,
+            OpenApiParameter("cursor", str, description="Not used: the summary is a single page."),
+            OpenApiParameter("page_size", int, description="Not used: the summary is a single page."),
+        ],
+        responses=AnnualSummaryPageSerializer,
+        summary="The year's accepted monthly reports added up per waste code (for the 31 March annual report).",
+    )
+    @action(detail=False, methods=["get"], url_path="annual-summary")
+    def annual_summary(self, request):
+        enterprise, year = self._enterprise_and_year(request)
+        lines = services.annual_summary(enterprise=enterprise, year=year)
+        return Response(AnnualSummaryPageSerializer({"next": None, "results": lines}).data)
+
+    # -- query parameters --
+
+    @staticmethod
+    def _integer(request, name: str) -> int:
+        raw = request.query_params.get(name, "")
+        try:
+            return int(raw)
+        except ValueError:
+            raise RuleViolation(
+                _("Give %(name)s as a whole number.") % {"name": name},
+                code="invalid",
+                fields={name: [str(gettext_lazy("A whole number is required."))]},
+            )
+
+    def _enterprise_and_year(self, request) -> tuple[Enterprise, int]:
+        enterprise = get_object_or_404(
+            Enterprise.objects.visible_to(request.user), pk=self._integer(request, "enterprise")
+        )
+        return enterprise, self._integer(request, "year")
+
+
+routes = [("monthly-reports", MonthlyReportViewSet, "monthly-report")]

@@ -1,1 +1,209 @@
-"""Utilization-rate snapshots: models."""
+"""Utilization-rate snapshots: models.
+
+One row per (subject, month, waste class, category), where the subject is an enterprise, a park or a
+province and an empty category means "all categories of the class". Rows are written only by
+`reporting.services.utilization.recompute_period`, which replaces a period's rows in one transaction.
+The counting rules are documented at the top of that module.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Enterprise, Park, Timestamped, WasteCategory, WasteClass, tonnes_field
+from registry.tenancy import scope_of
+
+__all__ = ["SnapshotScope", "UtilizationSnapshot", "UtilizationSnapshotQuerySet", "rate_pct", "window_rates"]
+
+HUNDRED = Decimal("100")
+RATE_PLACES = Decimal("0.0001")
+_TONNES = DecimalField(max_digits=14, decimal_places=4)
+
+
+class SnapshotScope(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    PARK = "park", _("Park")
+    PROVINCE = "province", _("Province")
+
+
+def rate_pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator / denominator × 100, to 4 places; None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(RATE_PLACES)
+
+
+class UtilizationSnapshotQuerySet(models.QuerySet):
+    """Row-set verbs for snapshots (kept beside the model: the queries are specific to its columns)."""
+
+    def visible_to(self, user):
+        # Province rows carry no park: only users who see a whole province (provincial officers, the
+        # provincial client) see them.
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        condition = scope.q(park="park", enterprise="enterprise")
+        if scope.province_codes:
+            condition |= Q(scope=SnapshotScope.PROVINCE, province_code__in=scope.province_codes)
+        return self.filter(condition)
+
+    def for_period(self, year: int, month: int):
+        return self.filter(month_index=year * 12 + month - 1)
+
+    def with_windows(self):
+        """Annotate year-to-date (`ytd_*`) and rolling 12-month (`r12_*`) sums of every figure.
+
+        Computed in SQL from the monthly rows of the same subject, class and category, so a rate over a
+        window is the sum of its numerators over the sum of its denominators (DESIGN 5.6), never an
+        average of monthly rates. Rates over windows are derived from these sums (see `window_rates`).
+        """
+        annotations = {}
+        for prefix, first_month in (
+            ("ytd", OuterRef("month_index") - OuterRef("month") + 1),
+            ("r12", OuterRef("month_index") - 11),
+        ):
+            for figure in WINDOW_FIGURES:
+                annotations[f"{prefix}_{figure}"] = _window_sum(figure, first_month)
+        return self.annotate(**annotations)
+
+
+WINDOW_FIGURES = (
+    "generated_t",
+    "utilized_t",
+    "disposed_t",
+    "utilized_from_prior_storage_t",
+    "treated_from_prior_storage_t",
+)
+
+
+def _window_sum(figure: str, first_month):
+    rows = (
+        UtilizationSnapshot.objects.filter(
+            subject_key=OuterRef("subject_key"),
+            waste_class=OuterRef("waste_class"),
+            category_code=OuterRef("category_code"),
+            month_index__lte=OuterRef("month_index"),
+            month_index__gte=first_month,
+        )
+        .order_by()
+        .values("subject_key")
+        .annotate(total=Sum(figure))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=_TONNES), Value(Decimal("0"), output_field=_TONNES))
+
+
+def window_rates(
+    *, generated: Decimal, utilized: Decimal, disposed: Decimal, utilized_prior: Decimal, treated_prior: Decimal
+) -> tuple[Decimal | None, Decimal | None]:
+    """(utilization rate, utilization and disposal rate) over summed figures (DESIGN 5.6)."""
+    return (
+        rate_pct(utilized, generated + utilized_prior),
+        rate_pct(utilized + disposed, generated + treated_prior),
+    )
+
+
+def _rate_field(verbose_name):
+    return models.DecimalField(verbose_name, max_digits=9, decimal_places=4, null=True, blank=True)
+
+
+class UtilizationSnapshot(Timestamped):
+    scope = models.CharField(_("scope"), max_length=10, choices=SnapshotScope.choices)
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("enterprise")
+    )
+    # Set for enterprise rows too (the enterprise's park), so tenancy reaches every row the same way.
+    park = models.ForeignKey(Park, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("park"))
+    province_code = models.CharField(_("province code"), max_length=2)
+    # "enterprise:<id>", "park:<id>" or "province:<code>": one non-null column naming the subject, for
+    # the unique constraint and for matching a row with its own earlier months.
+    subject_key = models.CharField(_("subject"), max_length=32, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    # year × 12 + month − 1: consecutive months are consecutive numbers, so windows are ranges.
+    month_index = models.PositiveIntegerField(_("month index"), editable=False)
+    waste_class = models.CharField(_("waste class"), max_length=12, choices=WasteClass.choices)
+    category = models.ForeignKey(
+        WasteCategory, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    category_code = models.CharField(_("category code"), max_length=8, blank=True, help_text=_("Empty: all."))
+    generated_t = tonnes_field(_("generated (t)"))
+    utilized_t = tonnes_field(_("utilized (t)"))
+    disposed_t = tonnes_field(_("disposed of (t)"))
+    stored_end_t = tonnes_field(_("stored at month end (t)"))
+    utilized_from_prior_storage_t = tonnes_field(_("utilized from prior years' storage (t)"))
+    treated_from_prior_storage_t = tonnes_field(_("utilized or disposed of from prior years' storage (t)"))
+    utilization_rate_pct = _rate_field(_("utilization rate (%)"))
+    utilization_disposal_rate_pct = _rate_field(_("utilization and disposal rate (%)"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = UtilizationSnapshotQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["scope", "subject_key", "year", "month", "waste_class", "category_code"]
+        verbose_name = _("utilization snapshot")
+        verbose_name_plural = _("utilization snapshots")
+        indexes = [
+            # Timestamped's sync index, under a name short enough for Django's 30-character limit.
+            models.Index(fields=["updated_at", "id"], name="utilization_sync"),
+            models.Index(fields=["month_index", "scope"], name="utilization_period"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_key", "month_index", "waste_class", "category_code"],
+                name="utilization_one_row_per_subject_period_class_category",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope="enterprise") & Q(enterprise__isnull=False) & Q(park__isnull=False))
+                | (Q(scope="park") & Q(enterprise__isnull=True) & Q(park__isnull=False))
+                | (Q(scope="province") & Q(enterprise__isnull=True) & Q(park__isnull=True)),
+                name="utilization_subject_matches_scope",
+            ),
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="utilization_month_valid"),
+            models.CheckConstraint(
+                condition=Q(month_index=models.F("year") * 12 + models.F("month") - 1),
+                name="utilization_month_index_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(generated_t__gte=0)
+                & Q(utilized_t__gte=0)
+                & Q(disposed_t__gte=0)
+                & Q(stored_end_t__gte=0)
+                & Q(utilized_from_prior_storage_t__gte=0)
+                & Q(treated_from_prior_storage_t__gte=0),
+                name="utilization_quantities_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(category__isnull=True) & Q(category_code=""))
+                | (Q(category__isnull=False) & ~Q(category_code="")),
+                name="utilization_category_code_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_key} {self.year}-{self.month:02d} {self.waste_class} {self.category_code or '*'}"
+
+    @staticmethod
+    def subject_key_for(*, scope: str, enterprise_id: int | None, park_id: int | None, province_code: str) -> str:
+        if scope == SnapshotScope.ENTERPRISE:
+            return f"enterprise:{enterprise_id}"
+        if scope == SnapshotScope.PARK:
+            return f"park:{park_id}"
+        return f"province:{province_code}"
+
+    @property
+    def rate_pct(self) -> Decimal | None:
+        """The class's headline rate (DESIGN 5.6): utilization for general industrial solid waste,
+        utilization and disposal for hazardous and medical waste."""
+        if self.waste_class == WasteClass.GENERAL:
+            return self.utilization_rate_pct
+        return self.utilization_disposal_rate_pct
+
+    def compute_rates(self) -> None:
+        self.utilization_rate_pct = rate_pct(self.utilized_t, self.generated_t + self.utilized_from_prior_storage_t)
+        self.utilization_disposal_rate_pct = rate_pct(
+            self.utilized_t + self.disposed_t, self.generated_t + self.treated_from_prior_storage_t
+        )

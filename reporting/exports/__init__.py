@@ -1,0 +1,1 @@
+"""Spreadsheet exports of the reporting app, one module a topic (cells go through wasteparks.exports)."""

@@ -1,0 +1,264 @@
+"""Utilization snapshots on a scripted dataset, checked by hand against DESIGN 5.6.
+
+The dataset (900-249-08, hazardous, category HW08; times in Asia/Shanghai):
+  2024-06-10  X (park A) generates 20 t                       X store 20
+  2024-09-10  X utilizes 5 t in house (R9)                    X store 15   backlog for 2025: 15 t
+  2025-03-05  X generates 100 t                               X store 115
+  2025-03-20  X utilizes 30 t in house (R9)                   X store 85
+  2025-03-25  X disposes of 10 t in house (D10)               X store 75
+  2025-03-28  X ships 40 t to receiver Q in park B            X store 35
+  2025-03-30  Q receives 40 t                                 Q store 40
+  2025-04-02  Q records utilization (R9) of the 40 t          Q store 0: counts for X, in April
+  2025-04-15  Y (park B) generates 8 t, utilizes 2 t          Y store 6
+
+By hand, March 2025 for X (and park A): generated 100, utilized 30, disposed 10, stored 35; the backlog
+of 15 t is used first, so 15 t of the 30 come from prior storage (and 15 of the 40 treated);
+utilization rate 30 / (100 + 15) = 26.0870 %, utilization and disposal rate 40 / 115 = 34.7826 %.
+April 2025 for X: utilized 40 (the shipment, once Q recorded it), none from prior storage.
+Year to date at April for X: 70 / 115 = 60.8696 % and 80 / 115 = 69.5652 %.
+Rolling 12 months to April 2025 for X (June 2024 to April 2025): generated 120, utilized 75, disposed 10,
+prior storage 15: 75 / 135 = 55.5556 % and 85 / 135 = 62.9630 %.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from registry.models import EnterpriseRole, PermitKind
+from reporting.models import SnapshotScope, UtilizationSnapshot
+from reporting.services.utilization import (
+    PeriodNotComputable,
+    recompute_period,
+    resolve_park,
+    window_figures,
+)
+from tests import factories as f
+from tests.transfers.factories import draft, receipt, treatment
+from transfers import services as transfers
+from transfers.models import LedgerEntry, LedgerStage, ManifestLine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HW = "900-249-08"
+
+
+def D(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def at(year, month, day, hour=10):
+    return datetime(year, month, day, hour, tzinfo=SHANGHAI)
+
+
+def record(actor, facility, stage, quantity, when, method=None):
+    return transfers.record_ledger_entry(
+        actor=actor,
+        enterprise=facility.enterprise,
+        facility=facility,
+        waste_code=f.waste_code(HW),
+        stage=stage,
+        quantity_t=D(quantity),
+        occurred_at=when,
+        method=f.method(method) if method else None,
+    )
+
+
+@pytest.fixture
+def receiver_q(park_b):
+    """A licensed receiver in park B (Guiyang, same province)."""
+    receiver = f.EnterpriseFactory(name="Receiver Q (park B)", park=park_b, is_generator=False, is_receiver=True)
+    permit = f.PermitFactory(enterprise=receiver, kind=PermitKind.HAZARDOUS_OPERATING, number="GZ-HW-Q")
+    f.PermitLineFactory(permit=permit, waste_code=f.waste_code(HW), method=f.method("R9"))
+    return receiver
+
+
+@pytest.fixture
+def dataset(preparer_x, x_store, enterprise_x, carrier_c, road_permit, driver_c, receiver_q, enterprise_y, preparer_y):
+    record(preparer_x, x_store, LedgerStage.GENERATED, 20, at(2024, 6, 10))
+    record(preparer_x, x_store, LedgerStage.UTILIZED_IN_HOUSE, 5, at(2024, 9, 10), "R9")
+    record(preparer_x, x_store, LedgerStage.GENERATED, 100, at(2025, 3, 5))
+    record(preparer_x, x_store, LedgerStage.UTILIZED_IN_HOUSE, 30, at(2025, 3, 20), "R9")
+    record(preparer_x, x_store, LedgerStage.DISPOSED_IN_HOUSE, 10, at(2025, 3, 25), "D10")
+
+    clerk_q = f.member(f.UserFactory(username="clerk_q"), receiver_q, EnterpriseRole.PREPARER)
+    q_store = f.FacilityFactory(enterprise=receiver_q, name="Q receiving store", capacity_t=1000)
+    manifest = draft(
+        actor=preparer_x,
+        consignor=enterprise_x,
+        carrier=carrier_c,
+        receiver=receiver_q,
+        facility=x_store,
+        quantity="40",
+    )
+    transfers.submit_manifest(manifest=manifest, actor=preparer_x)
+    transfers.pickup_manifest(manifest=manifest, actor=driver_c, vehicle_plate="贵D12345")
+    transfers.receive_manifest(manifest=manifest, actor=clerk_q, lines=receipt(manifest, q_store))
+    transfers.treat_manifest(manifest=manifest, actor=clerk_q, lines=treatment(manifest, "R9"))
+    # The signatures happened "now"; move them to the scripted dates.
+    entries = LedgerEntry.objects.filter(manifest_line__manifest=manifest)
+    entries.filter(stage=LedgerStage.SHIPPED).update(occurred_at=at(2025, 3, 28))
+    entries.filter(stage=LedgerStage.RECEIVED).update(occurred_at=at(2025, 3, 30))
+    entries.filter(stage=LedgerStage.UTILIZED_IN_HOUSE).update(occurred_at=at(2025, 4, 2))
+    ManifestLine.objects.filter(manifest=manifest).update(treated_at=at(2025, 4, 2))
+
+    y_store = f.FacilityFactory(enterprise=enterprise_y, name="Y store")
+    record(preparer_y, y_store, LedgerStage.GENERATED, 8, at(2025, 4, 15))
+    record(preparer_y, y_store, LedgerStage.UTILIZED_IN_HOUSE, 2, at(2025, 4, 16), "R9")
+    return {"manifest": manifest, "receiver_q": receiver_q}
+
+
+def row(scope, subject, year, month, category="HW08"):
+    key = f"province:{subject}" if scope == "province" else f"{scope}:{subject.pk}"
+    return UtilizationSnapshot.objects.get(
+        subject_key=key, year=year, month=month, waste_class="hazardous", category_code=category
+    )
+
+
+def figures(snapshot):
+    return (
+        snapshot.generated_t,
+        snapshot.utilized_t,
+        snapshot.disposed_t,
+        snapshot.stored_end_t,
+        snapshot.utilized_from_prior_storage_t,
+        snapshot.treated_from_prior_storage_t,
+        snapshot.utilization_rate_pct,
+        snapshot.utilization_disposal_rate_pct,
+    )
+
+
+def recompute_months(*periods):
+    for year, month in periods:
+        recompute_period(year=year, month=month)
+
+
+ROLLING = [(2024, m) for m in range(5, 13)] + [(2025, m) for m in range(1, 5)]
+
+
+def test_march_figures_count_prior_storage_first(dataset, enterprise_x, park_a):
+    recompute_months((2025, 3))
+
+    x = row("enterprise", enterprise_x, 2025, 3)
+    assert figures(x) == (D(100), D(30), D(10), D(35), D(15), D(15), D("26.0870"), D("34.7826"))
+    assert x.rate_pct == D("34.7826")  # hazardous waste: the utilization-and-disposal rate
+    assert figures(row("park", park_a, 2025, 3)) == figures(x)
+    # The all-categories row of the class carries the same numbers here (one category only).
+    assert figures(row("enterprise", enterprise_x, 2025, 3, category="")) == figures(x)
+
+
+def test_shipment_utilized_in_another_park_counts_for_the_generator_once(
+    dataset, enterprise_x, enterprise_y, park_a, park_b
+):
+    recompute_months((2025, 3), (2025, 4))
+    receiver_q = dataset["receiver_q"]
+
+    assert figures(row("enterprise", enterprise_x, 2025, 4)) == (D(0), D(40), D(0), D(35), D(0), D(0), None, None)
+    assert figures(row("park", park_a, 2025, 4))[:4] == (D(0), D(40), D(0), D(35))
+    # The receiver held the load at the end of March but is not credited with its utilization.
+    assert figures(row("enterprise", receiver_q, 2025, 3))[:4] == (D(0), D(0), D(0), D(40))
+    assert not UtilizationSnapshot.objects.filter(subject_key=f"enterprise:{receiver_q.pk}", year=2025, month=4)
+    assert figures(row("park", park_b, 2025, 4))[:4] == (D(8), D(2), D(0), D(6))
+    # The province counts every tonne once: X's 40 t shipment and Y's 2 t.
+    province = row("province", "52", 2025, 4)
+    assert figures(province)[:4] == (D(8), D(42), D(0), D(41))
+    assert figures(row("province", "52", 2025, 3))[:5] == (D(100), D(30), D(10), D(75), D(15))
+
+
+def test_year_to_date_and_rolling_figures_are_sums_of_numerators_over_denominators(dataset, enterprise_x):
+    recompute_months(*ROLLING)
+    key = f"enterprise:{enterprise_x.pk}"
+
+    ytd = window_figures(
+        subject_key=key, waste_class="hazardous", category_code="HW08", year=2025, month=4, window="ytd"
+    )
+    assert (ytd["generated"], ytd["utilized"], ytd["disposed"], ytd["utilized_prior"]) == (D(100), D(70), D(10), D(15))
+    assert ytd["utilization_rate_pct"] == D("60.8696")
+    assert ytd["utilization_disposal_rate_pct"] == D("69.5652")
+
+    rolling = window_figures(
+        subject_key=key, waste_class="hazardous", category_code="HW08", year=2025, month=4, window="rolling12"
+    )
+    assert (rolling["generated"], rolling["utilized"], rolling["disposed"]) == (D(120), D(75), D(10))
+    assert rolling["utilization_rate_pct"] == D("55.5556")
+    assert rolling["utilization_disposal_rate_pct"] == D("62.9630")
+    assert rolling["stored_end"] == D(35)
+
+    # The same windows, annotated in SQL on the April row (what the API serves).
+    april = UtilizationSnapshot.objects.with_windows().get(pk=row("enterprise", enterprise_x, 2025, 4).pk)
+    assert (april.ytd_generated_t, april.ytd_utilized_t, april.ytd_utilized_from_prior_storage_t) == (
+        D(100),
+        D(70),
+        D(15),
+    )
+    assert (april.r12_generated_t, april.r12_utilized_t, april.r12_disposed_t) == (D(120), D(75), D(10))
+
+
+def test_recomputing_a_period_twice_gives_identical_rows(dataset):
+    recompute_months((2025, 3), (2025, 4))
+    before = sorted(
+        (s.subject_key, s.month_index, s.waste_class, s.category_code, figures(s))
+        for s in UtilizationSnapshot.objects.all()
+    )
+    count = UtilizationSnapshot.objects.count()
+
+    recompute_months((2025, 3), (2025, 4))
+
+    after = sorted(
+        (s.subject_key, s.month_index, s.waste_class, s.category_code, figures(s))
+        for s in UtilizationSnapshot.objects.all()
+    )
+    assert UtilizationSnapshot.objects.count() == count
+    assert after == before
+
+
+def test_recomputing_one_park_replaces_its_rows_and_leaves_other_parks_alone(
+    dataset, park_a, park_b, preparer_x, x_store
+):
+    recompute_months((2025, 3))
+    park_b_rows = {s.pk for s in UtilizationSnapshot.objects.filter(park=park_b)}
+    record(preparer_x, x_store, LedgerStage.GENERATED, 15, at(2025, 3, 6))
+
+    recompute_period(year=2025, month=3, park=park_a)
+
+    assert row("park", park_a, 2025, 3).generated_t == D(115)
+    assert row("province", "52", 2025, 3).generated_t == D(115)
+    assert {s.pk for s in UtilizationSnapshot.objects.filter(park=park_b)} == park_b_rows
+
+
+def test_a_recompute_that_fails_half_way_leaves_the_previous_rows(dataset, park_a, monkeypatch):
+    recompute_months((2025, 3))
+    before = figures(row("park", park_a, 2025, 3))
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(UtilizationSnapshot.objects, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        recompute_period(year=2025, month=3, park=park_a)
+
+    assert figures(row("park", park_a, 2025, 3)) == before
+
+
+def test_recompute_runs_a_constant_number_of_queries(dataset, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        recompute_period(year=2025, month=3)
+
+
+@pytest.mark.django_db
+def test_a_period_in_the_future_is_refused_with_a_clear_error():
+    with pytest.raises(PeriodNotComputable, match="in the future"):
+        recompute_period(year=2099, month=1)
+
+
+@pytest.mark.django_db
+def test_an_unknown_park_is_refused_with_a_clear_error():
+    with pytest.raises(PeriodNotComputable, match="no park with id 987654"):
+        resolve_park(987654)
+
+
+def test_province_rows_have_no_park_and_enterprise_rows_carry_their_park(dataset, enterprise_x, park_a):
+    recompute_months((2025, 3))
+    assert row("enterprise", enterprise_x, 2025, 3).park == park_a
+    province = row("province", "52", 2025, 3)
+    assert (province.scope, province.park_id, province.enterprise_id) == (SnapshotScope.PROVINCE, None, None)

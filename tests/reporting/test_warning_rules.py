@@ -1,0 +1,443 @@
+"""Each of the twelve warning rules: trips, does not trip just below its threshold, and closes itself
+when the condition clears."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from registry.models import PermitLine
+from reporting.models import (
+    MonthlyReport,
+    MonthlyReportLine,
+    MonthlyReportRevision,
+    SnapshotScope,
+    UtilizationSnapshot,
+    Warning,
+    WarningClosedReason,
+    WarningStatus,
+)
+from reporting.rules.warnings import RULES, RULES_BY_CODE, last_complete_month
+from reporting.services.warnings import run_rules
+from tests import factories as f
+from tests.transfers.factories import generate
+from transfers.models import Manifest, ManifestLine
+
+D = Decimal
+
+
+def scan(code, now=None):
+    return run_rules(rules=(RULES_BY_CODE[code],), now=now)
+
+
+def live(code):
+    return list(Warning.objects.live().filter(rule=code))
+
+
+def assert_closed_automatically(warning):
+    warning.refresh_from_db()
+    assert warning.status == WarningStatus.RESOLVED
+    assert warning.closed_reason == WarningClosedReason.AUTO
+    assert warning.events.last().note == "The condition cleared; closed automatically."
+
+
+def test_there_are_twelve_rules_with_distinct_codes():
+    assert len({rule.code for rule in RULES}) == 12
+
+
+# --- MANIFEST_OVERDUE -----------------------------------------------------------------------------
+
+
+def test_manifest_in_transit_beyond_three_days_is_overdue_and_closes_on_receipt(hazardous_draft, advance):
+    manifest = advance(hazardous_draft, "in_transit")
+    Manifest.objects.filter(pk=manifest.pk).update(
+        picked_up_at=timezone.now() - timedelta(days=3) + timedelta(minutes=5)
+    )
+    scan("MANIFEST_OVERDUE")
+    assert live("MANIFEST_OVERDUE") == []
+
+    Manifest.objects.filter(pk=manifest.pk).update(picked_up_at=timezone.now() - timedelta(days=3, minutes=5))
+    scan("MANIFEST_OVERDUE")
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.manifest_id == manifest.pk
+    assert warning.evidence["limit_days"] == 3
+    assert "is overdue in transit" in warning.message_en and "运输超时" in warning.message_zh
+
+    advance(manifest, "received")
+    scan("MANIFEST_OVERDUE")
+    assert_closed_automatically(warning)
+
+
+def test_received_manifest_not_confirmed_within_five_working_days_is_overdue(hazardous_draft, advance):
+    manifest = advance(hazardous_draft, "received")
+    Manifest.objects.filter(pk=manifest.pk).update(received_at=timezone.now() - timedelta(days=5))
+    scan("MANIFEST_OVERDUE")
+    assert live("MANIFEST_OVERDUE") == []  # five calendar days are at most five working days
+
+    Manifest.objects.filter(pk=manifest.pk).update(received_at=timezone.now() - timedelta(days=8))
+    scan("MANIFEST_OVERDUE")
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.enterprise == manifest.receiver
+
+    advance(manifest, "completed")
+    scan("MANIFEST_OVERDUE")
+    assert_closed_automatically(warning)
+
+
+# --- QUANTITY_DISCREPANCY -------------------------------------------------------------------------
+
+
+def test_received_quantity_beyond_tolerance_is_a_discrepancy(hazardous_draft, advance):
+    manifest = advance(hazardous_draft, "received")
+    line = manifest.lines.get()
+    ManifestLine.objects.filter(pk=line.pk).update(received_quantity_t=D("10.5"))  # exactly 5 %
+    scan("QUANTITY_DISCREPANCY")
+    assert live("QUANTITY_DISCREPANCY") == []
+
+    ManifestLine.objects.filter(pk=line.pk).update(received_quantity_t=D("10.51"))
+    scan("QUANTITY_DISCREPANCY")
+    [warning] = live("QUANTITY_DISCREPANCY")
+    assert warning.evidence["declared_t"] == "10" and warning.evidence["received_t"] == "10.51"
+    assert warning.enterprise == manifest.consignor
+
+    ManifestLine.objects.filter(pk=line.pk).update(received_quantity_t=D("10"))
+    scan("QUANTITY_DISCREPANCY")
+    assert_closed_automatically(warning)
+
+
+# --- STORAGE_OVER_LIMIT ---------------------------------------------------------------------------
+
+
+def test_hazardous_stock_warns_at_eleven_months_and_is_critical_after_a_year(preparer_x, x_store):
+    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="5", hours_ago=335 * 24 - 1)
+    scan("STORAGE_OVER_LIMIT")
+    assert live("STORAGE_OVER_LIMIT") == []
+
+    now = timezone.now()
+    scan("STORAGE_OVER_LIMIT", now=now + timedelta(hours=2))
+    [warning] = live("STORAGE_OVER_LIMIT")
+    assert warning.severity == "warning"
+
+    scan("STORAGE_OVER_LIMIT", now=now + timedelta(days=31))
+    warning.refresh_from_db()
+    assert warning.severity == "critical"
+    assert warning.events.filter(action="escalated").count() == 1
+
+    from transfers import services
+
+    services.record_ledger_entry(
+        actor=preparer_x,
+        enterprise=x_store.enterprise,
+        facility=x_store,
+        waste_code=f.waste_code("900-249-08"),
+        stage="utilized_in_house",
+        quantity_t=D("5"),
+        method=f.method("R9"),
+    )
+    scan("STORAGE_OVER_LIMIT", now=now + timedelta(days=31))
+    assert_closed_automatically(warning)
+
+
+def test_medical_stock_older_than_48_hours_is_critical_and_clears_when_gone(catalogue, preparer_x, x_store):
+    from transfers import services
+
+    generate(actor=preparer_x, facility=x_store, code="841-001-01", quantity="0.5", hours_ago=47)
+    scan("STORAGE_OVER_LIMIT")
+    assert live("STORAGE_OVER_LIMIT") == []
+
+    scan("STORAGE_OVER_LIMIT", now=timezone.now() + timedelta(hours=2))
+    [warning] = live("STORAGE_OVER_LIMIT")
+    assert warning.severity == "critical"
+
+    services.record_ledger_entry(
+        actor=preparer_x,
+        enterprise=x_store.enterprise,
+        facility=x_store,
+        waste_code=f.waste_code("841-001-01"),
+        stage="disposed_in_house",
+        quantity_t=D("0.5"),
+        method=f.method("D10"),
+    )
+    scan("STORAGE_OVER_LIMIT", now=timezone.now() + timedelta(hours=2))
+    assert_closed_automatically(warning)
+
+
+# --- STORAGE_OVER_CAPACITY ------------------------------------------------------------------------
+
+
+def test_facility_above_ninety_percent_warns_and_above_full_is_critical(preparer_x, x_store):
+    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="450")  # exactly 90 % of 500 t
+    scan("STORAGE_OVER_CAPACITY")
+    assert live("STORAGE_OVER_CAPACITY") == []
+
+    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="0.0001")
+    scan("STORAGE_OVER_CAPACITY")
+    [warning] = live("STORAGE_OVER_CAPACITY")
+    assert (warning.severity, warning.facility) == ("warning", x_store)
+
+    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="50")
+    scan("STORAGE_OVER_CAPACITY")
+    warning.refresh_from_db()
+    assert warning.severity == "critical"
+
+    x_store.capacity_t = D("1000")
+    x_store.save()
+    scan("STORAGE_OVER_CAPACITY")
+    assert_closed_automatically(warning)
+
+
+# --- PERMITS --------------------------------------------------------------------------------------
+
+
+def test_permit_expiring_within_thirty_days_warns_until_renewed(enterprise_x):
+    today = timezone.localdate()
+    permit = f.PermitFactory(enterprise=enterprise_x, valid_to=today + timedelta(days=31))
+    scan("PERMIT_EXPIRING")
+    assert live("PERMIT_EXPIRING") == []
+
+    permit.valid_to = today + timedelta(days=30)
+    permit.save()
+    scan("PERMIT_EXPIRING")
+    [warning] = live("PERMIT_EXPIRING")
+    assert (warning.permit, warning.evidence["days_left"]) == (permit, 30)
+
+    permit.valid_to = today + timedelta(days=5 * 365)
+    permit.save()
+    scan("PERMIT_EXPIRING")
+    assert_closed_automatically(warning)
+
+
+def test_accepting_with_a_method_the_permit_does_not_cover_is_flagged(hazardous_draft, advance, receiver_r):
+    manifest = advance(hazardous_draft, "completed")
+    scan("PERMIT_NOT_COVERING")
+    assert live("PERMIT_NOT_COVERING") == []
+
+    permit_line = PermitLine.objects.get(permit__enterprise=receiver_r)
+    PermitLine.objects.filter(pk=permit_line.pk).update(method=f.method("R1"))
+    scan("PERMIT_NOT_COVERING")
+    [warning] = live("PERMIT_NOT_COVERING")
+    assert (warning.severity, warning.manifest_id, warning.enterprise) == ("critical", manifest.pk, receiver_r)
+
+    PermitLine.objects.filter(pk=permit_line.pk).update(method=f.method("R9"))
+    scan("PERMIT_NOT_COVERING")
+    assert_closed_automatically(warning)
+
+
+def test_receiving_more_than_the_licensed_annual_capacity_is_flagged(hazardous_draft, advance, receiver_r):
+    advance(hazardous_draft, "received")  # 10 t accepted this year
+    lines = PermitLine.objects.filter(permit__enterprise=receiver_r)
+    lines.update(annual_capacity_t=D("10"))
+    scan("CAPACITY_EXCEEDED")
+    assert live("CAPACITY_EXCEEDED") == []
+
+    lines.update(annual_capacity_t=D("9.9999"))
+    scan("CAPACITY_EXCEEDED")
+    [warning] = live("CAPACITY_EXCEEDED")
+    assert warning.severity == "warning"
+
+    lines.update(annual_capacity_t=D("8"))  # 125 %: beyond the licence by 20 % or more
+    scan("CAPACITY_EXCEEDED")
+    warning.refresh_from_db()
+    assert warning.severity == "critical"
+
+    lines.update(annual_capacity_t=D("1000"))
+    scan("CAPACITY_EXCEEDED")
+    assert_closed_automatically(warning)
+
+
+def test_cross_province_shipments_beyond_the_approval_are_flagged(hazardous_draft, advance, enterprise_x, receiver_r):
+    approval = f.TransferApprovalFactory(consignor=enterprise_x, receiver=receiver_r, approved_quantity_t=D("100"))
+    manifest = advance(hazardous_draft, "in_transit")
+    Manifest.objects.filter(pk=manifest.pk).update(approval=approval, is_cross_province=True)
+    line = manifest.lines.get()
+    ManifestLine.objects.filter(pk=line.pk).update(declared_quantity_t=D("100"))
+    scan("APPROVAL_EXCEEDED")
+    assert live("APPROVAL_EXCEEDED") == []
+
+    ManifestLine.objects.filter(pk=line.pk).update(declared_quantity_t=D("100.0001"))
+    scan("APPROVAL_EXCEEDED")
+    [warning] = live("APPROVAL_EXCEEDED")
+    assert (warning.approval, warning.evidence["shipped_t"]) == (approval, "100.0001")
+
+    ManifestLine.objects.filter(pk=line.pk).update(declared_quantity_t=D("10"))
+    scan("APPROVAL_EXCEEDED")
+    assert_closed_automatically(warning)
+
+
+def test_a_shipment_picked_up_after_the_approval_expired_is_flagged(hazardous_draft, advance, enterprise_x, receiver_r):
+    today = timezone.localdate()
+    approval = f.TransferApprovalFactory(
+        consignor=enterprise_x, receiver=receiver_r, valid_from=today - timedelta(days=60), valid_to=today
+    )
+    manifest = advance(hazardous_draft, "in_transit")
+    Manifest.objects.filter(pk=manifest.pk).update(approval=approval, is_cross_province=True)
+    scan("APPROVAL_EXCEEDED")
+    assert live("APPROVAL_EXCEEDED") == []  # picked up on the last valid day
+
+    approval.valid_to = today - timedelta(days=1)
+    approval.save()
+    scan("APPROVAL_EXCEEDED")
+    [warning] = live("APPROVAL_EXCEEDED")
+    assert warning.manifest_id == manifest.pk
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def snapshot(*, scope, park, enterprise=None, months_back=0, waste_class="general", generated="0", utilized="0"):
+    year, month = last_complete_month(timezone.localdate())
+    index = year * 12 + month - 1 - months_back
+    year, month = index // 12, index % 12 + 1
+    row = UtilizationSnapshot(
+        scope=scope,
+        enterprise=enterprise,
+        park=park,
+        province_code="52",
+        subject_key=f"enterprise:{enterprise.pk}" if enterprise else f"park:{park.pk}",
+        year=year,
+        month=month,
+        month_index=index,
+        waste_class=waste_class,
+        category_code="",
+        generated_t=D(generated),
+        utilized_t=D(utilized),
+        disposed_t=D(0),
+        stored_end_t=D(0),
+        utilized_from_prior_storage_t=D(0),
+        treated_from_prior_storage_t=D(0),
+        computed_at=timezone.now(),
+    )
+    row.compute_rates()
+    row.save()
+    return row
+
+
+def test_park_rolling_rate_below_its_target_is_flagged(park_a):
+    row = snapshot(scope=SnapshotScope.PARK, park=park_a, generated="100", utilized="80")  # target 80 %
+    scan("UTILIZATION_BELOW_TARGET")
+    assert live("UTILIZATION_BELOW_TARGET") == []
+
+    UtilizationSnapshot.objects.filter(pk=row.pk).update(utilized_t=D("79.99"))
+    scan("UTILIZATION_BELOW_TARGET")
+    [warning] = live("UTILIZATION_BELOW_TARGET")
+    assert (warning.park, warning.evidence["rate_pct"]) == (park_a, "79.99")
+
+    snapshot(scope=SnapshotScope.PARK, park=park_a, months_back=1, generated="10", utilized="10")
+    scan("UTILIZATION_BELOW_TARGET")
+    assert_closed_automatically(warning)
+
+
+def test_generation_far_below_the_enterprise_history_is_an_anomaly(park_a, enterprise_x):
+    for months_back in range(1, 13):
+        snapshot(
+            scope=SnapshotScope.ENTERPRISE,
+            park=park_a,
+            enterprise=enterprise_x,
+            months_back=months_back,
+            waste_class="hazardous",
+            generated="100",
+        )
+    current = snapshot(
+        scope=SnapshotScope.ENTERPRISE, park=park_a, enterprise=enterprise_x, waste_class="hazardous", generated="50"
+    )
+    scan("GENERATION_ANOMALY")
+    assert live("GENERATION_ANOMALY") == []
+
+    UtilizationSnapshot.objects.filter(pk=current.pk).update(generated_t=D("49.99"))
+    scan("GENERATION_ANOMALY")
+    [warning] = live("GENERATION_ANOMALY")
+    assert warning.evidence["median_t"] == "100"
+    assert "below 50% of the median" in warning.message_en
+
+    UtilizationSnapshot.objects.filter(pk=current.pk).update(generated_t=D("100"))
+    scan("GENERATION_ANOMALY")
+    assert_closed_automatically(warning)
+
+
+def test_generation_far_above_the_history_is_an_anomaly(park_a, enterprise_x):
+    for months_back in range(1, 13):
+        snapshot(
+            scope=SnapshotScope.ENTERPRISE,
+            park=park_a,
+            enterprise=enterprise_x,
+            months_back=months_back,
+            generated="100",
+        )
+    current = snapshot(scope=SnapshotScope.ENTERPRISE, park=park_a, enterprise=enterprise_x, generated="200")
+    scan("GENERATION_ANOMALY")
+    assert live("GENERATION_ANOMALY") == []
+
+    UtilizationSnapshot.objects.filter(pk=current.pk).update(generated_t=D("200.01"))
+    scan("GENERATION_ANOMALY")
+    assert len(live("GENERATION_ANOMALY")) == 1
+
+
+# --- monthly reports ------------------------------------------------------------------------------
+
+
+def test_a_report_not_filed_after_the_deadline_is_missing_until_filed(enterprise_x, preparer_x, settings):
+    from reporting.rules.reports import PERIOD_ZONE, Period
+
+    settings.REPORT_DEADLINE_DAY = 15
+    today = timezone.localdate()
+    period = Period.containing(today).previous()
+    type(enterprise_x).objects.filter(pk=enterprise_x.pk).update(created_at=period.start)
+    deadline = period.deadline(15)
+    on_deadline = timezone.datetime(deadline.year, deadline.month, deadline.day, 18, tzinfo=PERIOD_ZONE)
+    scan("REPORT_MISSING", now=on_deadline)
+    assert live("REPORT_MISSING") == []
+
+    scan("REPORT_MISSING", now=on_deadline + timedelta(days=1))
+    [warning] = live("REPORT_MISSING")
+    assert warning.evidence["period"] == str(period)
+
+    MonthlyReport.objects.create(
+        enterprise=enterprise_x,
+        year=period.year,
+        month=period.month,
+        status="submitted",
+        first_submitted_at=timezone.now(),
+        submitted_at=timezone.now(),
+        created_by=preparer_x,
+    )
+    scan("REPORT_MISSING", now=on_deadline + timedelta(days=1))
+    assert_closed_automatically(warning)
+
+
+def test_a_report_whose_shipments_differ_from_the_manifests_is_a_mismatch(
+    hazardous_draft, advance, enterprise_x, preparer_x
+):
+    advance(hazardous_draft, "in_transit")  # 10 t shipped this month
+    today = timezone.localdate()
+    report = MonthlyReport.objects.create(
+        enterprise=enterprise_x,
+        year=today.year,
+        month=today.month,
+        status="submitted",
+        first_submitted_at=timezone.now(),
+        submitted_at=timezone.now(),
+        created_by=preparer_x,
+    )
+    revision = MonthlyReportRevision.objects.create(report=report, number=1, submitted_at=timezone.now())
+    MonthlyReport.objects.filter(pk=report.pk).update(current_revision=revision)
+    line = MonthlyReportLine.objects.create(
+        revision=revision,
+        waste_code=f.waste_code("900-249-08"),
+        shipped_for_utilization_t=D("10.5"),
+        shipped_for_utilization_prefill_t=D("10.5"),
+    )
+    scan("REPORT_MISMATCH")
+    assert live("REPORT_MISMATCH") == []  # within 5 %
+
+    MonthlyReportLine.objects.filter(pk=line.pk).update(
+        shipped_for_utilization_t=D("10.51"), shipped_for_utilization_prefill_t=D("10.51")
+    )
+    scan("REPORT_MISMATCH")
+    [warning] = live("REPORT_MISMATCH")
+    assert (warning.report_id, warning.evidence["recorded_t"]) == (report.pk, "10")
+
+    MonthlyReportLine.objects.filter(pk=line.pk).update(
+        shipped_for_utilization_t=D("10"), shipped_for_utilization_prefill_t=D("10")
+    )
+    scan("REPORT_MISMATCH")
+    assert_closed_automatically(warning)
