@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from registry.models import EnterpriseRole, MethodKind, PermitKind, WasteClass
 
 from .models import LedgerStage, ManifestStatus, Party, Purpose
@@ -97,20 +99,26 @@ def needs_transfer_approval(*, waste_class: str, is_cross_province: bool) -> boo
 def quantity_problem(value, *, allow_zero: bool = False) -> str | None:
     """Why `value` is not an acceptable quantity in tonnes, or None."""
     if isinstance(value, float):
-        return "Quantities are exact decimals; a floating-point number is refused."
+        return _("Quantities are exact decimals; a floating-point number is refused.")
     try:
         quantity = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        return f"{value!r} is not a number."
+        return _("%(value)r is not a number.") % {"value": value}
     if not quantity.is_finite():
-        return f"{value!r} is not a finite number."
+        return _("%(value)r is not a finite number.") % {"value": value}
     if quantity < 0 or (quantity == 0 and not allow_zero):
-        return f"The quantity must be greater than 0 t; got {quantity} t."
+        return _("The quantity must be greater than 0 t; got %(quantity)s t.") % {"quantity": quantity}
     if quantity > MAX_LINE_QUANTITY_T:
-        return f"{quantity} t is above the {MAX_LINE_QUANTITY_T} t limit per line."
+        return _("%(quantity)s t is above the %(limit)s t limit per line.") % {
+            "quantity": quantity,
+            "limit": MAX_LINE_QUANTITY_T,
+        }
     exponent = quantity.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > QUANTITY_PLACES:
-        return f"{value} has more than {QUANTITY_PLACES} decimal places (0.1 kg)."
+        return _("%(value)s has more than %(places)s decimal places (0.1 kg).") % {
+            "value": value,
+            "places": QUANTITY_PLACES,
+        }
     return None
 
 

@@ -1,4 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "transfers"
-urlpatterns: list = []
+urlpatterns = [
+    path("manifests/", views.manifest_list, name="manifest_list"),
+    path("manifests/new/", views.manifest_new, name="manifest_new"),
+    path("manifests/<int:pk>/", views.manifest_detail, name="manifest_detail"),
+    path("manifests/<int:pk>/edit/", views.manifest_edit, name="manifest_edit"),
+    path("manifests/<int:pk>/print/", views.manifest_print, name="manifest_print"),
+    path("manifests/<int:pk>/pickup/", views.manifest_pickup, name="manifest_pickup"),
+    path("manifests/<int:pk>/receive/", views.manifest_receive, name="manifest_receive"),
+    path("manifests/<int:pk>/treat/", views.manifest_treat, name="manifest_treat"),
+    path("manifests/<int:pk>/revisions/", views.revision_propose, name="revision_propose"),
+    path(
+        "manifests/<int:pk>/revisions/<int:revision_pk>/<str:decision>/",
+        views.revision_decide,
+        name="revision_decide",
+    ),
+    path("manifests/<int:pk>/<str:action>/", views.manifest_sign, name="manifest_sign"),
+    path("pickups/", views.pickup_list, name="pickup_list"),
+    path("ledger/", views.ledger_list, name="ledger_list"),
+    path("ledger/new/", views.ledger_new, name="ledger_new"),
+    path("stock/", views.stock_list, name="stock_list"),
+    path("verify/<str:token>/", views.verify, name="verify"),
+]

@@ -62,10 +62,12 @@ def plain_static(settings):
 class BrowserSession:
     """One person's browser context: pages, console errors, and requests that tried to leave the host."""
 
-    def __init__(self, browser, base_url: str, name: str):
+    def __init__(self, browser, base_url: str, name: str, viewport: dict | None = None):
         self.name = name
         self.base_url = base_url
-        self.context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(
+            base_url=base_url, locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900}
+        )
         self.console_errors: list[str] = []
         self.external_requests: list[str] = []
         own_host = urlparse(base_url).netloc
@@ -92,11 +94,14 @@ class BrowserSession:
 
 @pytest.fixture
 def browse(browser, live_server, plain_static, request):
-    """browse("officer") opens a new browser context; several may run side by side."""
+    """browse("officer") opens a new browser context; several may run side by side.
+
+    browse("driver", viewport={"width": 390, "height": 844}) opens one the size of a phone.
+    """
     sessions: list[BrowserSession] = []
 
-    def open_session(name: str = "main") -> BrowserSession:
-        session = BrowserSession(browser, live_server.url, name)
+    def open_session(name: str = "main", viewport: dict | None = None) -> BrowserSession:
+        session = BrowserSession(browser, live_server.url, name, viewport=viewport)
         sessions.append(session)
         return session
 

@@ -5,6 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+# A manifest from X via C to R, to render the transfer pages with real content.
+from tests.transfers.conftest import hazardous_draft, parties, r_store, road_permit, x_store  # noqa: F401
+
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 ANY_URL = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -16,12 +19,23 @@ def external_references(html: str) -> list[str]:
 
 
 @pytest.fixture
-def pages(enterprise_x, officer_a, park_a):
+def pages(enterprise_x, officer_a, park_a, hazardous_draft):  # noqa: F811 (fixture imported above)
+    from transfers.views import verification_token
+
     return [
         reverse("login"),
         reverse("registry:enterprise_list"),
         reverse("registry:enterprise_detail", args=[enterprise_x.pk]),
         reverse("registry:enterprise_apply"),
+        reverse("transfers:manifest_list"),
+        reverse("transfers:manifest_detail", args=[hazardous_draft.pk]),
+        reverse("transfers:manifest_print", args=[hazardous_draft.pk]),
+        reverse("transfers:manifest_new"),
+        reverse("transfers:pickup_list"),
+        reverse("transfers:ledger_list"),
+        reverse("transfers:ledger_new"),
+        reverse("transfers:stock_list"),
+        reverse("transfers:verify", args=[verification_token(hazardous_draft)]),
     ]
 
 

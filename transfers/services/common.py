@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, PermitKind, PermitLine, TransferApproval, User, WasteCode
 from registry.tenancy import scope_of
@@ -22,7 +23,8 @@ def acting_role(*, actor: User, enterprise: Enterprise, allowed: frozenset[str],
     held = scope.roles_on(enterprise.pk) & allowed if not scope.read_only else frozenset()
     if not held:
         raise NotPermitted(
-            f"{action}: only a {' or '.join(sorted(allowed))} of {enterprise.name} may do this.",
+            _("%(action)s: only a %(roles)s of %(enterprise)s may do this.")
+            % {"action": action, "roles": " or ".join(sorted(allowed)), "enterprise": enterprise.name},
             code="wrong_party",
         )
     return next(role for role in _ROLE_ORDER if role in held)
@@ -39,7 +41,8 @@ def check_parties_active(*parties: Enterprise) -> None:
     for enterprise in parties:
         if not enterprise.is_active:
             raise RuleViolation(
-                f"All parties must be active: {enterprise.name} is {enterprise.get_status_display()}.",
+                _("All parties must be active: %(name)s is %(status)s.")
+                % {"name": enterprise.name, "status": enterprise.get_status_display()},
                 code="party_not_active",
             )
 
@@ -49,9 +52,10 @@ def check_road_transport_permit(*, carrier: Enterprise, on: date) -> None:
     if permits.filter(valid_from__lte=on, valid_to__gte=on).exists():
         return
     latest = permits.order_by("-valid_to").first()
-    detail = f"its latest expired on {latest.valid_to}" if latest else "it holds none"
+    detail = _("its latest expired on %(day)s") % {"day": latest.valid_to} if latest else _("it holds none")
     raise RuleViolation(
-        f"The carrier must hold a valid road transport permit on {on}: {carrier.name} does not ({detail}).",
+        _("The carrier must hold a valid road transport permit on %(day)s: %(name)s does not (%(detail)s).")
+        % {"day": on, "name": carrier.name, "detail": detail},
         code="carrier_permit_invalid",
     )
 
@@ -80,10 +84,10 @@ def check_receiver_permit(
     lines = _covering_lines(receiver=receiver, waste_code=waste_code, waste_class=waste_class)
     if method is not None:
         lines = lines.filter(method=method)
-        what = f"method {method.code}"
+        what = _("method %(code)s") % {"code": method.code}
     else:
         lines = lines.filter(method__kind__in=method_kinds)
-        what = f"a {'/'.join(sorted(method_kinds))} method"
+        what = _("a %(kinds)s method") % {"kinds": "/".join(sorted(method_kinds))}
     valid = lines.filter(permit__valid_from__lte=on, permit__valid_to__gte=on).select_related("permit", "method")
     best = valid.order_by("-annual_capacity_t").first()
     if best is not None:
@@ -91,13 +95,30 @@ def check_receiver_permit(
     lapsed = lines.select_related("permit").order_by("-permit__valid_to").first()
     if lapsed is not None:
         raise RuleViolation(
-            f"Permit {lapsed.permit.number} of {receiver.name} covers {waste_code.code} with {what} but is not "
-            f"valid on {on} (valid {lapsed.permit.valid_from} to {lapsed.permit.valid_to}).",
+            _(
+                "Permit %(permit)s of %(name)s covers %(code)s with %(what)s but is not valid on %(day)s "
+                "(valid %(valid_from)s to %(valid_to)s)."
+            )
+            % {
+                "permit": lapsed.permit.number,
+                "name": receiver.name,
+                "code": waste_code.code,
+                "what": what,
+                "day": on,
+                "valid_from": lapsed.permit.valid_from,
+                "valid_to": lapsed.permit.valid_to,
+            },
             code="permit_expired",
         )
     raise RuleViolation(
-        f"{receiver.name} holds no valid permit covering {waste_code.code} (category "
-        f"{waste_code.category.code}) with {what} on {on}.",
+        _("%(name)s holds no valid permit covering %(code)s (category %(category)s) with %(what)s on %(day)s.")
+        % {
+            "name": receiver.name,
+            "code": waste_code.code,
+            "category": waste_code.category.code,
+            "what": what,
+            "day": on,
+        },
         code="permit_not_covering",
     )
 
@@ -136,9 +157,20 @@ def check_treatment_capacity(
     if best_line is not None and quantity_t <= best_remaining:
         return
     raise RuleViolation(
-        f"Annual capacity exceeded: permit {best_line.permit.number} allows {best_line.annual_capacity_t} t/yr of "
-        f"{waste_code.code} with {method.code}; {best_used} t already treated in {on.year}, "
-        f"{max(best_remaining, Decimal('0'))} t remaining, {quantity_t} t requested.",
+        _(
+            "Annual capacity exceeded: permit %(permit)s allows %(capacity)s t/yr of %(code)s with %(method)s; "
+            "%(used)s t already treated in %(year)s, %(remaining)s t remaining, %(requested)s t requested."
+        )
+        % {
+            "permit": best_line.permit.number,
+            "capacity": best_line.annual_capacity_t,
+            "code": waste_code.code,
+            "method": method.code,
+            "used": best_used,
+            "year": on.year,
+            "remaining": max(best_remaining, Decimal("0")),
+            "requested": quantity_t,
+        },
         code="capacity_exceeded",
     )
 
@@ -154,24 +186,37 @@ def check_approval(
 ) -> None:
     if approval.consignor_id != consignor.pk or approval.receiver_id != receiver.pk:
         raise RuleViolation(
-            f"Transfer approval {approval.number} is for another consignor or receiver.", code="approval_mismatch"
+            _("Transfer approval %(number)s is for another consignor or receiver.") % {"number": approval.number},
+            code="approval_mismatch",
         )
     if codes - {approval.waste_code_id}:
         raise RuleViolation(
-            f"Transfer approval {approval.number} covers only {approval.waste_code.code}; a cross-province manifest "
-            "may carry only the approved code.",
+            _(
+                "Transfer approval %(number)s covers only %(code)s; a cross-province manifest may carry only the "
+                "approved code."
+            )
+            % {"number": approval.number, "code": approval.waste_code.code},
             code="approval_mismatch",
         )
     if not (approval.valid_from <= on <= approval.valid_to):
         raise RuleViolation(
-            f"Transfer approval {approval.number} is valid {approval.valid_from} to {approval.valid_to}, not on {on}.",
+            _("Transfer approval %(number)s is valid %(valid_from)s to %(valid_to)s, not on %(day)s.")
+            % {"number": approval.number, "valid_from": approval.valid_from, "valid_to": approval.valid_to, "day": on},
             code="approval_expired",
         )
     if quantity_t > approval.remaining_t:
         raise RuleViolation(
-            f"Transfer approval {approval.number} allows {approval.approved_quantity_t} t; "
-            f"{approval.quantity_used_t} t "
-            f"used, {approval.remaining_t} t remaining, {quantity_t} t requested.",
+            _(
+                "Transfer approval %(number)s allows %(approved)s t; %(used)s t used, %(remaining)s t remaining, "
+                "%(requested)s t requested."
+            )
+            % {
+                "number": approval.number,
+                "approved": approval.approved_quantity_t,
+                "used": approval.quantity_used_t,
+                "remaining": approval.remaining_t,
+                "requested": quantity_t,
+            },
             code="approval_exceeded",
         )
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, Facility, ManagementMethod, User, WasteCode
 from wasteparks.errors import RuleViolation
@@ -45,9 +46,10 @@ def post_entry(
     """
     if facility.enterprise_id != enterprise.pk:
         raise RuleViolation(
-            f"Facility {facility.name} does not belong to {enterprise.name}.",
+            _("Facility %(facility)s does not belong to %(enterprise)s.")
+            % {"facility": facility.name, "enterprise": enterprise.name},
             code="facility_not_of_enterprise",
-            fields={"facility": ["Choose one of the enterprise's own facilities."]},
+            fields={"facility": [_("Choose one of the enterprise's own facilities.")]},
         )
     key = {"enterprise_id": enterprise.pk, "facility_id": facility.pk, "waste_code_id": waste_code.pk}
     if stage in INFLOW_STAGES:
@@ -60,10 +62,19 @@ def post_entry(
     if stage in OUTFLOW_STAGES:
         if balance is None or quantity_t > on_hand:
             raise RuleViolation(
-                f"Not enough stock: {quantity_t} t of {waste_code.code} requested from {facility.name} of "
-                f"{enterprise.name}, but only {on_hand} t is on hand.",
+                _(
+                    "Not enough stock: %(requested)s t of %(code)s requested from %(facility)s of %(enterprise)s, "
+                    "but only %(on_hand)s t is on hand."
+                )
+                % {
+                    "requested": quantity_t,
+                    "code": waste_code.code,
+                    "facility": facility.name,
+                    "enterprise": enterprise.name,
+                    "on_hand": on_hand,
+                },
                 code="insufficient_stock",
-                fields={"quantity_t": [f"At most {on_hand} t is on hand."]},
+                fields={"quantity_t": [_("At most %(on_hand)s t is on hand.") % {"on_hand": on_hand}]},
             )
         balance.quantity_t = on_hand - quantity_t
         balance.total_out_t += quantity_t
@@ -111,39 +122,45 @@ def record_ledger_entry(
     acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES["consignor"], action="record")
     if stage not in rules.MANUAL_STAGES:
         raise RuleViolation(
-            f"Stage {stage!r} cannot be recorded by hand; shipments and receipts come from manifest signatures.",
+            _("Stage %(stage)r cannot be recorded by hand; shipments and receipts come from manifest signatures.")
+            % {"stage": stage},
             code="stage_not_manual",
-            fields={"stage": [f"Choose one of: {', '.join(sorted(rules.MANUAL_STAGES))}."]},
+            fields={"stage": [_("Choose one of: %(stages)s.") % {"stages": ", ".join(sorted(rules.MANUAL_STAGES))}]},
         )
     check_quantity(quantity_t, field="quantity_t")
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + timedelta(minutes=rules.FUTURE_TOLERANCE_MINUTES):
         raise RuleViolation(
-            "A ledger entry cannot be recorded for a time in the future.",
+            _("A ledger entry cannot be recorded for a time in the future."),
             code="occurred_in_future",
-            fields={"occurred_at": ["Must not be in the future."]},
+            fields={"occurred_at": [_("Must not be in the future.")]},
         )
     if not waste_code.active:
-        raise RuleViolation(f"Waste code {waste_code.code} is no longer in the catalogue.", code="code_inactive")
+        raise RuleViolation(
+            _("Waste code %(code)s is no longer in the catalogue.") % {"code": waste_code.code}, code="code_inactive"
+        )
     expected_kind = rules.STAGE_METHOD_KIND.get(stage)
     if expected_kind is None and method is not None:
         method = None  # only treatment stages carry a method
     if expected_kind is not None:
         if method is None:
             raise RuleViolation(
-                "Utilization and disposal name the management method.",
+                _("Utilization and disposal name the management method."),
                 code="method_required",
-                fields={"method": ["Required for this stage."]},
+                fields={"method": [_("Required for this stage.")]},
             )
         if method.kind != expected_kind:
             raise RuleViolation(
-                f"Method {method.code} is a {method.kind} method; stage {stage} needs a {expected_kind} method.",
+                _("Method %(method)s is a %(kind)s method; stage %(stage)s needs a %(expected)s method.")
+                % {"method": method.code, "kind": method.kind, "stage": stage, "expected": expected_kind},
                 code="method_kind_mismatch",
-                fields={"method": [f"Choose a {expected_kind} method."]},
+                fields={"method": [_("Choose a %(expected)s method.") % {"expected": expected_kind}]},
             )
     if not facility.active:
-        raise RuleViolation(f"Facility {facility.name} is not active.", code="facility_inactive")
+        raise RuleViolation(
+            _("Facility %(facility)s is not active.") % {"facility": facility.name}, code="facility_inactive"
+        )
     return post_entry(
         enterprise=enterprise,
         facility=facility,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from registry.models import (
@@ -97,19 +98,20 @@ class TreatmentInput:
 def _check_parties(*, consignor: Enterprise, carrier: Enterprise, receiver: Enterprise) -> None:
     if not (consignor.is_generator or consignor.is_receiver):
         raise RuleViolation(
-            f"{consignor.name} is neither a generator nor a collector and cannot consign waste.",
+            _("%(consignor_name)s is neither a generator nor a collector and cannot consign waste.")
+            % {"consignor_name": consignor.name},
             code="not_a_consignor",
             fields={"consignor": ["Not a generator or collector."]},
         )
     if not carrier.is_carrier:
         raise RuleViolation(
-            f"{carrier.name} is not registered as a carrier.",
+            _("%(carrier_name)s is not registered as a carrier.") % {"carrier_name": carrier.name},
             code="not_a_carrier",
             fields={"carrier": ["Not a carrier."]},
         )
     if not receiver.is_receiver:
         raise RuleViolation(
-            f"{receiver.name} is not registered as a receiver.",
+            _("%(receiver_name)s is not registered as a receiver.") % {"receiver_name": receiver.name},
             code="not_a_receiver",
             fields={"receiver": ["Not a receiver."]},
         )
@@ -122,10 +124,14 @@ def _check_lines(*, lines: list[LineInput], waste_class: str, consignor: Enterpr
         raise RuleViolation("A manifest needs at least one line.", code="no_lines", fields={"lines": ["Required."]})
     if len(lines) > rules.MAX_LINES_PER_MANIFEST:
         raise RuleViolation(
-            f"A manifest has at most {rules.MAX_LINES_PER_MANIFEST} lines; got {len(lines)}.", code="too_many_lines"
+            _("A manifest has at most %(rules_MAX_LINES_PER_MANIFEST)s lines; got %(len_lines)s.")
+            % {"rules_MAX_LINES_PER_MANIFEST": rules.MAX_LINES_PER_MANIFEST, "len_lines": len(lines)},
+            code="too_many_lines",
         )
     if waste_class not in WasteClass.values:
-        raise RuleViolation(f"Unknown waste class {waste_class!r}.", code="invalid_waste_class")
+        raise RuleViolation(
+            _("Unknown waste class %(waste_class)r.") % {"waste_class": waste_class}, code="invalid_waste_class"
+        )
     for number, line in enumerate(lines, start=1):
         check_quantity(line.declared_quantity_t, field=f"lines[{number}].declared_quantity_t")
         if line.waste_code.waste_class != waste_class:
@@ -137,17 +143,29 @@ def _check_lines(*, lines: list[LineInput], waste_class: str, consignor: Enterpr
             )
         if not line.waste_code.active:
             raise RuleViolation(
-                f"Line {number}: {line.waste_code.code} is no longer in the catalogue.", code="code_inactive"
+                _("Line %(number)s: %(line_waste_code_code)s is no longer in the catalogue.")
+                % {"number": number, "line_waste_code_code": line.waste_code.code},
+                code="code_inactive",
             )
         if line.source_facility.enterprise_id != consignor.pk:
             raise RuleViolation(
-                f"Line {number}: facility {line.source_facility.name} does not belong to {consignor.name}.",
+                _("Line %(number)s: facility %(line_source_facility_name)s does not belong to %(consignor_name)s.")
+                % {
+                    "number": number,
+                    "line_source_facility_name": line.source_facility.name,
+                    "consignor_name": consignor.name,
+                },
                 code="facility_not_of_enterprise",
             )
         if line.packaging_type not in PackagingType.values or line.physical_form not in PhysicalForm.values:
-            raise RuleViolation(f"Line {number}: unknown packaging type or physical form.", code="invalid_line")
+            raise RuleViolation(
+                _("Line %(number)s: unknown packaging type or physical form.") % {"number": number}, code="invalid_line"
+            )
         if not isinstance(line.packaging_count, int) or line.packaging_count < 1:
-            raise RuleViolation(f"Line {number}: the number of packages must be at least 1.", code="invalid_line")
+            raise RuleViolation(
+                _("Line %(number)s: the number of packages must be at least 1.") % {"number": number},
+                code="invalid_line",
+            )
 
 
 def _write_lines(manifest: Manifest, lines: list[LineInput]) -> None:
@@ -194,7 +212,7 @@ def create_manifest(
     acting_role(actor=actor, enterprise=consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="create")
     _check_parties(consignor=consignor, carrier=carrier, receiver=receiver)
     if purpose not in Purpose.values:
-        raise RuleViolation(f"Unknown purpose {purpose!r}.", code="invalid_purpose")
+        raise RuleViolation(_("Unknown purpose %(purpose)r.") % {"purpose": purpose}, code="invalid_purpose")
     _check_lines(lines=lines, waste_class=waste_class, consignor=consignor)
     manifest = Manifest.objects.create(
         waste_class=waste_class,
@@ -223,17 +241,24 @@ def update_draft(*, manifest: Manifest, actor: User, changes: dict, lines: list[
     acting_role(actor=actor, enterprise=manifest.consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="edit")
     if manifest.status != S.DRAFT:
         raise TransitionNotAllowed(
-            f"Only a draft can be edited; this manifest is {manifest.get_status_display()}. Propose a revision.",
+            _("Only a draft can be edited; this manifest is %(manifest_get_status_display)s. Propose a revision.")
+            % {"manifest_get_status_display": manifest.get_status_display()},
             code="not_a_draft",
         )
     unknown = set(changes) - DRAFT_FIELDS
     if unknown:
-        raise RuleViolation(f"These fields cannot be edited: {', '.join(sorted(unknown))}.", code="invalid_field")
+        raise RuleViolation(
+            _("These fields cannot be edited: %(join_sorted_unknown)s.")
+            % {"join_sorted_unknown": ", ".join(sorted(unknown))},
+            code="invalid_field",
+        )
     for name, value in changes.items():
         setattr(manifest, name, value.strip() if isinstance(value, str) else value)
     _check_parties(consignor=manifest.consignor, carrier=manifest.carrier, receiver=manifest.receiver)
     if manifest.purpose not in Purpose.values:
-        raise RuleViolation(f"Unknown purpose {manifest.purpose!r}.", code="invalid_purpose")
+        raise RuleViolation(
+            _("Unknown purpose %(manifest_purpose)r.") % {"manifest_purpose": manifest.purpose}, code="invalid_purpose"
+        )
     if lines is not None:
         _check_lines(lines=lines, waste_class=manifest.waste_class, consignor=manifest.consignor)
         manifest.lines.all().delete()
@@ -397,7 +422,7 @@ def pickup_manifest(
     plate = (vehicle_plate or "").strip()
     if not plate or len(plate) > 16:
         raise RuleViolation(
-            "The vehicle plate is required (at most 16 characters).",
+            _("The vehicle plate is required (at most 16 characters)."),
             code="vehicle_plate_required",
             fields={"vehicle_plate": ["Required."]},
         )
@@ -409,13 +434,14 @@ def pickup_manifest(
         ).exists()
     ):
         raise RuleViolation(
-            f"{driver} does not drive for {manifest.carrier.name}.",
+            _("%(driver)s does not drive for %(manifest_carrier_name)s.")
+            % {"driver": driver, "manifest_carrier_name": manifest.carrier.name},
             code="driver_not_of_carrier",
             fields={"driver": ["Choose a driver of the carrier."]},
         )
     if RevisionRequest.objects.filter(manifest=manifest, status=RevisionStatus.PENDING).exists():
         raise RuleViolation(
-            "A revision of this manifest is awaiting approval; settle it before the load is picked up.",
+            _("A revision of this manifest is awaiting approval; settle it before the load is picked up."),
             code="revision_pending",
         )
     today = timezone.localdate(sig.at)
@@ -496,7 +522,8 @@ def receive_manifest(
     given = [item.line_no for item in lines]
     if sorted(given) != sorted(by_no):
         raise RuleViolation(
-            f"Give the receipt of every line exactly once: lines {sorted(by_no)}, got {sorted(given)}.",
+            _("Give the receipt of every line exactly once: lines %(sorted_by_no)s, got %(sorted_given)s.")
+            % {"sorted_by_no": sorted(by_no), "sorted_given": sorted(given)},
             code="receipt_lines_mismatch",
             fields={"lines": ["One entry per manifest line."]},
         )
@@ -512,35 +539,49 @@ def receive_manifest(
             accepted = received
             if received == 0:
                 raise RuleViolation(
-                    f"Line {item.line_no}: nothing received cannot be accepted; mark it rejected with a reason.",
+                    _("Line %(item_line_no)s: nothing received cannot be accepted; mark it rejected with a reason.")
+                    % {"item_line_no": item.line_no},
                     code="invalid_acceptance",
                 )
         elif item.acceptance == Acceptance.PARTIALLY_REJECTED:
             if item.accepted_quantity_t is None:
                 raise RuleViolation(
-                    f"Line {item.line_no}: a partial rejection states the accepted quantity.",
+                    _("Line %(item_line_no)s: a partial rejection states the accepted quantity.")
+                    % {"item_line_no": item.line_no},
                     code="invalid_acceptance",
                     fields={f"{field}.accepted_quantity_t": ["Required."]},
                 )
             accepted = check_quantity(item.accepted_quantity_t, field=f"{field}.accepted_quantity_t")
             if accepted >= received:
                 raise RuleViolation(
-                    f"Line {item.line_no}: accepted {accepted} t must be less than received {received} t.",
+                    _("Line %(item_line_no)s: accepted %(accepted)s t must be less than received %(received)s t.")
+                    % {"item_line_no": item.line_no, "accepted": accepted, "received": received},
                     code="invalid_acceptance",
                 )
         elif item.acceptance == Acceptance.REJECTED:
             accepted = ZERO
         else:
-            raise RuleViolation(f"Unknown acceptance {item.acceptance!r}.", code="invalid_acceptance")
+            raise RuleViolation(
+                _("Unknown acceptance %(item_acceptance)r.") % {"item_acceptance": item.acceptance},
+                code="invalid_acceptance",
+            )
         if item.acceptance != Acceptance.ACCEPTED and not item.rejection_reason.strip():
             raise RuleViolation(
-                f"Line {item.line_no}: give the reason for the rejection.",
+                _("Line %(item_line_no)s: give the reason for the rejection.") % {"item_line_no": item.line_no},
                 code="rejection_reason_required",
                 fields={f"{field}.rejection_reason": ["Required."]},
             )
         if item.facility.enterprise_id != manifest.receiver_id:
             raise RuleViolation(
-                f"Line {item.line_no}: facility {item.facility.name} does not belong to {manifest.receiver.name}.",
+                _(
+                    "Line %(item_line_no)s: facility %(item_facility_name)s does not belong to "
+                    "%(manifest_receiver_name)s."
+                )
+                % {
+                    "item_line_no": item.line_no,
+                    "item_facility_name": item.facility.name,
+                    "manifest_receiver_name": manifest.receiver.name,
+                },
                 code="facility_not_of_enterprise",
             )
         if accepted > 0:
@@ -552,9 +593,9 @@ def receive_manifest(
                 method_kinds=rules.PURPOSE_METHOD_KINDS[manifest.purpose],
             )
         prepared.append((line, item, received, accepted))
-    if all(accepted == 0 for _, _, _, accepted in prepared):
+    if all(accepted == 0 for *_rest, accepted in prepared):
         raise RuleViolation(
-            "Every line is refused: reject the whole load instead, so it goes back on record.",
+            _("Every line is refused: reject the whole load instead, so it goes back on record."),
             code="whole_load_rejected",
         )
 
@@ -630,7 +671,8 @@ def treat_manifest(
     given = sorted(item.line_no for item in lines)
     if given != expected:
         raise RuleViolation(
-            f"Record the treatment of every accepted line exactly once: lines {expected}, got {given}.",
+            _("Record the treatment of every accepted line exactly once: lines %(expected)s, got %(given)s.")
+            % {"expected": expected, "given": given},
             code="treatment_lines_mismatch",
             fields={"lines": ["One entry per accepted line."]},
         )
@@ -642,7 +684,15 @@ def treat_manifest(
         quantity = check_quantity(item.quantity_t, field=f"lines[{item.line_no}].quantity_t")
         if quantity > line.accepted_quantity_t:
             raise RuleViolation(
-                f"Line {item.line_no}: {quantity} t treated is more than the {line.accepted_quantity_t} t accepted.",
+                _(
+                    "Line %(item_line_no)s: %(quantity)s t treated is more than the %(line_accepted_quantity_t)s t "
+                    "accepted."
+                )
+                % {
+                    "item_line_no": item.line_no,
+                    "quantity": quantity,
+                    "line_accepted_quantity_t": line.accepted_quantity_t,
+                },
                 code="treated_exceeds_accepted",
             )
         if item.method.kind not in allowed_kinds:
@@ -690,7 +740,7 @@ def cancel_manifest(*, manifest: Manifest, actor: User, reason: str = "", source
     sig = _begin(manifest=manifest, actor=actor, action="cancel")
     if sig.from_status != S.DRAFT and not reason.strip():
         raise RuleViolation(
-            "Give the reason for cancelling a signed manifest.",
+            _("Give the reason for cancelling a signed manifest."),
             code="reason_required",
             fields={"reason": ["Required."]},
         )

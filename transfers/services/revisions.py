@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, User
 from registry.tenancy import scope_of
@@ -43,33 +44,33 @@ def _clean_value(name: str, value, field: str):
     """Validate one proposed value and return it in its JSON form."""
     if name == "vehicle_plate":
         if not isinstance(value, str) or not value.strip() or len(value.strip()) > 16:
-            raise _invalid("A vehicle plate has 1 to 16 characters.", field)
+            raise _invalid(_("A vehicle plate has 1 to 16 characters."), field)
         return value.strip()
     if name == "planned_date":
         parsed = value if isinstance(value, date) else parse_date(str(value))
         if parsed is None:
-            raise _invalid("Use a date such as 2025-03-01.", field)
+            raise _invalid(_("Use a date such as 2025-03-01."), field)
         return parsed.isoformat()
     if name == "packaging_type":
         if value not in PackagingType.values:
-            raise _invalid(f"Choose one of {', '.join(PackagingType.values)}.", field)
+            raise _invalid(_("Choose one of %(values)s.") % {"values": ", ".join(PackagingType.values)}, field)
         return value
     if name == "physical_form":
         if value not in PhysicalForm.values:
-            raise _invalid(f"Choose one of {', '.join(PhysicalForm.values)}.", field)
+            raise _invalid(_("Choose one of %(values)s.") % {"values": ", ".join(PhysicalForm.values)}, field)
         return value
     if name == "packaging_count":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise _invalid("The number of packages is a whole number of at least 1.", field)
+            raise _invalid(_("The number of packages is a whole number of at least 1."), field)
         return value
     if name in ("hazard", "batch_code"):
         limit = 20 if name == "hazard" else 64
         if not isinstance(value, str) or len(value) > limit:
-            raise _invalid(f"At most {limit} characters.", field)
+            raise _invalid(_("At most %(limit)s characters.") % {"limit": limit}, field)
         return value.strip()
     if name == "declared_quantity_t":
         return str(check_quantity(value, field=field))
-    raise _invalid(f"{name} cannot be revised.", field)
+    raise _invalid(_("%(name)s cannot be revised.") % {"name": name}, field)
 
 
 def _json(value):
@@ -89,7 +90,7 @@ def _party_of(actor: User, manifest: ManifestModel, party: str | None) -> tuple[
         if not scope.read_only and scope.roles_on(enterprise.pk) & rules.PARTY_ROLES[name]:
             role = acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[name], action="revise")
             return name, enterprise, role
-    raise NotPermitted("Only a signing member of one of the manifest's parties may do this.", code="wrong_party")
+    raise NotPermitted(_("Only a signing member of one of the manifest's parties may do this."), code="wrong_party")
 
 
 def _log(*, manifest, action, actor, enterprise, party, role, comment, source, at) -> None:
@@ -129,44 +130,47 @@ def propose_revision(
     party, enterprise, role = _party_of(actor, manifest, party)
     if manifest.status not in rules.REVISABLE_STATUSES:
         raise TransitionNotAllowed(
-            f"A {manifest.get_status_display()} manifest cannot be revised: edit a draft directly; a cancelled "
-            "one is closed.",
+            _("A %(status)s manifest cannot be revised: edit a draft directly; a cancelled one is closed.")
+            % {"status": manifest.get_status_display()},
         )
     if not reason.strip():
         raise RuleViolation(
-            "Give the reason for the revision.", code="reason_required", fields={"reason": ["Required."]}
+            _("Give the reason for the revision."), code="reason_required", fields={"reason": [_("Required.")]}
         )
     if not isinstance(changes, dict) or set(changes) - {"manifest", "lines"}:
         raise _invalid('Changes are {"manifest": {...}, "lines": {"<line>": {...}}}.', "changes")
     if manifest.revisions.filter(status=RevisionStatus.PENDING).exists():
-        raise TransitionNotAllowed("Another revision of this manifest is awaiting approval.", code="revision_pending")
+        raise TransitionNotAllowed(
+            _("Another revision of this manifest is awaiting approval."), code="revision_pending"
+        )
 
     new: dict = {"manifest": {}, "lines": {}}
     old: dict = {"manifest": {}, "lines": {}}
     for name, value in (changes.get("manifest") or {}).items():
         if name not in rules.REVISABLE_MANIFEST_FIELDS:
-            raise _invalid(f"{name} cannot be revised.", f"manifest.{name}")
+            raise _invalid(_("%(name)s cannot be revised.") % {"name": name}, f"manifest.{name}")
         new["manifest"][name] = _clean_value(name, value, f"manifest.{name}")
         old["manifest"][name] = _json(getattr(manifest, name))
     lines = {str(line.line_no): line for line in manifest.lines.all()}
     for line_no, fields in (changes.get("lines") or {}).items():
         line = lines.get(str(line_no))
         if line is None or not isinstance(fields, dict):
-            raise _invalid(f"Line {line_no} is not on this manifest.", f"lines.{line_no}")
+            raise _invalid(_("Line %(line)s is not on this manifest.") % {"line": line_no}, f"lines.{line_no}")
         for name, value in fields.items():
             field = f"lines.{line_no}.{name}"
             if name not in rules.REVISABLE_LINE_FIELDS:
-                raise _invalid(f"{name} cannot be revised.", field)
+                raise _invalid(_("%(name)s cannot be revised.") % {"name": name}, field)
             if name in rules.LINE_FIELDS_FIXED_AFTER_PICKUP and manifest.status != ManifestStatus.SUBMITTED:
                 raise RuleViolation(
-                    f"{name} has already moved stock; correct it with a ledger entry, not a revision.",
+                    _("%(name)s has already moved stock; correct it with a ledger entry, not a revision.")
+                    % {"name": name},
                     code="field_fixed_after_pickup",
-                    fields={field: ["Fixed after pickup."]},
+                    fields={field: [_("Fixed after pickup.")]},
                 )
             new["lines"].setdefault(str(line_no), {})[name] = _clean_value(name, value, field)
             old["lines"].setdefault(str(line_no), {})[name] = _json(getattr(line, name))
     if not new["manifest"] and not new["lines"]:
-        raise _invalid("Name at least one field to change.", "changes")
+        raise _invalid(_("Name at least one field to change."), "changes")
 
     now = timezone.now()
     revision = RevisionRequest.objects.create(
@@ -223,14 +227,19 @@ def decide_revision(
         )
     if party is None or party not in required:
         raise NotPermitted(
-            "Only a signing member of another party than the proposer may decide this revision.", code="wrong_party"
+            _("Only a signing member of another party than the proposer may decide this revision."),
+            code="wrong_party",
         )
     enterprise = manifest.party_enterprise(party)
     role = acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[party], action="decide")
     if revision.status != RevisionStatus.PENDING:
-        raise TransitionNotAllowed(f"This revision is already {revision.get_status_display()}.")
+        raise TransitionNotAllowed(
+            _("This revision is already %(status)s.") % {"status": revision.get_status_display()}
+        )
     if party in decided:
-        raise TransitionNotAllowed(f"The {party} has already decided on this revision.", code="already_decided")
+        raise TransitionNotAllowed(
+            _("The %(party)s has already decided on this revision.") % {"party": party}, code="already_decided"
+        )
     now = timezone.now()
     RevisionDecision.objects.create(
         revision=revision,
@@ -264,7 +273,7 @@ def decide_revision(
 def _apply(revision: RevisionRequest, manifest: ManifestModel, now) -> None:
     if "declared_quantity_t" in str(revision.changes.get("lines")) and manifest.status != ManifestStatus.SUBMITTED:
         raise TransitionNotAllowed(
-            "The load was picked up while this revision waited; declared quantities can no longer change.",
+            _("The load was picked up while this revision waited; declared quantities can no longer change."),
             code="revision_outdated",
         )
     manifest_changes = revision.changes.get("manifest") or {}
