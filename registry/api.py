@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from wasteparks.api.filters import SyncFilterSet
+from wasteparks.api.filters import IntegerFilter, SyncFilterSet
 from wasteparks.api.serializers import StrictModelSerializer
 from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
 from wasteparks.errors import NotPermitted
@@ -183,7 +183,7 @@ class ParkFilter(SyncFilterSet):
 
 
 class EnterpriseFilter(SyncFilterSet):
-    park = django_filters.NumberFilter(field_name="park_id")
+    park = IntegerFilter(field_name="park_id")
     status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices)
     credit_code = django_filters.CharFilter(field_name="credit_code", lookup_expr="iexact")
     management_class = django_filters.ChoiceFilter(choices=ManagementClass.choices)
@@ -203,8 +203,8 @@ class EnterpriseFilter(SyncFilterSet):
 
 
 class PermitFilter(SyncFilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    park = django_filters.NumberFilter(field_name="enterprise__park_id")
+    enterprise = IntegerFilter(field_name="enterprise_id")
+    park = IntegerFilter(field_name="enterprise__park_id")
     kind = django_filters.ChoiceFilter(choices=PermitKind.choices)
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
     waste_code = django_filters.CharFilter(
@@ -231,8 +231,8 @@ class PermitFilter(SyncFilterSet):
 
 
 class FacilityFilter(SyncFilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    park = django_filters.NumberFilter(field_name="enterprise__park_id")
+    enterprise = IntegerFilter(field_name="enterprise_id")
+    park = IntegerFilter(field_name="enterprise__park_id")
     kind = django_filters.ChoiceFilter(choices=FacilityKind.choices)
 
     class Meta:

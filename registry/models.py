@@ -105,7 +105,7 @@ class WasteCode(Timestamped):
         _("hazard characteristics"),
         max_length=20,
         blank=True,
-        validators=[RegexValidator(r"^((T|C|I|R|In)(/(T|C|I|R|In))*)?$", _("Use T, C, I, R or In separated by /."))],
+        validators=[RegexValidator(r"^(T|C|I|R|In)(/(T|C|I|R|In))*$", _("Use T, C, I, R or In separated by /."))],
     )
     name_zh = models.CharField(_("Chinese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200)

@@ -74,6 +74,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "wasteparks.api.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -307,10 +308,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wasteparks.api.schema_hooks.state_what_the_api_accepts",
+    ],
     # One schema name per choice set shared by several fields (e.g. an event's from/to status).
     "ENUM_NAME_OVERRIDES": {
         "ManifestStatusEnum": "transfers.models.ManifestStatus",
         "RevisionStatusEnum": "transfers.models.RevisionStatus",
+        "ReportStatusEnum": "reporting.rules.reports.ReportStatus",
+        "WarningStatusEnum": "reporting.models.warnings.WarningStatus",
         "EnterpriseStatusEnum": "registry.models.EnterpriseStatus",
         "FacilityKindEnum": "registry.models.FacilityKind",
         "PermitKindEnum": "registry.models.PermitKind",
@@ -337,3 +344,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Early warnings and utilization ---------------------------------------------------------------
+# Thresholds of the warning rules (DESIGN 6) and the background jobs; reporting/rules/warnings.py reads
+# them at evaluation time, so a test or a deployment changes them here, never in code.
+WARNING_TRANSIT_DAYS = env_int("WARNING_TRANSIT_DAYS", 3, minimum=1)
+WARNING_CONFIRM_WORKING_DAYS = env_int("WARNING_CONFIRM_WORKING_DAYS", 5, minimum=1)
+WARNING_QUANTITY_TOLERANCE = env_decimal("WARNING_QUANTITY_TOLERANCE", str(QUANTITY_TOLERANCE))
+WARNING_STORAGE_LIMIT_DAYS = env_int("WARNING_STORAGE_LIMIT_DAYS", 365, minimum=1)
+WARNING_STORAGE_NOTICE_DAYS = env_int("WARNING_STORAGE_NOTICE_DAYS", 335, minimum=1)
+WARNING_MEDICAL_STORAGE_HOURS = env_int("WARNING_MEDICAL_STORAGE_HOURS", 48, minimum=1)
+WARNING_FACILITY_FILL_WARNING_PCT = env_decimal("WARNING_FACILITY_FILL_WARNING_PCT", "90")
+WARNING_FACILITY_FILL_CRITICAL_PCT = env_decimal("WARNING_FACILITY_FILL_CRITICAL_PCT", "100")
+WARNING_PERMIT_EXPIRY_DAYS = env_int("WARNING_PERMIT_EXPIRY_DAYS", 30, minimum=1)
+# Throughput beyond the licensed annual scale is a warning; by 20 % or more it needs a new licence.
+WARNING_CAPACITY_CRITICAL_PCT = env_decimal("WARNING_CAPACITY_CRITICAL_PCT", "120")
+WARNING_ANOMALY_LOW_FACTOR = env_decimal("WARNING_ANOMALY_LOW_FACTOR", "0.5")
+WARNING_ANOMALY_HIGH_FACTOR = env_decimal("WARNING_ANOMALY_HIGH_FACTOR", "2.0")
+WARNING_ANOMALY_SIGMA = env_decimal("WARNING_ANOMALY_SIGMA", "3")
+WARNING_ANOMALY_MIN_HISTORY_MONTHS = env_int("WARNING_ANOMALY_MIN_HISTORY_MONTHS", 6, minimum=2, maximum=12)
+WARNING_REPORT_LOOKBACK_MONTHS = env_int("WARNING_REPORT_LOOKBACK_MONTHS", 12, minimum=1, maximum=60)
+if WARNING_STORAGE_NOTICE_DAYS > WARNING_STORAGE_LIMIT_DAYS:
+    raise ImproperlyConfigured("WARNING_STORAGE_NOTICE_DAYS must not exceed WARNING_STORAGE_LIMIT_DAYS.")
+if WARNING_FACILITY_FILL_WARNING_PCT > WARNING_FACILITY_FILL_CRITICAL_PCT:
+    raise ImproperlyConfigured("WARNING_FACILITY_FILL_WARNING_PCT must not exceed the critical percentage.")
+# Celery time limits (seconds): a recompute of one period, and a rule scan or a mail batch.
+UTILIZATION_TASK_TIME_LIMIT = env_int("UTILIZATION_TASK_TIME_LIMIT", 1800, minimum=10)
+WARNING_TASK_TIME_LIMIT = env_int("WARNING_TASK_TIME_LIMIT", 600, minimum=10)

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -136,6 +137,18 @@ def json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
 
 
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """CSRF refusals answer in the error shape under /api/, and with Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("csrf_failed", _("CSRF check failed: %(reason)s") % {"reason": reason}), status=403
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)
+
+
+@csrf_exempt
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Any path under /api/ that no endpoint serves; says so when only the trailing slash is missing."""
     from django.urls import Resolver404, resolve

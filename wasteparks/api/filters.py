@@ -1,12 +1,15 @@
 """django-filter base classes: every synced collection's FilterSet derives from SyncFilterSet."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
+from django.db import models
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 # A '+' in an unencoded query string arrives as a space: "2025-01-01T00:00:00 08:00".
 _SPACE_FOR_PLUS = re.compile(r"^(.*\d) (\d{2}:?\d{2})$")
@@ -31,15 +34,69 @@ class OffsetDateTimeField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
         if parsed.tzinfo is None:
             raise forms.ValidationError(self.error_messages["naive"], code="naive", params={"value": value})
-        return parsed
+        # Compare in UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL only to ±15:59; the instant is
+        # what matters.
+        return parsed.astimezone(UTC)
 
 
 class OffsetDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = OffsetDateTimeField
 
 
+class WholeNumberField(forms.IntegerField):
+    default_error_messages = {"invalid": _("Give a whole number.")}
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """An id, a year, a month: a whole number, never 7.3e-93 or 0.5."""
+
+    field_class = WholeNumberField
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": _("Use true or false.")}
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self._VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class SyncFilterSet(django_filters.FilterSet):
-    """Adds ?updated_after=: rows changed strictly after that instant (the sync resume point)."""
+    """Adds ?updated_after=: rows changed strictly after that instant (the sync resume point).
+
+    A typed filter given with an empty value (`?updated_after=`) is refused rather than ignored: a sync
+    job whose resume point came out blank must hear about it, not silently pull everything.
+    """
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.IntegerField: {"filter_class": IntegerFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveIntegerField: {"filter_class": IntegerFilter},
+    }
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, value in self.data.items():
+            declared = self.filters.get(name)
+            if declared is None or value != "" or isinstance(declared, django_filters.CharFilter):
+                continue
+            self.form.add_error(name, _("Give a value, or leave the parameter out."))
+            valid = False
+        return valid
 
     updated_after = OffsetDateTimeFilter(
         field_name="updated_at",

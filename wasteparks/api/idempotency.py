@@ -9,6 +9,7 @@ written on failure and the client may correct the body and retry with the same k
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +26,9 @@ from .errors import IdempotencyKeyReused
 HEADER = "Idempotency-Key"
 METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_KEY_LENGTH = 255
+# Visible ASCII (spaces only inside), as HTTP header values reliably carry; the schema states the same.
+KEY_PATTERN = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
 LIFETIME = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("Location",)
@@ -58,9 +62,9 @@ def claim(request, user) -> Claim | None:
     if key is None or request.method not in METHODS:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not _KEY.match(key):
         raise exceptions.ValidationError(
-            {HEADER: [_("Use 1 to %(max)d printable characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]}
+            {HEADER: [_("Use 1 to %(max)d visible ASCII characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]}
         )
     if not user.is_authenticated:
         return None

@@ -89,7 +89,7 @@ class SyncPagination(BasePagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return DEFAULT_PAGE_SIZE
         if not raw.isdigit() or int(raw) < 1:
             raise exceptions.ValidationError(
@@ -105,7 +105,7 @@ class SyncPagination(BasePagination):
         """(column, descending). The column is the view's sync order unless ?ordering= names another."""
         default = getattr(view, "sync_ordering", ("updated_at", "id"))[0]
         raw = request.query_params.get(self.ordering_query_param)
-        if not raw:
+        if raw is None:
             return default, False
         column, descending = raw.removeprefix("-"), raw.startswith("-")
         allowed = tuple(getattr(view, "ordering_fields", ()) or ())

@@ -4,7 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import SAFE_METHODS
 
-from .idempotency import HEADER, METHODS, REPLAYED_HEADER
+from .idempotency import HEADER, KEY_PATTERN, METHODS, REPLAYED_HEADER
 from .serializers import ErrorSerializer
 
 _ERRORS = {
@@ -34,11 +34,11 @@ class ApiAutoSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     HEADER,
-                    str,
+                    {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
                     OpenApiParameter.HEADER,
                     required=False,
-                    description="Any unique string (e.g. a UUID), at most 255 characters. A retry with the same "
-                    "key and body within 24 h returns the first answer (with header "
+                    description="Any unique string of visible ASCII characters (e.g. a UUID), at most 255. "
+                    "A retry with the same key and body within 24 h returns the first answer (with header "
                     f"`{REPLAYED_HEADER}: true`) and writes nothing.",
                 )
             )
