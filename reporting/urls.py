@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from .views import dashboard, inspections, reports, warnings
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [*dashboard.urlpatterns, *reports.urlpatterns, *warnings.urlpatterns, *inspections.urlpatterns]

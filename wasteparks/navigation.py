@@ -26,6 +26,8 @@ NAV_ITEMS = [
     NavItem("registry:enterprise_list", _("Enterprises"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("transfers:manifest_list", _("Manifests"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("transfers:ledger_list", _("Ledger"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("transfers:stock_list", _("Stock"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("transfers:pickup_list", _("Pickups"), frozenset({ENTERPRISE})),
     NavItem("reporting:report_list", _("Monthly reports"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:warning_list", _("Warnings"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:inspection_list", _("Inspections"), frozenset({OFFICER})),

@@ -1,0 +1,1 @@
+"""Reporting pages, one module a topic; each module lists its own `urlpatterns`."""

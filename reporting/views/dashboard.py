@@ -1,0 +1,3 @@
+"""Reporting pages: dashboard."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Reporting pages: inspections."""
+
+urlpatterns: list = []

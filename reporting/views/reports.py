@@ -1,0 +1,3 @@
+"""Reporting pages: reports."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Reporting pages: warnings."""
+
+urlpatterns: list = []
