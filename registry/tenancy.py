@@ -82,13 +82,22 @@ def _compute_scope(user) -> Scope:
     if user.is_superuser:
         return Scope(everything=True)
     if user.is_service_account:
-        client = ApiClient.objects.filter(user=user).only("scope", "enterprise_id").first()
+        client = (
+            ApiClient.objects.filter(user=user)
+            .only("scope", "enterprise_id", "enterprise__park_id")
+            .select_related("enterprise")
+            .first()
+        )
         if client is None:
             return ANONYMOUS
         if client.scope == ApiScope.READ_ALL:
             return Scope(everything=True, read_only=True)
-        # An enterprise client acts with an administrator's rights on its own enterprise only.
-        return Scope(enterprise_roles={client.enterprise_id: frozenset({"admin"})})
+        # An enterprise client acts with an administrator's rights on its own enterprise only, and sees its
+        # park as the enterprise's own staff do.
+        return Scope(
+            enterprise_roles={client.enterprise_id: frozenset({"admin"})},
+            member_park_ids=frozenset({client.enterprise.park_id}),
+        )
 
     provinces, parks = set(), set()
     for role, park_id, province in JurisdictionMembership.objects.filter(user=user).values_list(

@@ -85,6 +85,7 @@ class WarningViewSet(ReadOnlyViewSet):
     filterset_class = WarningFilter
 
     def _note(self, serializer_class=NoteSerializer):
+        self.get_object()  # tenancy first: another park's warning is a 404 whatever the body says
         form = serializer_class(data=self.request.data)
         form.is_valid(raise_exception=True)
         return form.validated_data

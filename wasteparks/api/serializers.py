@@ -1,11 +1,13 @@
 """Serializer bases for the API."""
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
 class StrictFieldsMixin:
-    """Refuse fields the endpoint does not accept instead of ignoring them (a typo must not pass)."""
+    """Refuse fields the endpoint does not accept instead of ignoring them (a typo must not pass), and
+    date-times without an offset (a clerk's 09:00 and an integrator's server clock need not agree)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -13,6 +15,8 @@ class StrictFieldsMixin:
             problems = {}
             for name in data:
                 if name in writable:
+                    if self._is_naive_datetime(self.fields[name], data[name]):
+                        problems[name] = [_("Give the offset (e.g. +08:00 or Z): a time without one is ambiguous.")]
                     continue
                 if name in self.fields:
                     problems[name] = [_("This field is read-only here.")]
@@ -21,6 +25,16 @@ class StrictFieldsMixin:
             if problems:
                 raise serializers.ValidationError(problems)
         return super().to_internal_value(data)
+
+    @staticmethod
+    def _is_naive_datetime(field, value) -> bool:
+        if not isinstance(field, serializers.DateTimeField) or not isinstance(value, str):
+            return False
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            return False  # well formed but impossible (month 13): the field itself says so
+        return parsed is not None and parsed.tzinfo is None
 
 
 class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -31,7 +31,13 @@ class Command(BaseCommand):
         if scope == ApiScope.ENTERPRISE:
             if not enterprise:
                 raise CommandError("--scope enterprise needs --enterprise <credit code or id>.")
-            lookup = {"pk": int(enterprise)} if enterprise.isdigit() else {"credit_code": enterprise.upper()}
+            # A credit code may be all digits: 18 characters mean a credit code, anything shorter an id.
+            if len(enterprise) == 18:
+                lookup = {"credit_code": enterprise.upper()}
+            elif enterprise.isdigit():
+                lookup = {"pk": int(enterprise)}
+            else:
+                raise CommandError(f"{enterprise!r} is neither an 18-character credit code nor an id.")
             target = Enterprise.objects.filter(**lookup).first()
             if target is None:
                 raise CommandError(f"No enterprise {enterprise!r}.")
