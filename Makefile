@@ -12,7 +12,7 @@ TEST_ENV = DEBUG=0 SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=localhost,127.0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
 RUN_ENV = DEBUG=1 CELERY_EAGER=1
 
-.PHONY: venv assets browser run demo test lint format check messages clean
+.PHONY: venv assets browser run demo test lint format check messages bench-smoke bench clean
 
 # Front-end libraries come from the npm registry (package-lock.json) and are served by the app itself.
 VENDOR := static/vendor
@@ -56,6 +56,20 @@ run: demo
 test: venv assets browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): untimed smoke run, and the real thing against wasteparks_bench.
+BENCH_ENV = DEBUG=0 SECRET_KEY=bench-only-not-secret ALLOWED_HOSTS=127.0.0.1,localhost CELERY_EAGER=1
+bench-smoke: venv assets
+	$(TEST_ENV) $(PY) -m pytest -q -m bench_smoke tests/bench
+
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/wasteparks_bench
+BENCH10_DB ?= postgres://postgres@127.0.0.1:5432/wasteparks_bench10
+bench: venv assets
+	$(BENCH_ENV) $(PY) -m bench.generate --scale 1 --seed 42 --database-url $(BENCH_DB) --check
+	$(BENCH_ENV) $(PY) -m bench.generate --scale 0.1 --seed 42 --database-url $(BENCH10_DB)
+	$(BENCH_ENV) $(PY) -m bench.b1_full_sync --database-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b2_incremental_sync --small-url $(BENCH10_DB) --large-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b6_writes --database-url $(BENCH_DB)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -72,3 +72,11 @@ def test_services_take_their_configuration_from_the_environment():
     environment = SERVICES["web"]["environment"]
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"} <= set(environment)
     assert "${SECRET_KEY:?" in environment["SECRET_KEY"]
+
+
+def test_the_image_vendors_exactly_the_front_end_files_the_makefile_does():
+    dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    vendored = makefile.split("VENDOR_FILES :=")[1].split("\n\n")[0].replace("\\\n", " ").split()
+    for path in vendored:
+        assert f"/assets/{path}" in dockerfile, path

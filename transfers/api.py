@@ -496,6 +496,8 @@ class ManifestViewSet(WriteViewSet):
         return Response(ManifestSerializer(self.get_queryset().get(pk=manifest.pk)).data, status=code)
 
     def _input(self, serializer_class):
+        if self.detail:
+            self.get_object()  # tenancy first: another's manifest is a 404 whatever the body says
         form = serializer_class(data=self.request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         return form.validated_data
