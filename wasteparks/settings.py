@@ -94,10 +94,12 @@ INSTALLED_APPS = [
     "registry",
     "transfers",
     "reporting",
+    "wasteparks",  # the project package: the outbox of side effects queued for Celery
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wasteparks.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -175,7 +177,16 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://.")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fail-open (wasteparks/cache.py): with Redis unreachable the cache answers as empty instead of raising,
+    # so web and API requests keep working (rate limits do not limit meanwhile). The socket timeouts bound
+    # what a Redis that does not answer costs each cache call.
+    CACHES = {
+        "default": {
+            "BACKEND": "wasteparks.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -192,6 +203,21 @@ CELERY_TASK_DEFAULT_QUEUE = "quick"
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request must never hang on a dead broker: side effects go through the outbox (wasteparks.outbox),
+# whose publishes fail fast and are retried by the relay; any other publish gives up within ~1 s.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 1, minimum=1, maximum=60)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# A task whose worker died (SIGKILL, lost machine) is handed out again once its message has been unacked
+# this long (Redis has no per-consumer acknowledgement). Longer than the longest task, or a slow task runs
+# twice; the fault tests set a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # A broker that vanishes without closing the connection must not hold a publish forever.
+    "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 30, minimum=1),
+}
+OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000)
 # Quick work (rule checks, mail) and long work (recomputing periods, large exports) get separate queues
 # so a year's recompute never delays a notification.
 CELERY_TASK_ROUTES = {
@@ -213,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.reports.send_report_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Publishes the side effects a request could not hand to the broker (Redis down) once it is back.
+    "relay-outbox": {"task": "wasteparks.outbox.relay_outbox", "schedule": 30.0},
     "purge-idempotency-records": {
         "task": "registry.tasks.purge_idempotency_records",
         "schedule": crontab(hour=3, minute=15),
@@ -259,6 +287,7 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, m
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
 SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = env_bool("CONTENT_SECURITY_POLICY", True)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10, minimum=1) * 3600  # a working day, then log in again
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

@@ -198,10 +198,12 @@ def apply_rule(*, rule: Rule, ctx: Context) -> RunResult:
 def _notify_on_commit(warning_ids: list[int]) -> None:
     if not warning_ids:
         return
+    from wasteparks import outbox
+
     from ..tasks.warnings import notify_warning
 
     for pk in warning_ids:
-        transaction.on_commit(lambda pk=pk: notify_warning.delay(pk))
+        outbox.enqueue(notify_warning, pk)
 
 
 # --- lifecycle ------------------------------------------------------------------------------------

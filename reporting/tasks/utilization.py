@@ -10,7 +10,9 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
+
+from wasteparks import outbox
 
 from ..services import utilization as services
 from ..services.utilization import PeriodNotComputable
@@ -70,7 +72,7 @@ def queue_park_recompute(*, park_id: int, year: int, month: int) -> None:
     """Validate now (a clear error for the caller), queue after the caller's transaction commits."""
     services.resolve_park(park_id)
     services.check_period(year=year, month=month)
-    transaction.on_commit(lambda: recompute_park_period.delay(park_id, year, month))
+    outbox.enqueue(recompute_park_period, park_id, year, month)
 
 
 def _on_report_accepted(sender, *, park_id: int, year: int, month: int, **kwargs) -> None:

@@ -12,6 +12,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from wasteparks import outbox
+
 from ..services import warnings as services
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def _on_manifest_changed(sender, *, manifest_id: int, **kwargs) -> None:
     # Sent after the transfer's commit. A failure to queue must not turn a committed signature into an
     # error for the signer: log it; the hourly scan evaluates the manifest anyway.
     try:
-        check_manifest_rules.delay(manifest_id)
+        outbox.enqueue_now(check_manifest_rules, manifest_id)
     except Exception:
         logger.exception("Could not check the warning rules of manifest %s", manifest_id)
 

@@ -23,6 +23,7 @@ from registry.clients import create_api_client
 from registry.models import EnterpriseRole, PermitKind
 from reporting.models import UtilizationSnapshot, Warning
 from reporting.services import reports as report_services
+from reporting.services.inspections import record_inspection
 from reporting.services.utilization import recompute_period
 from tests import factories as f
 from tests.transfers.factories import draft, generate
@@ -62,6 +63,7 @@ API_CLIENTS = ["read_all_client", "enterprise_client"]
 
 # --- what each route is about -------------------------------------------------------------------------
 
+NO_TASK = "00000000-0000-4000-8000-000000000000"
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user; shows only the user's own rows
 STAFF = "staff"  # the Django admin
@@ -74,6 +76,8 @@ class Route:
     extra: dict = field(default_factory=dict, hash=False)  # further URL kwargs
     lists: str | None = None  # the kind of object a list shows (checked for leaks)
     ends_session: bool = False  # tried with a client of its own, so the persona stays signed in
+    officers_only: bool = False  # others are turned away (403) before any object is looked up
+    missing: bool = False  # the URL names something that exists for nobody (a task id never started)
     why: str = ""
 
 
@@ -112,6 +116,28 @@ ROUTES: dict[str, Route] = {
     "transfers:ledger_new": Route(SIGNED_IN),
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
+    "registry:permit_list": Route(SIGNED_IN, lists="permit"),
+    # Reporting pages
+    "reporting:dashboard": Route(SIGNED_IN, officers_only=True),
+    "reporting:recompute": Route(SIGNED_IN, officers_only=True),
+    "reporting:recompute_progress": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
+    "reporting:recompute_status": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
+    "reporting:report_list": Route(SIGNED_IN, lists="report"),
+    "reporting:report_start": Route(SIGNED_IN, method="post"),
+    "reporting:report_detail": Route("report"),
+    "reporting:report_workbook": Route("report"),
+    "reporting:report_lines": Route("report", method="post"),
+    "reporting:report_prefill": Route("report", method="post"),
+    "reporting:report_submit": Route("report", method="post"),
+    "reporting:report_accept": Route("report", method="post"),
+    "reporting:report_return": Route("report", method="post"),
+    "reporting:warning_list": Route(SIGNED_IN, lists="warning"),
+    "reporting:warning_detail": Route("warning"),
+    "reporting:warning_action": Route("warning", method="post", extra={"action": "acknowledge"}),
+    "reporting:inspection_list": Route(SIGNED_IN, officers_only=True, lists="inspection"),
+    "reporting:inspection_new": Route(SIGNED_IN, officers_only=True),
+    "reporting:inspection_detail": Route("inspection", officers_only=True),
+    "reporting:inspection_rectified": Route("inspection", method="post", officers_only=True),
     # API documentation
     "api:schema": Route(PUBLIC),
     "api:swagger-ui": Route(PUBLIC),
@@ -164,7 +190,7 @@ NOT_ENDPOINTS = {None, "api:None"}  # the JSON 404 catch-alls under /api/
 # --- the two parks ------------------------------------------------------------------------------------
 
 
-def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk) -> dict[str, list[Thing]]:
+def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, officer) -> dict[str, list[Thing]]:
     names = {"A": ("X", "C", "R"), "B": ("Y", "D", "S")}[letter]
     everyone = frozenset(names)
     store = f.FacilityFactory(enterprise=gen, name=f"STORE-{letter}")
@@ -193,6 +219,9 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk) -> d
     snapshot = UtilizationSnapshot.objects.filter(scope="enterprise", enterprise=gen).first()
     park_snapshot = UtilizationSnapshot.objects.filter(scope="park", park=park).first()
     stock = StockBalance.objects.get(facility=store)
+    inspection = record_inspection(
+        actor=officer, enterprise=gen, date=timezone.localdate(), kind="site_visit", findings=f"INSPECT-{letter}"
+    )
     gen_only = frozenset({names[0]})
     things = [
         Thing("park", park.pk, letter, everyone, park.name),
@@ -205,6 +234,7 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk) -> d
         Thing("stock", stock.pk, letter, gen_only, store.name),
         Thing("report", report.pk, letter, gen_only),
         Thing("warning", warning.pk, letter, gen_only, f"WARN-{letter}"),
+        Thing("inspection", inspection.pk, letter, gen_only, f"INSPECT-{letter}"),
     ]
     if snapshot:
         things.append(Thing("snapshot", snapshot.pk, letter, gen_only))
@@ -229,8 +259,8 @@ def world(unthrottled, park_a, park_b, enterprise_x, enterprise_y, carrier_c, re
     carrier_d = f.EnterpriseFactory(name="Carrier D", park=park_b, is_generator=False, is_carrier=True)
     receiver_s = f.EnterpriseFactory(name="Receiver S", park=park_b, is_generator=False, is_receiver=True)
     clerk_s = f.member(f.UserFactory(username="clerk_s"), receiver_s, EnterpriseRole.PREPARER)
-    things = _build_park("A", park_a, enterprise_x, carrier_c, receiver_r, preparer_x, clerk_r)
-    things += _build_park("B", park_b, enterprise_y, carrier_d, receiver_s, preparer_y, clerk_s)
+    things = _build_park("A", park_a, enterprise_x, carrier_c, receiver_r, preparer_x, clerk_r, officer_a)
+    things += _build_park("B", park_b, enterprise_y, carrier_d, receiver_s, preparer_y, clerk_s, officer_b)
     _, read_all = create_api_client(name="省平台", scope="read:all")
     _, enterprise = create_api_client(name="企业X接口", scope="enterprise", enterprise=enterprise_x)
     users = {"preparer_x": preparer_x, "preparer_y": preparer_y, "driver_c": driver_c, "officer_a": officer_a,
@@ -371,6 +401,10 @@ def _expectation(persona: str, route: Route, thing: Thing | None, method: str, i
         return is_(401, 403) if is_api else is_(302)
     if persona == "read_all_client" and method not in ("get", "head", "options"):
         return is_(403, 405)
+    if route.missing:
+        return is_(403, 404)
+    if route.officers_only and persona not in ("officer_a", "officer_b", "provincial"):
+        return is_(403)  # the same answer for any id, so it tells nothing about what exists
     if route.about in (SIGNED_IN, STAFF) or thing is None:
         return reachable
     if thing.park is None:  # province-wide rows

@@ -1,0 +1,13 @@
+"""The project package as an app: it owns the outbox table and the tamper-evidence migration."""
+
+from django.apps import AppConfig
+
+
+class WasteparksConfig(AppConfig):
+    name = "wasteparks"
+    verbose_name = "wasteparks"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the relay task (beat runs it every 30 s); autodiscovery only looks at tasks.py.
+        from . import outbox  # noqa: F401
