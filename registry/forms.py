@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wasteparks.forms import BootstrapFormMixin
 
-from .models import Enterprise, Facility, Park
+from .models import Enterprise, Facility, Park, PermitKind
 
 ROLE_FIELDS = ("is_generator", "is_carrier", "is_receiver")
 
@@ -53,3 +53,34 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason or note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PermitFilterForm(BootstrapFormMixin, forms.Form):
+    STATE_LABELS = [
+        ("valid", _("Valid")),
+        ("expiring", _("Expires within 30 days")),
+        ("expired", _("Expired or revoked")),
+        ("revoked", _("Revoked")),
+        ("not_yet", _("Not yet valid")),
+    ]
+
+    q = forms.CharField(label=_("Number, enterprise or issuer"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *PermitKind.choices])
+    validity = forms.ChoiceField(
+        label=_("Validity"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("valid", _("Valid today")),
+            ("expiring", _("Expires within 30 days")),
+            ("expired", _("Expired or revoked")),
+        ],
+    )
+    enterprise = forms.ModelChoiceField(
+        label=_("Enterprise"), required=False, queryset=Enterprise.objects.none(), empty_label=_("Any enterprise")
+    )
+    code = forms.CharField(label=_("Waste code or category"), required=False, max_length=20)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).only("pk", "name").order_by("name")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("enterprises/apply/", views.enterprise_apply, name="enterprise_apply"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:pk>/<str:action>/", views.enterprise_decide, name="enterprise_decide"),
+    path("permits/", views.permit_list, name="permit_list"),
 ]

@@ -1,24 +1,48 @@
-"""Registry pages: the enterprise register, registration applications and officers' decisions."""
+"""Registry pages: the enterprise register, registration applications and officers' decisions, and the
+permits list. The enterprise page also shows what the other apps hold about it (stock, manifests,
+reports, warnings, inspections), for display only: those apps own the rules."""
 
+from datetime import date, datetime, timedelta
+
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from reporting.models import LIVE_STATUSES, MonthlyReport
+from reporting.models import Warning as EarlyWarning
+from transfers.models import Manifest, StockBalance
 from wasteparks.errors import DomainError
+from wasteparks.lists import export_if_asked, page_of, sort_by_request
 
 from . import services
-from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet
-from .models import Enterprise, EnterpriseStatus
+from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
+from .models import Enterprise, EnterpriseStatus, Permit, WasteClass
 from .tenancy import scope_of
 
-PAGE_SIZE = 50
+# Hazardous waste may be stored one year at most (Solid Waste Law art. 81): a month ahead is the time to act.
+STORAGE_WARNING_MONTHS = 11
+RECENT_MANIFESTS = 10
+RECENT_REPORTS = 12
+EXPIRING_DAYS = 30
+
+
+def _roles(enterprise: Enterprise) -> str:
+    names = [
+        (enterprise.is_generator, _("generator")),
+        (enterprise.is_carrier, _("carrier")),
+        (enterprise.is_receiver, _("receiver")),
+    ]
+    return " ".join(str(label) for flag, label in names if flag)
+
 
 DECISIONS = {
     "verify": services.verify_enterprise,
@@ -38,7 +62,42 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in EnterpriseStatus.values:
         enterprises = enterprises.filter(status=status)
-    page = Paginator(enterprises.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    enterprises = enterprises.order_by("name", "pk")
+    exported = export_if_asked(
+        request,
+        "enterprises",
+        _("Enterprises"),
+        [
+            _("Name"),
+            _("Unified social credit code"),
+            _("Park"),
+            _("Industry (GB/T 4754)"),
+            _("Roles"),
+            _("Management class"),
+            _("Status"),
+            _("Contact"),
+            _("Phone"),
+            _("Address"),
+        ],
+        (
+            [
+                enterprise.name,
+                enterprise.credit_code,
+                enterprise.park.name,
+                enterprise.industry_code,
+                _roles(enterprise),
+                enterprise.get_management_class_display(),
+                enterprise.get_status_display(),
+                enterprise.contact_name,
+                enterprise.contact_phone,
+                enterprise.address,
+            ]
+            for enterprise in enterprises
+        ),
+    )
+    if exported:
+        return exported
+    page = page_of(request, enterprises)
     return render(
         request,
         "registry/enterprise_list.html",
@@ -46,10 +105,83 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _months_before(moment: datetime, months: int) -> datetime:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, 28)  # a day every month has; a few days' slack does not matter for a warning
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _stock_with_ages(enterprise: Enterprise) -> list[StockBalance]:
+    """Stock on hand with the age of its oldest tonne (FIFO), oldest first; one query."""
+    now = timezone.now()
+    storage_limit = _months_before(now, STORAGE_WARNING_MONTHS)
+    balances = list(
+        StockBalance.objects.filter(enterprise=enterprise)
+        .on_hand()
+        .select_related("facility", "waste_code")
+        .with_oldest_on_hand()
+        .order_by(F("oldest_on_hand_at").asc(nulls_last=True), "pk")
+    )
+    for balance in balances:
+        oldest = balance.oldest_on_hand_at
+        balance.age_days = None if oldest is None else (now - oldest).days
+        balance.too_old = (
+            oldest is not None and balance.waste_code.waste_class == WasteClass.HAZARDOUS and oldest <= storage_limit
+        )
+    return balances
+
+
+def _url_or_none(name: str, pk: int) -> str | None:
+    # The reporting pages are built alongside this one; a page not there yet is simply not linked.
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def _open_warnings(request: HttpRequest, enterprise: Enterprise) -> list[EarlyWarning]:
+    warnings = list(
+        EarlyWarning.objects.visible_to(request.user)
+        .filter(enterprise=enterprise, status__in=LIVE_STATUSES)
+        .order_by("-raised_at", "-pk")
+    )
+    for warning in warnings:
+        warning.url = _url_or_none("reporting:warning_detail", warning.pk)
+    return warnings
+
+
+def recent_inspections_hook(request: HttpRequest, enterprise: Enterprise) -> list | None:
+    """Inspections of the enterprise, once `reporting.Inspection` exists; None (section hidden) until then."""
+    try:
+        inspection_model = apps.get_model("reporting", "Inspection")
+    except LookupError:
+        return None
+    inspections = inspection_model.objects.filter(enterprise=enterprise)
+    if hasattr(inspections, "visible_to"):
+        inspections = inspections.visible_to(request.user)
+    inspections = list(inspections.order_by("-pk")[:10])
+    for inspection in inspections:
+        inspection.url = _url_or_none("reporting:inspection_detail", inspection.pk)
+    return inspections
+
+
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
     history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
+    manifests = (
+        Manifest.objects.visible_to(request.user)
+        .involving(enterprise.pk)
+        .select_related("consignor", "carrier", "receiver")
+        .order_by("-created_at", "-pk")[:RECENT_MANIFESTS]
+    )
+    reports = (
+        MonthlyReport.objects.visible_to(request.user)
+        .filter(enterprise=enterprise)
+        .select_related("current_revision")
+        .order_by("-year", "-month")[:RECENT_REPORTS]
+    )
     return render(
         request,
         "registry/enterprise_detail.html",
@@ -60,6 +192,13 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "can_decide": scope_of(request.user).supervises_park(enterprise.park),
             "decision_form": DecisionForm(),
+            "stock": _stock_with_ages(enterprise),
+            "storage_warning_months": STORAGE_WARNING_MONTHS,
+            "manifests": manifests,
+            "reports": reports,
+            "warnings": _open_warnings(request, enterprise),
+            "inspections": recent_inspections_hook(request, enterprise),
+            "today": timezone.localdate(),
         },
     )
 
@@ -124,3 +263,97 @@ def enterprise_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
         return redirect("registry:enterprise_detail", pk=pk)
     messages.success(request, _("Done."))
     return redirect("registry:enterprise_detail", pk=pk)
+
+
+# --- permits --------------------------------------------------------------------------------------
+
+PERMIT_SORTS = {
+    "number": ["number"],
+    "kind": ["kind"],
+    "enterprise": ["enterprise__name"],
+    "valid_from": ["valid_from"],
+    "valid_to": ["valid_to"],
+}
+
+
+def _filtered_permits(request: HttpRequest, form: PermitFilterForm, today: date):
+    permits = Permit.objects.visible_to(request.user).select_related("enterprise__park")
+    form.is_valid()
+    data = form.cleaned_data
+    if query := data.get("q", "").strip():
+        permits = permits.filter(
+            Q(number__icontains=query) | Q(enterprise__name__icontains=query) | Q(issuer__icontains=query)
+        )
+    if kind := data.get("kind"):
+        permits = permits.filter(kind=kind)
+    if enterprise := data.get("enterprise"):
+        permits = permits.filter(enterprise=enterprise)
+    validity = data.get("validity")
+    if validity == "valid":
+        permits = permits.valid_on(today)
+    elif validity == "expiring":
+        permits = permits.expiring_within(today, EXPIRING_DAYS)
+    elif validity == "expired":
+        permits = permits.filter(Q(valid_to__lt=today) | Q(revoked_at__isnull=False))
+    if code := data.get("code", "").strip():
+        permits = permits.filter(
+            Q(lines__waste_code__code__startswith=code) | Q(lines__category__code__iexact=code)
+        ).distinct()
+    return permits.prefetch_related("lines__waste_code", "lines__category", "lines__method")
+
+
+def _permit_state(permit: Permit, today: date) -> str:
+    if permit.revoked_at is not None:
+        return "revoked"
+    if permit.valid_to < today:
+        return "expired"
+    if permit.valid_from > today:
+        return "not_yet"
+    if permit.valid_to <= today + timedelta(days=EXPIRING_DAYS):
+        return "expiring"
+    return "valid"
+
+
+@login_required
+def permit_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PermitFilterForm(request.GET, user=request.user)
+    permits, sort = sort_by_request(_filtered_permits(request, form, today), request, PERMIT_SORTS, "valid_to")
+    states = dict(PermitFilterForm.STATE_LABELS)
+    exported = export_if_asked(
+        request,
+        "permits",
+        _("Permits"),
+        [
+            _("Number"),
+            _("Kind"),
+            _("Enterprise"),
+            _("Park"),
+            _("Issued by"),
+            _("Valid from"),
+            _("Valid to"),
+            _("State"),
+            _("Covers"),
+        ],
+        (
+            [
+                permit.number,
+                permit.get_kind_display(),
+                permit.enterprise.name,
+                permit.enterprise.park.name,
+                permit.issuer,
+                permit.valid_from,
+                permit.valid_to,
+                states[_permit_state(permit, today)],
+                "; ".join(str(line) for line in permit.lines.all()),
+            ]
+            for permit in permits
+        ),
+    )
+    if exported:
+        return exported
+    page = page_of(request, permits)
+    for permit in page:
+        permit.state = _permit_state(permit, today)
+        permit.state_label = states[permit.state]
+    return render(request, "registry/permit_list.html", {"form": form, "page": page, "sort": sort})

@@ -7,8 +7,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from registry.models import EnterpriseRole, Facility, WasteCode
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
-from wasteparks.exports import csv_response, xlsx_response
+from wasteparks.lists import export_if_asked, page_of, sort_by_request
 
 from . import forms, rules, services
 from .models import (
@@ -38,7 +37,6 @@ from .models import (
     StockBalance,
 )
 
-PAGE_SIZE = 50
 VERIFY_SALT = "transfers.manifest.verify"
 
 ACTION_LABELS = {
@@ -61,31 +59,6 @@ FIELD_LABELS = {
 
 
 # --- shared helpers -------------------------------------------------------------------------------
-
-
-def _sorted(queryset, request: HttpRequest, options: dict[str, list], default: str):
-    """Order by the `sort` parameter if it names a known column ("-" for descending), else `default`."""
-    sort = request.GET.get("sort", default)
-    key = sort.removeprefix("-")
-    if key not in options:
-        sort, key = default, default.removeprefix("-")
-    descending = sort.startswith("-")
-    ordering = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in options[key]]
-    return queryset.order_by(*ordering, "-pk" if descending else "pk"), sort
-
-
-def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _export(request: HttpRequest, name: str, title: str, header: list, rows) -> HttpResponse | None:
-    fmt = request.GET.get("export")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        return csv_response(f"{name}-{stamp}.csv", header, rows)
-    if fmt == "xlsx":
-        return xlsx_response(f"{name}-{stamp}.xlsx", title, header, rows)
-    return None
 
 
 def _field_errors(form, error: DomainError) -> None:
@@ -204,8 +177,8 @@ def _filtered_manifests(request: HttpRequest, form: forms.ManifestFilterForm):
 @login_required
 def manifest_list(request: HttpRequest) -> HttpResponse:
     form = forms.ManifestFilterForm(request.GET)
-    manifests, sort = _sorted(_filtered_manifests(request, form), request, MANIFEST_SORTS, "-created_at")
-    exported = _export(
+    manifests, sort = sort_by_request(_filtered_manifests(request, form), request, MANIFEST_SORTS, "-created_at")
+    exported = export_if_asked(
         request,
         "manifests",
         _("Manifests"),
@@ -240,7 +213,7 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
                 manifest.received_at,
                 _("yes") if manifest.has_discrepancy else "",
             ]
-            for manifest in manifests
+            for manifest in _on_export(manifests)
         ),
     )
     if exported:
@@ -250,12 +223,19 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
         "transfers/manifest_list.html",
         {
             "form": form,
-            "page": _page(request, manifests),
+            "page": page_of(request, manifests),
             "sort": sort,
             "can_prepare": forms.signing_enterprises(request.user, Party.CONSIGNOR).exists(),
             "can_pick_up": forms.signing_enterprises(request.user, Party.CARRIER).exists(),
         },
     )
+
+
+def _on_export(queryset):
+    """The rows for export_if_asked, read only when an export consumes them: a generator expression
+    evaluates its first iterable at once, so `(... for m in queryset)` fetched the whole filtered list
+    (and its prefetches) on every page view (bench/b5_pages.py)."""
+    yield from queryset
 
 
 def _received_total(manifest: Manifest):
@@ -743,8 +723,8 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(occurred_at__date__gte=start)
     if end := data.get("occurred_to"):
         entries = entries.filter(occurred_at__date__lte=end)
-    entries, sort = _sorted(entries, request, LEDGER_SORTS, "-occurred_at")
-    exported = _export(
+    entries, sort = sort_by_request(entries, request, LEDGER_SORTS, "-occurred_at")
+    exported = export_if_asked(
         request,
         "ledger",
         _("Ledger"),
@@ -775,7 +755,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
                 entry.note,
                 entry.recorded_by.username,
             ]
-            for entry in entries
+            for entry in _on_export(entries)
         ),
     )
     if exported:
@@ -785,7 +765,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         "transfers/ledger_list.html",
         {
             "form": form,
-            "page": _page(request, entries),
+            "page": page_of(request, entries),
             "sort": sort,
             "can_record": forms.signing_enterprises(request.user, Party.CONSIGNOR).exists(),
         },
@@ -849,14 +829,14 @@ def stock_list(request: HttpRequest) -> HttpResponse:
         balances = balances.filter(waste_code__code__startswith=code)
     if waste_class := data.get("waste_class"):
         balances = balances.filter(waste_code__waste_class=waste_class)
-    balances, sort = _sorted(balances, request, STOCK_SORTS, "oldest")
+    balances, sort = sort_by_request(balances, request, STOCK_SORTS, "oldest")
     now = timezone.now()
 
     def age_days(balance) -> int | None:
         oldest = balance.oldest_on_hand_at
         return None if oldest is None else (now - oldest).days
 
-    exported = _export(
+    exported = export_if_asked(
         request,
         "stock",
         _("Stock"),
@@ -879,12 +859,12 @@ def stock_list(request: HttpRequest) -> HttpResponse:
                 balance.oldest_on_hand_at,
                 age_days(balance),
             ]
-            for balance in balances
+            for balance in _on_export(balances)
         ),
     )
     if exported:
         return exported
-    page = _page(request, balances)
+    page = page_of(request, balances)
     for balance in page:
         balance.age_days = age_days(balance)
     return render(request, "transfers/stock_list.html", {"form": form, "page": page, "sort": sort})

@@ -24,6 +24,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem("reporting:dashboard", _("Dashboard"), frozenset({OFFICER})),
     NavItem("registry:enterprise_list", _("Enterprises"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("registry:permit_list", _("Permits"), frozenset({OFFICER})),
     NavItem("transfers:manifest_list", _("Manifests"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("transfers:ledger_list", _("Ledger"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("transfers:stock_list", _("Stock"), frozenset({OFFICER, ENTERPRISE})),

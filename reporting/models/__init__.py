@@ -3,6 +3,7 @@
 One module a topic; every model is imported here so Django finds it as reporting.models.<Name>.
 """
 
+from .inspections import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .utilization import *  # noqa: F403
 from .warnings import *  # noqa: F403

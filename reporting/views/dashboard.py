@@ -1,3 +1,153 @@
-"""Reporting pages: dashboard."""
+"""Reporting pages: the officers' dashboard (a park, or a province) and the recompute with progress."""
 
-urlpatterns: list = []
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from registry.models import Park
+from registry.tenancy import scope_of
+from wasteparks.errors import DomainError
+
+from ..forms.dashboard import RecomputeForm
+from ..services import dashboard as services
+
+SESSION_TASKS = "reporting_recompute_tasks"
+# The session remembers this many recomputes (the newest): enough for an officer's morning.
+SESSION_TASKS_KEPT = 20
+
+
+def _supervised_parks(request: HttpRequest):
+    """The parks this officer supervises (not the park an enterprise user merely belongs to)."""
+    scope = scope_of(request.user)
+    if not scope.is_officer and not scope.everything:
+        raise PermissionDenied(_("The dashboard is for park and provincial officers."))
+    return Park.objects.filter(scope.q(park="", enterprise=None)).select_related("division").order_by("name")
+
+
+def _chart_labels() -> dict:
+    return {
+        "rate": _("Utilization rate (rolling 12 months)"),
+        "target": _("Target"),
+        "generated": _("Generated"),
+        "utilized": _("Utilized"),
+        "disposed": _("Disposed of"),
+        "stored": _("Stored"),
+        "tonnes": _("t"),
+        "no_data": _("No data"),
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """A park officer sees their park (one of several, picked); a provincial officer the province
+    and, per park, the comparison table (or one park, picked)."""
+    parks = _supervised_parks(request)
+    scope = scope_of(request.user)
+    park_list = list(parks)
+    chosen = request.GET.get("park", "")
+    province_code = request.GET.get("province", "")
+    provinces = sorted(scope.province_codes)
+    if chosen:
+        park = get_object_or_404(parks, pk=chosen) if chosen.isdigit() else None
+        if park is None:
+            raise Http404
+        subject = services.Subject.of_park(park)
+    elif provinces:
+        if province_code and province_code not in provinces:
+            raise Http404
+        subject = services.Subject.of_province(province_code or provinces[0])
+    elif park_list:
+        subject = services.Subject.of_park(park_list[0])
+    else:
+        raise Http404
+    board = services.build_dashboard(subject)
+    parks_sorted, sort = services.sort_parks(board.parks, request.GET.get("sort", "park"))
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "board": board,
+            "subject": subject,
+            "parks": park_list,
+            "provinces": provinces,
+            "park_rows": parks_sorted,
+            "sort": sort,
+            "data": services.chart_data(board, _chart_labels()),
+            "can_recompute": subject.park is not None,
+        },
+    )
+
+
+# --- recompute with progress ----------------------------------------------------------------------
+
+
+@login_required
+def recompute(request: HttpRequest) -> HttpResponse:
+    """The form (GET) and the start of a recompute (POST), then the progress page."""
+    parks = _supervised_parks(request)
+    initial_park = request.GET.get("park")
+    form = RecomputeForm(
+        request.POST or None,
+        parks=parks,
+        initial={"park": initial_park} if initial_park and initial_park.isdigit() else None,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            park = form.cleaned_data["park"]
+            year, month = form.cleaned_data["period"]
+            try:
+                task_id = services.start_park_recompute(park=park, year=year, month=month)
+            except DomainError as error:
+                form.add_error("period" if "period" in error.fields else None, error.message)
+                status = error.http_status
+            else:
+                tasks = request.session.get(SESSION_TASKS, {})
+                tasks[task_id] = {"park": park.pk, "park_name": park.name, "period": f"{year:04d}-{month:02d}"}
+                request.session[SESSION_TASKS] = dict(list(tasks.items())[-SESSION_TASKS_KEPT:])
+                return redirect("reporting:recompute_progress", task_id=task_id)
+        else:
+            status = 400
+    return render(request, "reporting/recompute_form.html", {"form": form}, status=status)
+
+
+def _own_task(request: HttpRequest, task_id: str) -> dict:
+    # Only the recomputes this session started: a task id seen elsewhere reveals nothing.
+    task = request.session.get(SESSION_TASKS, {}).get(str(task_id))
+    if task is None:
+        raise Http404
+    return task
+
+
+@login_required
+def recompute_progress(request: HttpRequest, task_id: str) -> HttpResponse:
+    _supervised_parks(request)
+    task = _own_task(request, task_id)
+    return render(
+        request,
+        "reporting/recompute_progress.html",
+        {"task": task, "task_id": task_id, "progress": services.task_progress(str(task_id))},
+    )
+
+
+@login_required
+def recompute_status(request: HttpRequest, task_id: str) -> HttpResponse:
+    """The partial the progress page polls every two seconds (htmx)."""
+    _supervised_parks(request)
+    task = _own_task(request, task_id)
+    return render(
+        request,
+        "reporting/_recompute_status.html",
+        {"task": task, "task_id": task_id, "progress": services.task_progress(str(task_id))},
+    )
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("recompute/", recompute, name="recompute"),
+    path("recompute/<uuid:task_id>/", recompute_progress, name="recompute_progress"),
+    path("recompute/<uuid:task_id>/status/", recompute_status, name="recompute_status"),
+]

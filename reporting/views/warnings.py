@@ -1,3 +1,323 @@
-"""Reporting pages: warnings."""
+"""Reporting pages: early warnings (list with filters and export, detail, the officers' actions).
 
-urlpatterns: list = []
+Everyone sees the warnings in their scope (enterprise users their own enterprise's, read-only); the
+officers of the warning's park act on it. Views stay thin: forms validate, the services decide.
+"""
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from registry.tenancy import scope_of
+from wasteparks.errors import DomainError
+from wasteparks.exports import csv_response, xlsx_response
+from wasteparks.lists import sort_by_request
+
+from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
+from ..models.warnings import Warning, WarningStatus
+from ..services import warnings as services
+
+PAGE_SIZE = 50
+
+SEVERITY_ORDER = Case(
+    When(severity="critical", then=Value(2)),
+    When(severity="warning", then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+SORTS = {
+    "raised_at": ["raised_at"],
+    "severity": ["severity_rank", "raised_at"],
+    "rule": ["rule"],
+    "status": ["status"],
+    "enterprise": ["enterprise__name"],
+    "park": ["park__name"],
+}
+ACTION_LABELS = {
+    "raised": gettext_lazy("Raised"),
+    "escalated": gettext_lazy("Escalated"),
+    "acknowledge": gettext_lazy("Acknowledged"),
+    "assign": gettext_lazy("Assigned"),
+    "resolve": gettext_lazy("Resolved"),
+    "dismiss": gettext_lazy("Dismissed"),
+    "auto_closed": gettext_lazy("Closed automatically"),
+}
+ACTIONS = ("acknowledge", "assign", "resolve", "dismiss")
+
+
+def _reverse_or_none(name: str, *args) -> str | None:
+    # A subject's page may not exist yet (report pages are being built): show the subject without a link.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+
+def _filtered(request: HttpRequest, form: WarningFilterForm):
+    warnings = Warning.objects.visible_to(request.user).with_details().annotate(severity_rank=SEVERITY_ORDER)
+    form.is_valid()
+    data = form.cleaned_data
+    if rule := data.get("rule"):
+        warnings = warnings.of_rule(rule)
+    if severity := data.get("severity"):
+        warnings = warnings.filter(severity=severity)
+    if status := data.get("status"):
+        warnings = warnings.live() if status == "live" else warnings.filter(status=status)
+    if enterprise := data.get("enterprise"):
+        warnings = warnings.filter(enterprise=enterprise)
+    if raised_from := data.get("raised_from"):
+        warnings = warnings.filter(raised_at__date__gte=raised_from)
+    if raised_to := data.get("raised_to"):
+        warnings = warnings.filter(raised_at__date__lte=raised_to)
+    park = request.GET.get("park", "")
+    if park.isdigit():
+        warnings = warnings.filter(park_id=int(park))
+    return warnings
+
+
+def _sorted(queryset, request: HttpRequest):
+    return sort_by_request(queryset, request, SORTS, "-raised_at")
+
+
+def _export(request: HttpRequest, warnings) -> HttpResponse | None:
+    fmt = request.GET.get("export")
+    if fmt not in ("csv", "xlsx"):
+        return None
+    header = [
+        _("Raised at"),
+        _("Severity"),
+        _("Rule"),
+        _("Status"),
+        _("Park"),
+        _("Enterprise"),
+        _("Message"),
+        _("Assignee"),
+        _("Closed at"),
+    ]
+    rows = (
+        [
+            warning.raised_at,
+            warning.get_severity_display(),
+            warning.rule,
+            warning.get_status_display(),
+            warning.park.name,
+            warning.enterprise.name if warning.enterprise_id else "",
+            warning.message,
+            str(warning.assignee) if warning.assignee_id else "",
+            warning.closed_at,
+        ]
+        for warning in warnings
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return csv_response(f"warnings-{stamp}.csv", header, rows)
+    return xlsx_response(f"warnings-{stamp}.xlsx", _("Warnings"), header, rows)
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    form = WarningFilterForm(request.GET, user=request.user)
+    warnings, sort = _sorted(_filtered(request, form), request)
+    exported = _export(request, warnings)
+    if exported:
+        return exported
+    return render(
+        request,
+        "reporting/warning_list.html",
+        {"form": form, "page": Paginator(warnings, PAGE_SIZE).get_page(request.GET.get("page")), "sort": sort},
+    )
+
+
+# --- detail and actions ---------------------------------------------------------------------------
+
+
+def _visible(request: HttpRequest, pk: int) -> Warning:
+    return get_object_or_404(
+        Warning.objects.visible_to(request.user).select_related(
+            "park__division",
+            "enterprise",
+            "assignee",
+            "manifest",
+            "permit",
+            "facility",
+            "approval",
+            "report__enterprise",
+        ),
+        pk=pk,
+    )
+
+
+def _datetime_or_none(text: str):
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        return None
+    return moment if moment is not None and timezone.is_aware(moment) else None
+
+
+def _evidence_rows(evidence) -> list[tuple[str, str]]:
+    """The evidence as (name, value) rows: numbers as they are, anything nested as compact JSON."""
+    if not isinstance(evidence, dict):
+        return [("", json.dumps(evidence, ensure_ascii=False))]
+    rows = []
+    for key, value in evidence.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, str) and (moment := _datetime_or_none(value)) is not None:
+            value = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        rows.append((str(key).replace("_", " "), "—" if value is None else str(value)))
+    return rows
+
+
+def _subjects(warning: Warning) -> list[dict]:
+    """What the warning is about, with a link where the page exists."""
+    subjects = []
+    if warning.manifest_id:
+        subjects.append(
+            {
+                "kind": _("Manifest"),
+                "label": warning.manifest.number or f"#{warning.manifest_id}",
+                "url": reverse("transfers:manifest_detail", args=[warning.manifest_id]),
+                "testid": "subject-manifest",
+            }
+        )
+    if warning.enterprise_id:
+        subjects.append(
+            {
+                "kind": _("Enterprise"),
+                "label": warning.enterprise.name,
+                "url": reverse("registry:enterprise_detail", args=[warning.enterprise_id]),
+                "testid": "subject-enterprise",
+            }
+        )
+    if warning.permit_id:
+        subjects.append(
+            {
+                "kind": _("Permit"),
+                "label": warning.permit.number,
+                "url": _reverse_or_none("registry:permit_detail", warning.permit_id)
+                or (reverse("registry:enterprise_detail", args=[warning.permit.enterprise_id]) + "#permits"),
+                "testid": "subject-permit",
+            }
+        )
+    if warning.facility_id:
+        subjects.append(
+            {
+                "kind": _("Facility"),
+                "label": warning.facility.name,
+                "url": reverse("transfers:stock_list") + "?" + urlencode({"q": warning.facility.name}),
+                "testid": "subject-facility",
+            }
+        )
+    if warning.approval_id:
+        subjects.append(
+            {"kind": _("Transfer approval"), "label": str(warning.approval), "url": None, "testid": "subject-approval"}
+        )
+    if warning.report_id:
+        subjects.append(
+            {
+                "kind": _("Monthly report"),
+                "label": str(warning.report),
+                "url": _reverse_or_none("reporting:report_detail", warning.report_id),
+                "testid": "subject-report",
+            }
+        )
+    subjects.append(
+        {
+            "kind": _("Park"),
+            "label": warning.park.name,
+            "url": reverse("reporting:dashboard") + f"?park={warning.park_id}",
+            "testid": "subject-park",
+        }
+    )
+    return subjects
+
+
+def _context(request: HttpRequest, warning: Warning, **overrides) -> dict:
+    scope = scope_of(request.user)
+    can_act = warning.is_live and not scope.read_only and scope.supervises_park(warning.park)
+    events = list(warning.events.select_related("actor"))
+    for event in events:
+        event.action_label = ACTION_LABELS.get(event.action, event.action)
+    context = {
+        "warning": warning,
+        "evidence": _evidence_rows(warning.evidence),
+        "subjects": _subjects(warning),
+        "events": events,
+        "can_act": can_act,
+        "can_acknowledge": can_act and warning.status == WarningStatus.OPEN,
+        "acknowledge_form": NoteForm(prefix="acknowledge"),
+        "assign_form": AssignForm(prefix="assign", warning=warning) if can_act else None,
+        "resolve_form": RequiredNoteForm(prefix="resolve"),
+        "dismiss_form": RequiredNoteForm(prefix="dismiss"),
+        "inspection_url": _reverse_or_none("reporting:inspection_new") if scope.supervises_park(warning.park) else None,
+        "open_form": "",
+    }
+    context.update(overrides)
+    return context
+
+
+@login_required
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "reporting/warning_detail.html", _context(request, _visible(request, pk)))
+
+
+@login_required
+@require_POST
+def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    warning = _visible(request, pk)
+    if action not in ACTIONS:
+        raise Http404
+    if action == "assign":
+        form = AssignForm(request.POST, prefix="assign", warning=warning)
+    elif action == "acknowledge":
+        form = NoteForm(request.POST, prefix="acknowledge")
+    else:
+        form = RequiredNoteForm(request.POST, prefix=action)
+    kept = {f"{action}_form": form, "open_form": action}
+    if not form.is_valid():
+        return render(request, "reporting/warning_detail.html", _context(request, warning, **kept), status=400)
+    note = form.cleaned_data.get("note", "")
+    try:
+        if action == "acknowledge":
+            services.acknowledge_warning(warning=warning, actor=request.user, note=note)
+            messages.success(request, _("The warning is acknowledged."))
+        elif action == "assign":
+            assignee = form.cleaned_data["assignee"]
+            services.assign_warning(warning=warning, actor=request.user, assignee=assignee, note=note)
+            messages.success(request, _("The warning is assigned to %(user)s.") % {"user": assignee})
+        elif action == "resolve":
+            services.resolve_warning(warning=warning, actor=request.user, note=note)
+            messages.success(request, _("The warning is resolved."))
+        else:
+            services.dismiss_warning(warning=warning, actor=request.user, note=note)
+            messages.success(request, _("The warning is dismissed."))
+    except DomainError as error:
+        messages.error(request, error.message)
+        warning.refresh_from_db()
+        return render(
+            request, "reporting/warning_detail.html", _context(request, warning, **kept), status=error.http_status
+        )
+    return redirect("reporting:warning_detail", pk=pk)
+
+
+urlpatterns = [
+    path("warnings/", warning_list, name="warning_list"),
+    path("warnings/<int:pk>/", warning_detail, name="warning_detail"),
+    path("warnings/<int:pk>/<str:action>/", warning_action, name="warning_action"),
+]

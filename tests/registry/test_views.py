@@ -6,6 +6,9 @@ from django.urls import reverse
 from registry.models import Enterprise, EnterpriseStatus
 from tests import factories as f
 
+# Facilities, the carrier's road permit and stock at X, shared with the transfer tests.
+from tests.transfers.conftest import parties, r_store, road_permit, x_store  # noqa: F401
+
 REAL_CODE = "914403001922038216"
 
 
@@ -161,3 +164,151 @@ def test_search_and_status_filter(client, officer_a, park_a):
     client.force_login(officer_a)
     page = client.get(reverse("registry:enterprise_list"), {"q": "锰渣", "status": "pending"}).context["page"]
     assert [e.name for e in page] == ["锰渣综合利用"]
+
+
+# --- the enterprise page: stock with ages, manifests, reports, warnings -----------------------------
+
+
+def _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests: int, reports: int):
+    """Stock at X (one hazardous batch a year old), `manifests` drafts from X and `reports` reports."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reporting.models import Warning
+    from tests.reporting.conftest_reports import make_report
+    from tests.transfers.factories import draft, generate
+    from transfers.models import LedgerEntry
+
+    old = generate(actor=preparer_x, facility=store, code="900-249-08", quantity="100")
+    LedgerEntry.objects.filter(pk=old.pk).update(occurred_at=timezone.now() - timedelta(days=350))
+    sludge = enterprise_x.facilities.filter(name="X sludge yard").first() or f.FacilityFactory(
+        enterprise=enterprise_x, name="X sludge yard", capacity_t=500
+    )
+    old_general = generate(actor=preparer_x, facility=sludge, code="SW07", quantity="50")
+    LedgerEntry.objects.filter(pk=old_general.pk).update(occurred_at=timezone.now() - timedelta(days=400))
+    for _ in range(manifests):
+        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
+    from reporting.rules.reports import Period
+
+    period = Period.containing(timezone.now())
+    filer = f.UserFactory()
+    for _ in range(reports):
+        period = period.previous()
+        if not enterprise_x.monthly_reports.filter(year=period.year, month=period.month).exists():
+            make_report(enterprise=enterprise_x, period=period, status="accepted", user=filer)
+    Warning.objects.create(
+        rule="storage_age",
+        severity="critical",
+        park=enterprise_x.park,
+        enterprise=enterprise_x,
+        message_zh="危废贮存接近一年",
+        message_en="Hazardous waste stored for almost a year",
+        dedup_key=f"storage_age:{enterprise_x.pk}:{reports}",
+        raised_at=timezone.now(),
+    )
+
+
+@pytest.mark.usefixtures("parties")
+def test_the_enterprise_page_shows_stock_ages_manifests_reports_and_warnings(
+    client,
+    officer_a,
+    enterprise_x,
+    preparer_x,
+    carrier_c,
+    receiver_r,
+    request,
+):
+    store = request.getfixturevalue("x_store")
+    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=2, reports=14)
+    client.force_login(officer_a)
+    response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
+    html = response.content.decode()
+    too_old = [balance.waste_code.code for balance in response.context["stock"] if balance.too_old]
+    assert too_old == ["900-249-08"]  # the general waste is older, but only hazardous waste has the one-year limit
+    assert html.count('data-testid="stock-too-old"') == 1
+    assert len(response.context["manifests"]) == 2
+    assert reverse("transfers:manifest_detail", args=[response.context["manifests"][0].pk]) in html
+    assert len(response.context["reports"]) == 12
+    assert [w.message for w in response.context["warnings"]] == ["Hazardous waste stored for almost a year"]
+    # Everything that was there stays: facilities, permits, the registration history, officer actions.
+    assert response.context["can_decide"] is True
+    assert "X hazardous waste store" in html and "Registration history" in html
+
+
+@pytest.mark.usefixtures("parties")
+def test_the_receiver_sees_the_manifests_it_receives(
+    client,
+    clerk_r,
+    enterprise_x,
+    receiver_r,
+    preparer_x,
+    carrier_c,
+    request,
+):
+    store = request.getfixturevalue("x_store")
+    from tests.transfers.factories import draft
+
+    manifest = draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
+    client.force_login(clerk_r)
+    response = client.get(reverse("registry:enterprise_detail", args=[receiver_r.pk]))
+    assert list(response.context["manifests"]) == [manifest]
+
+
+@pytest.mark.parametrize("size", [(1, 1), (10, 12)])
+@pytest.mark.usefixtures("parties")
+def test_the_enterprise_page_runs_a_constant_number_of_queries(
+    client,
+    officer_a,
+    enterprise_x,
+    preparer_x,
+    carrier_c,
+    receiver_r,
+    size,
+    django_assert_max_num_queries,
+    request,
+):
+    store = request.getfixturevalue("x_store")
+    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=size[0], reports=size[1])
+    client.force_login(officer_a)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.usefixtures("parties")
+def test_the_enterprise_page_query_count_does_not_grow(
+    client,
+    officer_a,
+    enterprise_x,
+    preparer_x,
+    carrier_c,
+    receiver_r,
+    request,
+):
+    store = request.getfixturevalue("x_store")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(officer_a)
+    url = reverse("registry:enterprise_detail", args=[enterprise_x.pk])
+    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=1, reports=1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=8, reports=12)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_inspections_section_follows_the_model(client, officer_a, enterprise_x):
+    from django.apps import apps
+
+    client.force_login(officer_a)
+    response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
+    try:
+        apps.get_model("reporting", "Inspection")
+    except LookupError:
+        assert response.context["inspections"] is None
+    else:
+        assert response.context["inspections"] == []

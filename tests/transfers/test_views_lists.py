@@ -158,18 +158,14 @@ def test_the_manifest_export_follows_the_filters(client, officer_a, hazardous_dr
 
 
 def test_the_pagination_keeps_the_filters(
-    client, officer_a, parties, enterprise_x, carrier_c, receiver_r, x_store, preparer_x
+    client, officer_a, parties, enterprise_x, carrier_c, receiver_r, x_store, preparer_x, monkeypatch
 ):
     from tests.transfers.factories import draft
-    from transfers import views
+    from wasteparks import lists
 
     for _ in range(3):
         draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store)
     client.force_login(officer_a)
-    original = views.PAGE_SIZE
-    views.PAGE_SIZE = 2
-    try:
-        html = client.get(reverse("transfers:manifest_list"), {"status": "draft"}).content.decode()
-    finally:
-        views.PAGE_SIZE = original
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    html = client.get(reverse("transfers:manifest_list"), {"status": "draft"}).content.decode()
     assert "?status=draft&amp;page=2" in html

@@ -36,6 +36,11 @@ def pages(enterprise_x, officer_a, park_a, hazardous_draft):  # noqa: F811 (fixt
         reverse("transfers:ledger_new"),
         reverse("transfers:stock_list"),
         reverse("transfers:verify", args=[verification_token(hazardous_draft)]),
+        reverse("reporting:dashboard"),
+        reverse("reporting:warning_list"),
+        reverse("reporting:inspection_list"),
+        reverse("reporting:inspection_new"),
+        reverse("reporting:recompute"),
     ]
 
 
@@ -47,6 +52,56 @@ def test_no_page_references_an_external_host(client, pages, officer_a):
         assert external_references(response.content.decode()) == [], url
 
 
+@pytest.fixture
+def reporting_detail_pages(officer_a, enterprise_x, park_a, provincial):
+    from datetime import date
+
+    from reporting.services.inspections import record_inspection
+    from tests.reporting.views_seed import many_warnings
+
+    [warning] = many_warnings(park=park_a, enterprise=enterprise_x, count=1)
+    inspection = record_inspection(
+        actor=officer_a, enterprise=enterprise_x, date=date.today(), kind="site_visit", findings="Checked."
+    )
+    return [
+        reverse("reporting:warning_detail", args=[warning.pk]),
+        reverse("reporting:inspection_detail", args=[inspection.pk]),
+        reverse("reporting:inspection_new") + f"?warning={warning.pk}",
+    ]
+
+
+def test_no_reporting_detail_page_references_an_external_host(client, reporting_detail_pages, officer_a, provincial):
+    for user in (officer_a, provincial):
+        client.force_login(user)
+        for url in [*reporting_detail_pages, reverse("reporting:dashboard")]:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert external_references(response.content.decode()) == [], url
+
+
 def test_the_admin_and_api_docs_reference_no_external_host(admin_client):
     for url in ["/admin/", "/admin/registry/enterprise/"]:
         assert external_references(admin_client.get(url).content.decode()) == [], url
+
+
+def test_report_and_permit_pages_reference_no_external_host(client, enterprise_x, officer_a, preparer_x):
+    from tests.reporting.conftest_reports import last_period, make_report
+
+    report = make_report(enterprise=enterprise_x, period=last_period(), lines={"900-249-08": {"generated": "2.5"}})
+    for user, urls in [
+        (
+            officer_a,
+            [
+                reverse("reporting:report_list"),
+                reverse("reporting:report_detail", args=[report.pk]),
+                reverse("registry:permit_list"),
+                reverse("registry:enterprise_detail", args=[enterprise_x.pk]),
+            ],
+        ),
+        (preparer_x, [reverse("reporting:report_list"), reverse("reporting:report_detail", args=[report.pk])]),
+    ]:
+        client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert external_references(response.content.decode()) == [], url

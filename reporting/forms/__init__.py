@@ -1,0 +1,1 @@
+"""Reporting forms, one module a topic (the dashboard, warnings, inspections)."""

@@ -1,0 +1,427 @@
+"""The officers' dashboard: the queries behind it, each a fixed number of SQL statements.
+
+Utilization figures come from the monthly snapshots (reporting.services.utilization writes them), never
+from the ledger, so the page costs the same whatever the park's activity. Windows (rolling 12 months)
+are sums of the monthly rows, and their rates sums of numerators over sums of denominators (DESIGN 5.6).
+The Sankey and the reporting compliance aggregate manifests and reports in SQL.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from registry.models import Division, Enterprise, EnterpriseStatus, Park, WasteClass
+from transfers.models import ManifestLine, ManifestStatus
+
+from ..models.reports import MonthlyReport
+from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_pct
+from ..models.warnings import Severity, Warning
+from ..rules.reports import Period
+from .utilization import current_month, month_start
+
+ZERO = Decimal("0")
+TREND_MONTHS = 12
+# Beyond this many flows the diagram is unreadable; the smallest are left out (and said so).
+SANKEY_MAX_LINKS = 40
+# Manifests that moved waste (a draft or a cancelled one did not).
+MOVED = (ManifestStatus.IN_TRANSIT, ManifestStatus.RECEIVED, ManifestStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose figures: one park, or a whole province."""
+
+    scope: str  # SnapshotScope.PARK or SnapshotScope.PROVINCE
+    key: str  # the snapshots' subject_key
+    name: str
+    park: Park | None = None
+    province_code: str = ""
+    target_pct: Decimal | None = None
+
+    @classmethod
+    def of_park(cls, park: Park) -> "Subject":
+        return cls(
+            scope=SnapshotScope.PARK,
+            key=f"park:{park.pk}",
+            name=park.name,
+            park=park,
+            province_code=park.division.province_code,
+            target_pct=park.utilization_target_pct,
+        )
+
+    @classmethod
+    def of_province(cls, province_code: str) -> "Subject":
+        division = Division.objects.filter(code=province_code).only("name_zh", "name_en").first()
+        name = division.name_zh if division else province_code
+        return cls(
+            scope=SnapshotScope.PROVINCE, key=f"province:{province_code}", name=name, province_code=province_code
+        )
+
+    def enterprises(self):
+        if self.park is not None:
+            return Enterprise.objects.filter(park=self.park)
+        return Enterprise.objects.filter(park__division__province_code=self.province_code)
+
+
+@dataclass
+class Dashboard:
+    subject: Subject
+    year: int
+    month: int
+    months: list[str]
+    this_month: list[dict]
+    trend: list[dict]
+    rolling_rate_pct: Decimal | None
+    warnings: dict[str, int]
+    compliance: dict
+    flows: dict
+    parks: list[dict] = field(default_factory=list)
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _month_label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _figures(rows, subject_key: str, first: int, last: int) -> tuple[list[dict], list[dict], Decimal | None]:
+    """This month's figures per class, the 12-month trend per class and the rolling rate of general
+    waste, from one subject's class rows (already fetched)."""
+    by_class: dict[str, dict[int, UtilizationSnapshot]] = defaultdict(dict)
+    for row in rows:
+        if row.subject_key == subject_key:
+            by_class[row.waste_class][row.month_index] = row
+    this_month, trend = [], []
+    for waste_class, label in WasteClass.choices:
+        months = by_class.get(waste_class, {})
+        if not months:
+            continue
+        current = months.get(last)
+        this_month.append(
+            {
+                "waste_class": waste_class,
+                "label": label,
+                "generated": current.generated_t if current else ZERO,
+                "utilized": current.utilized_t if current else ZERO,
+                "disposed": current.disposed_t if current else ZERO,
+                "stored": current.stored_end_t if current else ZERO,
+                "rate": current.rate_pct if current else None,
+            }
+        )
+        points = [
+            {
+                "month": _month_label(index),
+                "generated": months[index].generated_t if index in months else ZERO,
+                "utilized": months[index].utilized_t if index in months else ZERO,
+                "disposed": months[index].disposed_t if index in months else ZERO,
+                "stored": months[index].stored_end_t if index in months else ZERO,
+            }
+            for index in range(first, last + 1)
+        ]
+        trend.append({"waste_class": waste_class, "label": label, "points": points})
+    general = by_class.get(WasteClass.GENERAL, {}).values()
+    rolling = rate_pct(
+        sum((row.utilized_t for row in general), ZERO),
+        sum((row.generated_t + row.utilized_from_prior_storage_t for row in general), ZERO),
+    )
+    return this_month, trend, rolling
+
+
+def _snapshot_rows(*, subject: Subject, first: int, last: int, with_parks: bool) -> list[UtilizationSnapshot]:
+    """One query: the subject's class rows (all categories) for the window, and for a province the rows
+    of each of its parks too (for the comparison table)."""
+    condition = Q(subject_key=subject.key)
+    if with_parks:
+        condition |= Q(scope=SnapshotScope.PARK, province_code=subject.province_code)
+    return list(
+        UtilizationSnapshot.objects.filter(condition, category_code="", month_index__gte=first, month_index__lte=last)
+        .only(
+            "subject_key",
+            "park_id",
+            "waste_class",
+            "month_index",
+            "generated_t",
+            "utilized_t",
+            "disposed_t",
+            "stored_end_t",
+            "utilized_from_prior_storage_t",
+            "treated_from_prior_storage_t",
+            "utilization_rate_pct",
+            "utilization_disposal_rate_pct",
+        )
+        .order_by()
+    )
+
+
+def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
+    warnings = Warning.objects.live()
+    if subject.park is not None:
+        warnings = warnings.filter(park=subject.park)
+    else:
+        warnings = warnings.filter(park__division__province_code=subject.province_code)
+    counts = dict(warnings.order_by().values_list("severity").annotate(n=Count("pk")))
+    return {severity: counts.get(severity, 0) for severity in reversed(Severity.values)}
+
+
+def compliance_period(now: datetime | None = None) -> Period:
+    """The period being filed now: last month (its deadline falls in this month)."""
+    return Period.containing(now or timezone.now()).previous()
+
+
+def _must_report(enterprises, period: Period):
+    """Enterprises that must file `period` (the reports code's rule: active generators and receivers),
+    each annotated with whether it filed and whether late."""
+    reports = MonthlyReport.objects.for_period(period).filed().filter(enterprise=OuterRef("pk"))
+    return (
+        enterprises.filter(status=EnterpriseStatus.ACTIVE)
+        .filter(Q(is_generator=True) | Q(is_receiver=True))
+        .annotate(filed=Exists(reports), filed_late=Exists(reports.filter(is_late=True)))
+    )
+
+
+def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
+    period = compliance_period(now)
+    deadline = period.deadline(settings.REPORT_DEADLINE_DAY)
+    today = timezone.localdate(now or timezone.now())
+    rows = list(
+        _must_report(subject.enterprises(), period).order_by("name").values("pk", "name", "filed", "filed_late")
+    )
+    on_time = [row for row in rows if row["filed"] and not row["filed_late"]]
+    late = [row for row in rows if row["filed_late"]]
+    missing = [row for row in rows if not row["filed"]]
+    return {
+        "period": str(period),
+        "deadline": deadline,
+        "deadline_passed": today > deadline,
+        "due": len(rows),
+        "on_time": len(on_time),
+        "late": late,
+        "missing": missing,
+        "filed_pct": rate_pct(Decimal(len(on_time) + len(late)), Decimal(len(rows))),
+    }
+
+
+def flows(subject: Subject, *, first_month: int, now: datetime | None = None) -> dict:
+    """Tonnes from each consignor to each receiver over the window (one aggregate query), as Sankey
+    nodes and links. Sources and targets are separate nodes, so an enterprise that both ships and
+    receives draws no cycle."""
+    since = month_start(first_month // 12, first_month % 12 + 1)
+    lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=since)
+    if subject.park is not None:
+        lines = lines.filter(Q(manifest__consignor__park=subject.park) | Q(manifest__receiver__park=subject.park))
+    else:
+        lines = lines.filter(
+            Q(manifest__consignor__park__division__province_code=subject.province_code)
+            | Q(manifest__receiver__park__division__province_code=subject.province_code)
+        )
+    rows = list(
+        lines.order_by()
+        .values(
+            "manifest__consignor_id", "manifest__consignor__name", "manifest__receiver_id", "manifest__receiver__name"
+        )
+        .annotate(tonnes=Sum(Coalesce("received_quantity_t", "declared_quantity_t")))
+        .order_by("-tonnes", "manifest__consignor_id", "manifest__receiver_id")
+    )
+    shown, left_out = rows[:SANKEY_MAX_LINKS], rows[SANKEY_MAX_LINKS:]
+    nodes: dict[str, str] = {}
+    links = []
+    for row in shown:
+        source, target = f"s{row['manifest__consignor_id']}", f"r{row['manifest__receiver_id']}"
+        nodes[source] = row["manifest__consignor__name"]
+        nodes[target] = row["manifest__receiver__name"]
+        links.append(
+            {
+                "source": source,
+                "target": target,
+                "from": row["manifest__consignor__name"],
+                "to": row["manifest__receiver__name"],
+                "tonnes": row["tonnes"],
+            }
+        )
+    return {
+        "nodes": [{"name": key, "label": label} for key, label in nodes.items()],
+        "links": links,
+        "left_out": len(left_out),
+        "total": sum((row["tonnes"] for row in rows), ZERO),
+    }
+
+
+def _park_comparison(subject: Subject, rows: list[UtilizationSnapshot], last: int, now: datetime | None) -> list[dict]:
+    """Per park of the province: rolling rate vs target, generated this month and over 12 months, open
+    critical warnings and reporting compliance. Three queries whatever the number of parks."""
+    parks = list(Park.objects.filter(division__province_code=subject.province_code).order_by("name"))
+    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for row in rows:
+        if row.park_id is None or row.subject_key != f"park:{row.park_id}":
+            continue
+        figures = sums[row.park_id]
+        figures["generated_12"] += row.generated_t
+        if row.month_index == last:
+            figures["generated"] += row.generated_t
+        if row.waste_class == WasteClass.GENERAL:
+            figures["utilized_g"] += row.utilized_t
+            figures["denominator_g"] += row.generated_t + row.utilized_from_prior_storage_t
+    critical = dict(
+        Warning.objects.live()
+        .filter(severity=Severity.CRITICAL, park__division__province_code=subject.province_code)
+        .order_by()
+        .values_list("park_id")
+        .annotate(n=Count("pk"))
+    )
+    period = compliance_period(now)
+    due = {
+        row["park_id"]: row
+        for row in _must_report(subject.enterprises(), period)
+        .order_by()
+        .values("park_id")
+        .annotate(due=Count("pk"), filed_count=Count("pk", filter=Q(filed=True)))
+    }
+    result = []
+    for park in parks:
+        figures = sums.get(park.pk, {})
+        rate = rate_pct(figures.get("utilized_g", ZERO), figures.get("denominator_g", ZERO))
+        counts = due.get(park.pk, {"due": 0, "filed_count": 0})
+        result.append(
+            {
+                "park": park,
+                "rate": rate,
+                "target": park.utilization_target_pct,
+                "below_target": rate is not None and rate < park.utilization_target_pct,
+                "gap": rate - park.utilization_target_pct if rate is not None else None,
+                "generated": figures.get("generated", ZERO),
+                "generated_12": figures.get("generated_12", ZERO),
+                "critical": critical.get(park.pk, 0),
+                "compliance": rate_pct(Decimal(counts["filed_count"]), Decimal(counts["due"])),
+            }
+        )
+    return result
+
+
+PARK_SORTS = {
+    "park": lambda row: row["park"].name,
+    "rate": lambda row: (row["rate"] is None, row["rate"] or ZERO),
+    "gap": lambda row: (row["gap"] is None, row["gap"] or ZERO),
+    "generated": lambda row: row["generated_12"],
+    "critical": lambda row: row["critical"],
+    "compliance": lambda row: (row["compliance"] is None, row["compliance"] or ZERO),
+}
+
+
+def sort_parks(rows: list[dict], sort: str) -> tuple[list[dict], str]:
+    key = sort.removeprefix("-")
+    if key not in PARK_SORTS:
+        return rows, "park"
+    return sorted(rows, key=PARK_SORTS[key], reverse=sort.startswith("-")), sort
+
+
+def build_dashboard(subject: Subject, *, now: datetime | None = None) -> Dashboard:
+    year, month = current_month(now)
+    last = year * 12 + month - 1
+    first = last - (TREND_MONTHS - 1)
+    provincial = subject.scope == SnapshotScope.PROVINCE
+    rows = _snapshot_rows(subject=subject, first=first, last=last, with_parks=provincial)
+    this_month, trend, rolling = _figures(rows, subject.key, first, last)
+    return Dashboard(
+        subject=subject,
+        year=year,
+        month=month,
+        months=[_month_label(index) for index in range(first, last + 1)],
+        this_month=this_month,
+        trend=trend,
+        rolling_rate_pct=rolling,
+        warnings=open_warnings_by_severity(subject),
+        compliance=compliance(subject, now=now),
+        flows=flows(subject, first_month=first, now=now),
+        parks=_park_comparison(subject, rows, last, now) if provincial else [],
+    )
+
+
+def chart_data(dashboard: Dashboard, labels: dict) -> dict:
+    """What static/js/dashboard.js draws, as plain JSON (numbers as floats)."""
+    return {
+        "labels": labels,
+        "gauge": {"rate": _float(dashboard.rolling_rate_pct), "target": _float(dashboard.subject.target_pct)},
+        "months": dashboard.months,
+        "trend": [
+            {
+                "waste_class": series["waste_class"],
+                "label": str(series["label"]),
+                **{
+                    figure: [_float(point[figure]) for point in series["points"]]
+                    for figure in ("generated", "utilized", "disposed", "stored")
+                },
+            }
+            for series in dashboard.trend
+        ],
+        "sankey": {
+            "nodes": dashboard.flows["nodes"],
+            "links": [
+                {"source": link["source"], "target": link["target"], "value": _float(link["tonnes"])}
+                for link in dashboard.flows["links"]
+            ],
+        },
+    }
+
+
+# --- recompute with progress ----------------------------------------------------------------------
+
+
+def start_park_recompute(*, park: Park, year: int, month: int) -> str:
+    """Queue a recompute of one park and month after commit and return the task id the progress page
+    follows. Validates at once like `queue_park_recompute` (a clear error for the caller); the id is
+    chosen here because that helper does not hand one back."""
+    import uuid
+
+    from ..tasks.utilization import recompute_park_period
+    from .utilization import check_period, resolve_park
+
+    resolve_park(park.pk)
+    check_period(year=year, month=month)
+    task_id = str(uuid.uuid4())
+
+    def send() -> None:
+        result = recompute_park_period.apply_async((park.pk, year, month), task_id=task_id)
+        if recompute_park_period.app.conf.task_always_eager:
+            # An eager run (development, tests) keeps its outcome only in memory: store it so the
+            # progress page reads it as it would read a worker's.
+            recompute_park_period.backend.store_result(task_id, result.result, result.state)
+
+    transaction.on_commit(send)
+    return task_id
+
+
+def task_progress(task_id: str) -> dict:
+    """The task's state as the progress page shows it: state, percentage, done, failed."""
+    import warnings
+
+    from ..tasks.utilization import recompute_park_period
+
+    # Read the backend directly: the same answer as AsyncResult.state. In eager mode Celery warns that
+    # nothing is stored; start_park_recompute stores the outcome itself, so the warning does not apply.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Results are not stored in backend", category=RuntimeWarning)
+        meta = recompute_park_period.backend.get_task_meta(task_id)
+    state = meta.get("status", "PENDING")
+    info = meta.get("result") if isinstance(meta.get("result"), dict) else {}
+    if state == "SUCCESS":
+        percent = 100
+    elif state == "PROGRESS" and info.get("total"):
+        percent = max(5, int(100 * info.get("done", 0) / info["total"]))
+    else:
+        percent = 0
+    return {
+        "state": state,
+        "percent": percent,
+        "done": state == "SUCCESS",
+        "failed": state in ("FAILURE", "REVOKED"),
+        "rows": info.get("rows") if state == "SUCCESS" else None,
+    }
