@@ -5,7 +5,9 @@ An entry whose page does not exist (yet) is left out, so an app adds its pages h
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -67,3 +69,15 @@ def navigation(request: HttpRequest) -> dict:
     if matches:
         max(matches, key=lambda entry: len(entry["url"]))["active"] = True
     return {"nav_items": items}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where `/` and a fresh login lead: officers to their dashboard, enterprise staff to their manifests,
+    someone without any role yet to the registration form."""
+    audiences = audiences_of(request.user)
+    if OFFICER in audiences:
+        return redirect("reporting:dashboard")
+    if ENTERPRISE in audiences:
+        return redirect("transfers:manifest_list")
+    return redirect("registry:enterprise_apply")

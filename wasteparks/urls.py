@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from .api.errors import api_not_found
 from .health import healthz
+from .navigation import home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/v1/", include("wasteparks.api.urls")),
     # Anything else under /api/ answers in the API's error shape, never with an HTML page.
     re_path(r"^api(/.*)?$", api_not_found),
-    path("", RedirectView.as_view(pattern_name="registry:enterprise_list", permanent=False), name="home"),
+    path("", home, name="home"),
 ]
 
 handler400 = "wasteparks.api.errors.handler400"

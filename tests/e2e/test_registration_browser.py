@@ -12,6 +12,8 @@ def test_officer_verifies_a_pending_enterprise(browse, officer_a, park_a):
     pending = f.EnterpriseFactory(park=park_a, name="铜仁大龙待审核企业", status=EnterpriseStatus.PENDING)
     officer = browse("officer")
     officer.log_in("officer_a")
+    assert officer.page.url.endswith("/reporting/")  # an officer starts the day on the dashboard
+    officer.page.click("nav a[href='/registry/enterprises/']")
     officer.page.click("text=铜仁大龙待审核企业")
     officer.page.fill("textarea[name=reason]", "现场核查属实")
     officer.page.click("button[formaction$='/verify/']")

@@ -86,3 +86,20 @@ def test_pages_are_translated(client, officer_a, language, word):
     client.force_login(officer_a)
     client.post(reverse("set_language"), {"language": language, "next": "/"})
     assert word in client.get(reverse("registry:enterprise_list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "persona, destination",
+    [("officer_a", "reporting:dashboard"), ("provincial", "reporting:dashboard"),
+     ("preparer_x", "transfers:manifest_list"), ("driver_c", "transfers:manifest_list")],
+)  # fmt: skip
+def test_the_home_page_leads_each_role_to_its_work(client, request, persona, destination):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse(destination)
+
+
+def test_home_sends_someone_without_a_role_to_registration_and_anonymous_to_login(client, catalogue):
+    assert "/accounts/login/" in client.get(reverse("home"))["Location"]
+    client.force_login(f.UserFactory(username="newcomer"))
+    assert client.get(reverse("home"))["Location"] == reverse("registry:enterprise_apply")
