@@ -21,7 +21,7 @@ from reporting.models import LIVE_STATUSES, MonthlyReport
 from reporting.models import Warning as EarlyWarning
 from transfers.models import Manifest, StockBalance
 from wasteparks.errors import DomainError
-from wasteparks.lists import export_if_asked, page_of, sort_by_request
+from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 
 from . import services
 from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
@@ -92,7 +92,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
                 enterprise.contact_phone,
                 enterprise.address,
             ]
-            for enterprise in enterprises
+            for enterprise in lazily(enterprises)
         ),
     )
     if exported:
@@ -347,7 +347,7 @@ def permit_list(request: HttpRequest) -> HttpResponse:
                 states[_permit_state(permit, today)],
                 "; ".join(str(line) for line in permit.lines.all()),
             ]
-            for permit in permits
+            for permit in lazily(permits)
         ),
     )
     if exported:

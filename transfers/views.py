@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from registry.models import EnterpriseRole, Facility, WasteCode
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
-from wasteparks.lists import export_if_asked, page_of, sort_by_request
+from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 
 from . import forms, rules, services
 from .models import (
@@ -213,7 +213,7 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
                 manifest.received_at,
                 _("yes") if manifest.has_discrepancy else "",
             ]
-            for manifest in _on_export(manifests)
+            for manifest in lazily(manifests)
         ),
     )
     if exported:
@@ -229,13 +229,6 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
             "can_pick_up": forms.signing_enterprises(request.user, Party.CARRIER).exists(),
         },
     )
-
-
-def _on_export(queryset):
-    """The rows for export_if_asked, read only when an export consumes them: a generator expression
-    evaluates its first iterable at once, so `(... for m in queryset)` fetched the whole filtered list
-    (and its prefetches) on every page view (bench/b5_pages.py)."""
-    yield from queryset
 
 
 def _received_total(manifest: Manifest):
@@ -755,7 +748,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
                 entry.note,
                 entry.recorded_by.username,
             ]
-            for entry in _on_export(entries)
+            for entry in lazily(entries)
         ),
     )
     if exported:
@@ -859,7 +852,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
                 balance.oldest_on_hand_at,
                 age_days(balance),
             ]
-            for balance in _on_export(balances)
+            for balance in lazily(balances)
         ),
     )
     if exported:

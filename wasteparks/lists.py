@@ -32,6 +32,13 @@ def page_of(request: HttpRequest, queryset, size: int | None = None) -> Page:
     return Paginator(queryset, size or PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def lazily(rows):
+    """Rows for export_if_asked, read only when an export consumes them. A generator expression evaluates
+    its first iterable at once, so `(... for m in queryset)` would fetch the whole filtered list on every
+    page view (bench/b5_pages.py found it); `(... for m in lazily(queryset))` does not."""
+    yield from rows
+
+
 def export_if_asked(request: HttpRequest, name: str, title: str, header: list, rows) -> HttpResponse | None:
     """The filtered rows as CSV or Excel when `?export=csv|xlsx`, else None (render the page)."""
     fmt = request.GET.get("export")

@@ -107,7 +107,9 @@ def window_rates(
 
 
 def _rate_field(verbose_name):
-    return models.DecimalField(verbose_name, max_digits=9, decimal_places=4, null=True, blank=True)
+    # A month's rate can pass 100 % many times over: what a generator shipped in January and the
+    # receiver treated in February counts as February's utilization against February's generation.
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=4, null=True, blank=True)
 
 
 class UtilizationSnapshot(Timestamped):

@@ -57,3 +57,20 @@ def test_concurrent_writes_lose_no_transition_and_duplicate_no_number(smoke_data
     out = run("-m", "bench.b6_writes", "--database-url", smoke_database, "--clients", "3", "--manifests", "2",
               "--workers", "2")  # fmt: skip
     assert "checks: passed" in out
+
+
+def test_utilization_recompute_matches_the_hand_written_query(smoke_database):
+    out = run("-m", "bench.b3_utilization", "--database-url", smoke_database, "--rounds", "1", "--skip-year",
+              "--no-goals")  # fmt: skip
+    assert "checks: passed" in out
+
+
+def test_warning_scans_raise_and_close_what_changed(smoke_database):
+    out = run("-m", "bench.b4_warnings", "--database-url", smoke_database, "--changes", "20")
+    assert "checks: passed" in out
+
+
+def test_pages_answer_every_user(smoke_database):
+    out = run("-m", "bench.b5_pages", "--database-url", smoke_database, "--users", "2", "--requests", "4",
+              "--workers", "1", "--no-goals")  # fmt: skip
+    assert "checks: passed" in out

@@ -190,3 +190,22 @@ def test_officers_get_the_permits_page_in_the_menu(client, officer_a, preparer_x
     client.force_login(preparer_x)
     page = client.get(reverse("registry:enterprise_list"))
     assert reverse("registry:permit_list") not in [item["url"] for item in page.context["nav_items"]]
+
+
+def test_a_list_page_does_not_run_its_export_query(client, officer_a, park_a, django_assert_max_num_queries):
+    from tests import factories as f
+
+    f.EnterpriseFactory.create_batch(3, park=park_a, name="导出企业")
+    client.force_login(officer_a)
+
+    def full_reads(queries):
+        return [q["sql"] for q in queries if 'FROM "registry_enterprise"' in q["sql"]
+                and "ORDER BY" in q["sql"] and "LIMIT" not in q["sql"]]  # fmt: skip
+
+    with django_assert_max_num_queries(20) as page:
+        client.get(reverse("registry:enterprise_list"))
+    assert full_reads(page.captured_queries) == []  # a page reads its 50 rows, not the whole list
+    with django_assert_max_num_queries(20) as export:
+        response = client.get(reverse("registry:enterprise_list"), {"export": "csv"})
+    assert len(full_reads(export.captured_queries)) == 1
+    assert response.content.decode("utf-8-sig").count("导出企业") == 3
