@@ -98,3 +98,19 @@ def test_production_settings_pass_the_deployment_checklist():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_manage_py_without_any_configuration_is_the_embedded_default():
+    env = {"PATH": os.environ.get("PATH", "")}
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_manage_py_with_a_production_key_does_not_turn_debug_on():
+    env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "x" * 50}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
