@@ -3,7 +3,7 @@
     python -m bench.b3_utilization --database-url postgres://postgres@127.0.0.1:5432/wasteparks_bench
 
 (service) `reporting.services.utilization.recompute_period(year, month)` for the last full month, every
-          subject (park=None): the one statement, the rows built in Python, delete and bulk insert;
+          subject (park=None): lock, delete the month's rows, one INSERT ... SELECT computing and writing them;
 (limit)   one hand-written SQL statement, a GROUP BY with GROUPING SETS over the same ledger entries and
           treated manifest lines, producing the same figures (every enterprise, park and province row,
           per class and category and for all categories), fetched, nothing written;
@@ -99,8 +99,9 @@ def q4(value) -> Decimal:
 
 def compare(year: int, month: int, limit_rows: list[tuple], sample_parks: int, seed: int = 1) -> list[str]:
     """Differences between the stored snapshots and the limit's rows: the province rows, every row of
-    `sample_parks` parks (the parks' own and their enterprises'); [] when they agree."""
-    from reporting.models import UtilizationSnapshot
+    `sample_parks` parks (the parks' own and their enterprises'), and any stored rate that differs from
+    the Python formula's for its row; [] when they agree."""
+    from reporting.models import UtilizationSnapshot, window_rates
 
     def key(scope, enterprise, park, province, waste_class, category):
         return (scope, enterprise, park if scope != "province" else None, province, waste_class, category)
@@ -108,17 +109,26 @@ def compare(year: int, month: int, limit_rows: list[tuple], sample_parks: int, s
     limit = {key(*row[:6]): tuple(q4(v) for v in row[6:]) for row in limit_rows}
     parks = sorted({row[2] for row in limit_rows if row[0] == "park"})
     chosen = set(random.Random(seed).sample(parks, min(sample_parks, len(parks))))
+    snapshots = list(UtilizationSnapshot.objects.filter(month_index=year * 12 + month - 1))
     stored = {
         key(s.scope, s.enterprise_id, s.park_id, s.province_code, s.waste_class, s.category_id): tuple(
             q4(getattr(s, f)) for f in FIGURES
         )
-        for s in UtilizationSnapshot.objects.filter(month_index=year * 12 + month - 1)
+        for s in snapshots
     }
+    # Every stored rate (worked out in SQL) must be what the Python formula gives for the row's figures.
+    wrong_rates = [
+        s
+        for s in snapshots
+        if (s.utilization_rate_pct, s.utilization_disposal_rate_pct)
+        != window_rates(generated=s.generated_t, utilized=s.utilized_t, disposed=s.disposed_t,
+                        utilized_prior=s.utilized_from_prior_storage_t, treated_prior=s.treated_from_prior_storage_t)
+    ]  # fmt: skip
 
     def wanted(k):
         return k[0] == "province" or k[2] in chosen
 
-    problems = []
+    problems = [f"{len(wrong_rates)} rows with rates unlike rate_pct's, e.g. {wrong_rates[0]}"] if wrong_rates else []
     want_limit = {k: v for k, v in limit.items() if wanted(k)}
     want_stored = {k: v for k, v in stored.items() if wanted(k)}
     if want_limit.keys() != want_stored.keys():
@@ -130,26 +140,6 @@ def compare(year: int, month: int, limit_rows: list[tuple], sample_parks: int, s
     if len(limit) != len(stored):
         problems.append(f"row counts differ: limit {len(limit)}, stored {len(stored)}")
     return problems[:10]
-
-
-def tolerate_rate_overflow() -> None:
-    """Bench-only, in this process: a rate that does not fit the snapshot's numeric(9, 4) column
-    (|rate| >= 100,000 %) is stored as None instead of failing the month's insert. See the note printed."""
-    from reporting.models import UtilizationSnapshot
-
-    original = UtilizationSnapshot.compute_rates
-    if getattr(original, "bench_patched", False):
-        return
-
-    def compute_rates(self):
-        original(self)
-        for name in ("utilization_rate_pct", "utilization_disposal_rate_pct"):
-            value = getattr(self, name)
-            if value is not None and abs(value) >= 100_000:
-                setattr(self, name, None)
-
-    compute_rates.bench_patched = True
-    UtilizationSnapshot.compute_rates = compute_rates
 
 
 def last_full_month(today: date) -> tuple[int, int]:
@@ -170,18 +160,7 @@ def run(url: str, *, rounds: int = 3, sample_parks: int = 5, year: int | None = 
     result = common.Result("B3 utilization", f"{entries:,} ledger entries, {lines:,} manifest lines; month {y}-{m:02d}")
 
     # Warm-up and the equality check, untimed.
-    from django.db import DataError
-
-    try:
-        first = recompute_period(year=y, month=m)
-    except DataError as error:
-        result.notes.append(
-            f"recompute_period({y}, {m}) FAILS as shipped: {str(error).splitlines()[0]} (a month's rate above "
-            "99,999.9999 %, e.g. treatment of earlier months' waste in a month with ~0 t generated, does not "
-            "fit the numeric(9, 4) rate columns); timed with such rates stored as None (bench-only patch)"
-        )
-        tolerate_rate_overflow()
-        first = recompute_period(year=y, month=m)
+    first = recompute_period(year=y, month=m)
     limit_rows, _ = run_limit(y, m)
     problems = compare(y, m, limit_rows, sample_parks)
     result.add("rows written per month (all subjects)", f"{first.rows:,}")

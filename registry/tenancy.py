@@ -6,11 +6,17 @@ it reaches those two.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q
 
 _CACHE_ATTRIBUTE = "_wasteparks_scope"
 NOTHING = Q(pk__in=[])
+# Up to this many enterprises, an officer's jurisdiction is written into queries as a list of ids rather
+# than as a subquery: PostgreSQL estimates `consignor_id IN (1, 2, ...)` from its statistics, but not a
+# subquery inside an OR, and with the wrong estimate it reads a park's whole history to show one page of
+# it (bench/RESULTS.md, B5). A province has too many enterprises to list; it keeps the subquery.
+LISTED_ENTERPRISES_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,21 @@ class Scope:
     def _enterprises_in_jurisdiction(self):
         from .models import Enterprise
 
-        return Enterprise.objects.filter(
-            Q(park__division__province_code__in=self.province_codes) | Q(park_id__in=self.park_ids)
-        ).values("pk")
+        if not self.province_codes and len(self._park_enterprise_ids) <= LISTED_ENTERPRISES_MAX:
+            return self._park_enterprise_ids
+        condition = NOTHING
+        if self.province_codes:
+            condition |= Q(park__division__province_code__in=self.province_codes)
+        if self.park_ids:
+            condition |= Q(park_id__in=self.park_ids)
+        return Enterprise.objects.filter(condition).values("pk")
+
+    @cached_property
+    def _park_enterprise_ids(self) -> list[int]:
+        """The enterprises of the supervised parks, read once per scope (that is, once per request)."""
+        from .models import Enterprise
+
+        return list(Enterprise.objects.filter(park_id__in=self.park_ids).order_by("pk").values_list("pk", flat=True))
 
 
 ANONYMOUS = Scope()

@@ -170,9 +170,12 @@ def recent_inspections_hook(request: HttpRequest, enterprise: Enterprise) -> lis
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
     history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
+    # Whoever may see the enterprise (fetched through visible_to above) may see every manifest naming it
+    # (registry/tenancy.py): its officers and its own staff. Filtering by the user's jurisdiction again
+    # would change no row, but PostgreSQL, taking the two conditions for independent, then misjudges a
+    # receiver's thousands of manifests as a few hundred and reads the park's whole history (B5).
     manifests = (
-        Manifest.objects.visible_to(request.user)
-        .involving(enterprise.pk)
+        Manifest.objects.involving(enterprise.pk)
         .select_related("consignor", "carrier", "receiver")
         .order_by("-created_at", "-pk")[:RECENT_MANIFESTS]
     )

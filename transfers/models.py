@@ -237,6 +237,11 @@ class Manifest(Timestamped):
         ordering = ["-created_at", "-id"]
         verbose_name = _("transfer manifest")
         verbose_name_plural = _("transfer manifests")
+        indexes = [
+            *Timestamped.Meta.indexes,
+            # The lists' default order: a page of the newest is read from here, not sorted from all rows.
+            models.Index(fields=["created_at", "id"], name="manifest_newest_first"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=ManifestStatus.DRAFT) | Q(number__isnull=False) | Q(status=ManifestStatus.CANCELLED),

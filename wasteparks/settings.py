@@ -365,6 +365,9 @@ REFERENCE_DIR = Path(os.environ.get("REFERENCE_DIR", BASE_DIR / "registry" / "re
 QUANTITY_TOLERANCE = env_decimal("QUANTITY_TOLERANCE", "0.05")
 # Monthly reports are due by this day of the following month (HJ 1259-2022: the 15th).
 REPORT_DEADLINE_DAY = env_int("REPORT_DEADLINE_DAY", 15, minimum=1, maximum=28)
+# The dashboard's 12-month flow diagram is read from the manifests at most this often per park or
+# province (seconds; 0 = on every view): a province's year of manifests is too many to aggregate per view.
+DASHBOARD_FLOWS_CACHE_SECONDS = env_int("DASHBOARD_FLOWS_CACHE_SECONDS", 300, minimum=0)
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2, minimum=1))
 
 LOGGING = {

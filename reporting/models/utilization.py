@@ -6,7 +6,7 @@ province and an empty category means "all categories of the class". Rows are wri
 The counting rules are documented at the top of that module.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
@@ -30,10 +30,11 @@ class SnapshotScope(models.TextChoices):
 
 
 def rate_pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    """numerator / denominator × 100, to 4 places; None when there is nothing to divide by."""
+    """numerator / denominator × 100, to 4 places, half away from zero (as PostgreSQL's ROUND, which
+    writes the stored monthly rates); None when there is nothing to divide by."""
     if not denominator:
         return None
-    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(RATE_PLACES)
+    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 class UtilizationSnapshotQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
@@ -211,18 +212,29 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
 
 
 def flows(subject: Subject, *, first_month: int, now: datetime | None = None) -> dict:
-    """Tonnes from each consignor to each receiver over the window (one aggregate query), as Sankey
-    nodes and links. Sources and targets are separate nodes, so an enterprise that both ships and
-    receives draws no cycle."""
+    """Tonnes from each consignor to each receiver over the window, as Sankey nodes and links, with
+    `as_of`, when they were read. Read at most every DASHBOARD_FLOWS_CACHE_SECONDS per subject and
+    window: the aggregate covers a year of manifests, the rest of the dashboard only snapshots."""
+    key = f"dashboard-flows:{subject.key}:{first_month}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = read_flows(subject, first_month=first_month)
+    if settings.DASHBOARD_FLOWS_CACHE_SECONDS:
+        cache.set(key, result, settings.DASHBOARD_FLOWS_CACHE_SECONDS)
+    return result
+
+
+def read_flows(subject: Subject, *, first_month: int) -> dict:
+    """The flows, read now (one aggregate query). Sources and targets are separate nodes, so an
+    enterprise that both ships and receives draws no cycle."""
     since = month_start(first_month // 12, first_month % 12 + 1)
     lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=since)
+    # A park's few hundred enterprises as a list of ids, which PostgreSQL can estimate (registry/tenancy.py).
+    enterprises = subject.enterprises().order_by().values("pk")
     if subject.park is not None:
-        lines = lines.filter(Q(manifest__consignor__park=subject.park) | Q(manifest__receiver__park=subject.park))
-    else:
-        lines = lines.filter(
-            Q(manifest__consignor__park__division__province_code=subject.province_code)
-            | Q(manifest__receiver__park__division__province_code=subject.province_code)
-        )
+        enterprises = list(enterprises.values_list("pk", flat=True))
+    lines = lines.filter(Q(manifest__consignor_id__in=enterprises) | Q(manifest__receiver_id__in=enterprises))
     rows = list(
         lines.order_by()
         .values(
@@ -252,6 +264,7 @@ def flows(subject: Subject, *, first_month: int, now: datetime | None = None) ->
         "links": links,
         "left_out": len(left_out),
         "total": sum((row["tonnes"] for row in rows), ZERO),
+        "as_of": timezone.now(),
     }
 
 

@@ -53,13 +53,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import Division, Enterprise, ManagementMethod, MethodKind, Park, WasteCode
+from registry.models import Division, Enterprise, ManagementMethod, MethodKind, Park, WasteCategory, WasteCode
 from transfers.models import INFLOW_STAGES, LedgerEntry, LedgerStage, Manifest, ManifestLine
 from wasteparks.errors import DomainError
 
 from ..models.utilization import _TONNES, SnapshotScope, UtilizationSnapshot, window_rates
 
-QUANTUM = Decimal("0.0001")
 ZERO = Decimal("0")
 
 
@@ -140,9 +139,12 @@ def _when(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _snapshot_sql(*, year: int, month: int, province_code: str | None, park_id: int | None) -> tuple[str, list]:
-    """One statement: per (enterprise, code) figures, then the six groupings (enterprise / park /
-    province × category / all categories), each only for the subjects being recomputed."""
+def _snapshot_sql(
+    *, year: int, month: int, province_code: str | None, park_id: int | None, computed_at: datetime
+) -> tuple[str, list]:
+    """One INSERT ... SELECT writing the month's rows: per (enterprise, code) figures, then the six
+    groupings (enterprise / park / province × category / all categories), each only for the subjects
+    being recomputed, with the subject key, the category code and both rates worked out in SQL."""
     start = month_start(year, month)
     end = month_start(*add_months(year, month, 1))
     year_start = month_start(year, 1)
@@ -171,8 +173,40 @@ def _snapshot_sql(*, year: int, month: int, province_code: str | None, park_id: 
         params += enterprise_params
     params += [_when(start)] * 3 + [_when(year_start)] + [_when(year_start), _when(start)] * 2
 
+    # Figures are rounded to the column's 4 places before the rates are worked out from them (a no-op on
+    # PostgreSQL's exact sums; SQLite sums in floating point). ROUND is half away from zero, as rate_pct.
+    sums = ", ".join(f"ROUND(SUM({figure}), 4)" for figure in _FIGURES)
+    branches = []
+    levels = (
+        (SnapshotScope.ENTERPRISE, "enterprise_id", "park_id", "province_code"),
+        (SnapshotScope.PARK, "NULL", "park_id", "province_code"),
+        (SnapshotScope.PROVINCE, "NULL", "NULL", "province_code"),
+    )
+    for scope, enterprise_col, park_col, province_col in levels:
+        where = "1 = 1"
+        if park_id is not None and scope != SnapshotScope.PROVINCE:
+            where = "park_id = %s"
+        for category_col in ("category_id", "NULL"):
+            group = [
+                col for col in (enterprise_col, park_col, province_col, "waste_class", category_col) if col != "NULL"
+            ]
+            branches.append(
+                f"SELECT '{scope}', {enterprise_col}, {park_col}, {province_col}, waste_class, {category_col}, "  # noqa: S608
+                f"{sums} FROM facts WHERE {where} GROUP BY {', '.join(group)}"
+            )
+            if park_id is not None and scope != SnapshotScope.PROVINCE:
+                params.append(park_id)
+    params += [_when(computed_at)] * 3 + [year, month, year * 12 + month - 1]
+    grouped = "\n        UNION ALL\n        ".join(branches)
+
     # Table names and constants only are interpolated; every value is a query parameter.
     sql = f"""
+    INSERT INTO {_table(UtilizationSnapshot)} (
+        created_at, updated_at, computed_at, year, month, month_index,
+        scope, enterprise_id, park_id, province_code, subject_key, waste_class, category_id, category_code,
+        generated_t, utilized_t, disposed_t, stored_end_t, utilized_from_prior_storage_t,
+        treated_from_prior_storage_t, utilization_rate_pct, utilization_disposal_rate_pct
+    )
     WITH events AS (
         SELECT le.enterprise_id AS enterprise_id, le.waste_code_id AS waste_code_id, le.occurred_at AS at,
             CASE WHEN le.stage = '{LedgerStage.GENERATED}' THEN le.quantity_t ELSE 0 END AS g,
@@ -222,38 +256,31 @@ def _snapshot_sql(*, year: int, month: int, province_code: str | None, park_id: 
         JOIN {_table(Park)} p ON p.id = e.park_id
         JOIN {_table(Division)} d ON d.id = p.division_id
         WHERE generated <> 0 OR utilized <> 0 OR disposed <> 0 OR stored_end <> 0
+    ),
+    grouped (scope, enterprise_id, park_id, province_code, waste_class, category_id, {", ".join(_FIGURES)}) AS (
+        {grouped}
     )
+    SELECT %s, %s, %s, %s, %s, %s,
+        g.scope, g.enterprise_id, g.park_id, g.province_code,
+        CASE g.scope WHEN '{SnapshotScope.ENTERPRISE}' THEN 'enterprise:' || g.enterprise_id
+            WHEN '{SnapshotScope.PARK}' THEN 'park:' || g.park_id ELSE 'province:' || g.province_code END,
+        g.waste_class, g.category_id, COALESCE(c.code, ''),
+        {", ".join(f"g.{figure}" for figure in _FIGURES)},
+        CASE WHEN g.generated + g.u_prior = 0 THEN NULL
+            ELSE ROUND(g.utilized * 100.0 / (g.generated + g.u_prior), 4) END,
+        CASE WHEN g.generated + g.t_prior = 0 THEN NULL
+            ELSE ROUND((g.utilized + g.disposed) * 100.0 / (g.generated + g.t_prior), 4) END
+    FROM grouped g
+    LEFT JOIN {_table(WasteCategory)} c ON c.id = g.category_id
     """  # noqa: S608
-    sums = ", ".join(f"SUM({figure})" for figure in _FIGURES)
-    branches = []
-    levels = (
-        (SnapshotScope.ENTERPRISE, "enterprise_id", "park_id", "province_code"),
-        (SnapshotScope.PARK, "NULL", "park_id", "province_code"),
-        (SnapshotScope.PROVINCE, "NULL", "NULL", "province_code"),
-    )
-    for scope, enterprise_col, park_col, province_col in levels:
-        where = "1 = 1"
-        if park_id is not None and scope != SnapshotScope.PROVINCE:
-            where = "park_id = %s"
-        for category_col in ("category_id", "NULL"):
-            group = [
-                col for col in (enterprise_col, park_col, province_col, "waste_class", category_col) if col != "NULL"
-            ]
-            branches.append(
-                f"SELECT '{scope}', {enterprise_col}, {park_col}, {province_col}, waste_class, {category_col}, "  # noqa: S608
-                f"{sums} FROM facts WHERE {where} GROUP BY {', '.join(group)}"
-            )
-            if park_id is not None and scope != SnapshotScope.PROVINCE:
-                params.append(park_id)
-    return sql + "\nUNION ALL\n".join(branches), params
+    return sql, params
 
 
-def _tonnes(value) -> Decimal:
-    if value is None:
-        return ZERO
-    if not isinstance(value, Decimal):  # SQLite answers sums of decimals as floats
-        value = Decimal(str(value))
-    return value.quantize(QUANTUM)
+def _write_snapshots(sql: str, params: list) -> int:
+    """Run the INSERT ... SELECT; the number of rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _lock_parks(queryset) -> None:
@@ -268,7 +295,8 @@ def recompute_period(
 ) -> RecomputeResult:
     """Replace the snapshots of one month: every subject, or one park's enterprises, the park and its
     province. Delete and insert run in one transaction, so a failure leaves the previous rows, and a
-    rerun over unchanged data writes the same figures."""
+    rerun over unchanged data writes the same figures. The rows are computed and written by the database
+    in one statement (bench/RESULTS.md, B3): nothing goes through Python row by row."""
     check_period(year=year, month=month, now=now)
     computed_at = now or timezone.now()
     month_index = year * 12 + month - 1
@@ -279,51 +307,22 @@ def recompute_period(
     else:
         _lock_parks(Park.objects.all())
 
-    sql, params = _snapshot_sql(
-        year=year, month=month, province_code=province_code, park_id=park.pk if park is not None else None
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        result = cursor.fetchall()
-
-    category_codes = dict(WasteCode.objects.order_by().values_list("category_id", "category__code").distinct())
-    rows = []
-    for scope, enterprise_id, park_id, row_province, waste_class, category_id, *figures in result:
-        generated, utilized, disposed, stored_end, u_prior, t_prior = (_tonnes(value) for value in figures)
-        row = UtilizationSnapshot(
-            scope=scope,
-            enterprise_id=enterprise_id,
-            park_id=park_id,
-            province_code=row_province,
-            subject_key=UtilizationSnapshot.subject_key_for(
-                scope=scope, enterprise_id=enterprise_id, park_id=park_id, province_code=row_province
-            ),
-            year=year,
-            month=month,
-            month_index=month_index,
-            waste_class=waste_class,
-            category_id=category_id,
-            category_code=category_codes.get(category_id, "") if category_id else "",
-            generated_t=generated,
-            utilized_t=utilized,
-            disposed_t=disposed,
-            stored_end_t=stored_end,
-            utilized_from_prior_storage_t=u_prior,
-            treated_from_prior_storage_t=t_prior,
-            computed_at=computed_at,
-        )
-        row.compute_rates()
-        rows.append(row)
-
     stale = UtilizationSnapshot.objects.filter(month_index=month_index)
     if park is not None:
         stale = stale.filter(
             Q(scope=SnapshotScope.PROVINCE, province_code=province_code) | Q(park=park) | Q(enterprise__park=park)
         )
     stale.delete()
-    UtilizationSnapshot.objects.bulk_create(rows, batch_size=1000)
+    sql, params = _snapshot_sql(
+        year=year,
+        month=month,
+        province_code=province_code,
+        park_id=park.pk if park is not None else None,
+        computed_at=computed_at,
+    )
+    rows = _write_snapshots(sql, params)
     return RecomputeResult(
-        year=year, month=month, park_id=park.pk if park else None, rows=len(rows), computed_at=computed_at
+        year=year, month=month, park_id=park.pk if park else None, rows=rows, computed_at=computed_at
     )
 
 

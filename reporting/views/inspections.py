@@ -4,7 +4,6 @@ rectification). Officers only: an inspection is the officers' own working record
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -15,15 +14,20 @@ from django.views.decorators.http import require_POST
 from registry.models import Enterprise
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
-from wasteparks.exports import csv_response, xlsx_response
+from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 
 from ..forms.inspections import InspectionFilterForm, InspectionForm, RectifiedForm
 from ..models.inspections import Inspection, InspectionState
 from ..models.warnings import Warning
 from ..services import inspections as services
 
-PAGE_SIZE = 50
-SORTS = {"date": "date", "enterprise": "enterprise__name", "deadline": "rectification_deadline", "state": "state"}
+STATES = dict(InspectionState.choices)
+SORTS = {
+    "date": ["date"],
+    "enterprise": ["enterprise__name"],
+    "deadline": ["rectification_deadline"],
+    "state": ["state"],
+}
 
 
 def _officer_only(request: HttpRequest) -> None:
@@ -53,15 +57,13 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         inspections = inspections.filter(date__gte=date_from)
     if date_to := data.get("date_to"):
         inspections = inspections.filter(date__lte=date_to)
-    sort = request.GET.get("sort", "-date")
-    if sort.removeprefix("-") not in SORTS:
-        sort = "-date"
-    column = SORTS[sort.removeprefix("-")]
-    inspections = inspections.order_by(f"-{column}" if sort.startswith("-") else column, "-pk")
+    inspections, sort = sort_by_request(inspections, request, SORTS, "-date")
 
-    fmt = request.GET.get("export")
-    if fmt in ("csv", "xlsx"):
-        header = [
+    exported = export_if_asked(
+        request,
+        "inspections",
+        _("Inspections"),
+        [
             _("Date"),
             _("Kind"),
             _("Enterprise"),
@@ -71,9 +73,8 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             _("Required rectification"),
             _("Rectification deadline"),
             _("Status"),
-        ]
-        states = dict(InspectionState.choices)
-        rows = (
+        ],
+        (
             [
                 i.date,
                 i.get_kind_display(),
@@ -83,18 +84,17 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
                 i.findings,
                 i.required_rectification,
                 i.rectification_deadline,
-                str(states.get(i.state, i.state)),
+                str(STATES.get(i.state, i.state)),
             ]
-            for i in inspections
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        if fmt == "csv":
-            return csv_response(f"inspections-{stamp}.csv", header, rows)
-        return xlsx_response(f"inspections-{stamp}.xlsx", _("Inspections"), header, rows)
+            for i in lazily(inspections)
+        ),
+    )
+    if exported:
+        return exported
     return render(
         request,
         "reporting/inspection_list.html",
-        {"form": form, "page": Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page")), "sort": sort},
+        {"form": form, "page": page_of(request, inspections), "sort": sort},
     )
 
 

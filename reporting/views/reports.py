@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError, TransitionNotAllowed
 from wasteparks.exports import csv_response, xlsx_response
-from wasteparks.lists import sort_by_request
+from wasteparks.lists import page_of, sort_by_request
 
 from ..exports.reports import park_workbook_response, report_workbook_response
 from ..forms import reports as forms
@@ -30,8 +29,6 @@ from ..models.reports import MonthlyReport, MonthlyReportLine, MonthlyReportRevi
 from ..rules import reports as rules
 from ..rules.reports import FIGURE_LABELS, FIGURES, column, prefill_column
 from ..services import reports as services
-
-PAGE_SIZE = 50
 
 ACTION_LABELS = {
     "create": gettext_lazy("Created from the ledger"),
@@ -168,7 +165,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "reporting/report_list.html",
         {
             "form": form,
-            "page": Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": page_of(request, reports),
             "sort": sort,
             "start_form": start_form,
             "workbook_form": workbook_form,

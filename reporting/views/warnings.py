@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,14 +21,11 @@ from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
-from wasteparks.exports import csv_response, xlsx_response
-from wasteparks.lists import sort_by_request
+from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 
 from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
 from ..models.warnings import Warning, WarningStatus
 from ..services import warnings as services
-
-PAGE_SIZE = 50
 
 SEVERITY_ORDER = Case(
     When(severity="critical", then=Value(2)),
@@ -95,9 +91,6 @@ def _sorted(queryset, request: HttpRequest):
 
 
 def _export(request: HttpRequest, warnings) -> HttpResponse | None:
-    fmt = request.GET.get("export")
-    if fmt not in ("csv", "xlsx"):
-        return None
     header = [
         _("Raised at"),
         _("Severity"),
@@ -121,12 +114,9 @@ def _export(request: HttpRequest, warnings) -> HttpResponse | None:
             str(warning.assignee) if warning.assignee_id else "",
             warning.closed_at,
         ]
-        for warning in warnings
+        for warning in lazily(warnings)
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        return csv_response(f"warnings-{stamp}.csv", header, rows)
-    return xlsx_response(f"warnings-{stamp}.xlsx", _("Warnings"), header, rows)
+    return export_if_asked(request, "warnings", _("Warnings"), header, rows)
 
 
 @login_required
@@ -139,7 +129,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/warning_list.html",
-        {"form": form, "page": Paginator(warnings, PAGE_SIZE).get_page(request.GET.get("page")), "sort": sort},
+        {"form": form, "page": page_of(request, warnings), "sort": sort},
     )
 
 

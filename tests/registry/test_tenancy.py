@@ -88,3 +88,16 @@ def test_scope_is_read_once_per_user_object(world, officer_a, django_assert_num_
         scope_of(officer_a)
     with django_assert_num_queries(0):
         scope_of(officer_a)
+
+
+def test_a_jurisdiction_too_large_to_list_is_filtered_by_subquery_with_the_same_result(
+    world, officer_a, monkeypatch
+):
+    from registry import tenancy
+
+    listed = ids(Permit.objects.visible_to(officer_a)), ids(Facility.objects.visible_to(officer_a))
+    assert "IN (SELECT" not in str(Permit.objects.visible_to(officer_a).query)
+    monkeypatch.setattr(tenancy, "LISTED_ENTERPRISES_MAX", 1)
+    tenancy.forget_scope(officer_a)
+    assert "IN (SELECT" in str(Permit.objects.visible_to(officer_a).query)
+    assert (ids(Permit.objects.visible_to(officer_a)), ids(Facility.objects.visible_to(officer_a))) == listed

@@ -255,6 +255,28 @@ def test_the_receiver_sees_the_manifests_it_receives(
     assert list(response.context["manifests"]) == [manifest]
 
 
+@pytest.mark.parametrize("persona", ["officer_a", "provincial", "clerk_r", "superuser"])
+@pytest.mark.usefixtures("parties")
+def test_the_enterprise_page_lists_exactly_the_manifests_its_viewer_may_see(
+    client, request, persona, enterprise_x, enterprise_y, receiver_r, preparer_x, carrier_c
+):
+    from tests.transfers.factories import draft
+    from transfers.models import Manifest
+
+    store = request.getfixturevalue("x_store")
+    for _ in range(2):
+        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    response = client.get(reverse("registry:enterprise_detail", args=[receiver_r.pk]))
+    shown = {manifest.pk for manifest in response.context["manifests"]}
+    assert shown and shown == set(Manifest.objects.visible_to(user).involving(receiver_r.pk).values_list("pk", flat=True))
+    # The page of an enterprise the viewer may not see is not found, manifests and all.
+    assert client.get(reverse("registry:enterprise_detail", args=[enterprise_y.pk])).status_code == (
+        200 if persona in ("provincial", "superuser") else 404
+    )
+
+
 @pytest.mark.parametrize("size", [(1, 1), (10, 12)])
 @pytest.mark.usefixtures("parties")
 def test_the_enterprise_page_runs_a_constant_number_of_queries(

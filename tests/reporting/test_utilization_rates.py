@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from registry.models import EnterpriseRole, PermitKind
-from reporting.models import SnapshotScope, UtilizationSnapshot
+from reporting.models import SnapshotScope, UtilizationSnapshot, rate_pct
+from reporting.services import utilization
 from reporting.services.utilization import (
     PeriodNotComputable,
     recompute_period,
@@ -230,11 +231,15 @@ def test_a_recompute_that_fails_half_way_leaves_the_previous_rows(dataset, park_
     recompute_months((2025, 3))
     before = figures(row("park", park_a, 2025, 3))
 
-    def explode(*args, **kwargs):
+    write = utilization._write_snapshots
+
+    def write_then_fail(sql, params):
+        # The old rows are deleted and the new ones written before the failure.
+        assert write(sql, params) > 0
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(UtilizationSnapshot.objects, "bulk_create", explode)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(utilization, "_write_snapshots", write_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
         recompute_period(year=2025, month=3, park=park_a)
 
     assert figures(row("park", park_a, 2025, 3)) == before
@@ -262,3 +267,12 @@ def test_province_rows_have_no_park_and_enterprise_rows_carry_their_park(dataset
     assert row("enterprise", enterprise_x, 2025, 3).park == park_a
     province = row("province", "52", 2025, 3)
     assert (province.scope, province.park_id, province.enterprise_id) == (SnapshotScope.PROVINCE, None, None)
+
+
+def test_a_rate_on_a_rounding_tie_is_rounded_half_up_in_sql_as_in_python(x_store, preparer_x, enterprise_x):
+    # 0.0001 t utilized of 1.6 t generated: 0.00625 %, a tie at the fifth place.
+    record(preparer_x, x_store, LedgerStage.GENERATED, "1.6", at(2025, 3, 5))
+    record(preparer_x, x_store, LedgerStage.UTILIZED_IN_HOUSE, "0.0001", at(2025, 3, 6), method="R9")
+    recompute_months((2025, 3))
+    snapshot = row("enterprise", enterprise_x, 2025, 3)
+    assert snapshot.utilization_rate_pct == D("0.0063") == rate_pct(D("0.0001"), D("1.6"))

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from registry.models import EnterpriseRole
@@ -148,6 +149,7 @@ def _grow(park, enterprise, count):
 
 def _queries(client, django_assert_max_num_queries, user, params, limit):
     client.force_login(user)
+    cache.clear()  # the flows are cached between views; count the queries of a first view
     with django_assert_max_num_queries(limit) as captured:
         assert client.get(URL, params).status_code == 200
     return len(captured)
@@ -165,3 +167,21 @@ def test_the_dashboard_costs_the_same_for_5_and_50_rows(
     recompute_now()
     large = _queries(client, django_assert_max_num_queries, user, {}, 25)
     assert small == large
+
+
+def test_the_flows_are_read_once_per_interval_and_say_when(client, officer_a, seeded, monkeypatch, settings):
+    reads = []
+    read_flows = services.read_flows
+    monkeypatch.setattr(services, "read_flows", lambda *a, **k: reads.append(1) or read_flows(*a, **k))
+    client.force_login(officer_a)
+    first = client.get(URL)
+    second = client.get(URL)
+    assert len(reads) == 1
+    assert chart_data(first)["sankey"] == chart_data(second)["sankey"]
+    assert 'data-testid="flows-as-of"' in second.content.decode()
+
+    settings.DASHBOARD_FLOWS_CACHE_SECONDS = 0
+    cache.clear()
+    client.get(URL)
+    client.get(URL)
+    assert len(reads) == 3
