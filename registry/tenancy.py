@@ -55,7 +55,9 @@ class Scope:
             # Reach the park through the row's own enterprise column: `consignor_id IN (SELECT id FROM
             # enterprises of the jurisdiction)` can use the foreign-key index, where a join per party
             # (a manifest has three) makes PostgreSQL read every row (bench/RESULTS.md, B5).
-            condition |= Q(**{f"{enterprise}__in": self._enterprises_in_jurisdiction()})
+            enterprises = self._enterprises_in_jurisdiction()
+            lookup = "any_of" if isinstance(enterprises, list) else "in"
+            condition |= Q(**{f"{enterprise}__{lookup}": enterprises})
         elif park is not None:
             prefix = f"{park}__" if park else ""
             if self.province_codes:

@@ -10,4 +10,5 @@ class WasteparksConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the relay task (beat runs it every 30 s); autodiscovery only looks at tasks.py.
-        from . import outbox  # noqa: F401
+        # Registers the `any_of` lookup on foreign keys (registry/tenancy.py uses it).
+        from . import lookups, outbox  # noqa: F401

@@ -31,6 +31,8 @@ ZERO = Decimal("0")
 TREND_MONTHS = 12
 # Beyond this many flows the diagram is unreadable; the smallest are left out (and said so).
 SANKEY_MAX_LINKS = 40
+# Enterprises named in the reporting compliance card; the rest are counted (their warnings list them).
+COMPLIANCE_LISTED = 30
 # Manifests that moved waste (a draft or a cancelled one did not).
 MOVED = (ManifestStatus.IN_TRANSIT, ManifestStatus.RECEIVED, ManifestStatus.COMPLETED)
 
@@ -199,6 +201,8 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     on_time = [row for row in rows if row["filed"] and not row["filed_late"]]
     late = [row for row in rows if row["filed_late"]]
     missing = [row for row in rows if not row["filed"]]
+    missing_shown = missing[:COMPLIANCE_LISTED]
+    late_shown = late[: COMPLIANCE_LISTED - len(missing_shown)]
     return {
         "period": str(period),
         "deadline": deadline,
@@ -207,6 +211,10 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
         "on_time": len(on_time),
         "late": late,
         "missing": missing,
+        # The names listed on the page: missing first, then late, at most COMPLIANCE_LISTED in all.
+        "missing_shown": missing_shown,
+        "late_shown": late_shown,
+        "unlisted": len(missing) + len(late) - len(missing_shown) - len(late_shown),
         "filed_pct": rate_pct(Decimal(len(on_time) + len(late)), Decimal(len(rows))),
     }
 
@@ -231,10 +239,12 @@ def read_flows(subject: Subject, *, first_month: int) -> dict:
     since = month_start(first_month // 12, first_month % 12 + 1)
     lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=since)
     # A park's few hundred enterprises as a list of ids, which PostgreSQL can estimate (registry/tenancy.py).
-    enterprises = subject.enterprises().order_by().values("pk")
+    enterprises, lookup = subject.enterprises().order_by().values("pk"), "in"
     if subject.park is not None:
-        enterprises = list(enterprises.values_list("pk", flat=True))
-    lines = lines.filter(Q(manifest__consignor_id__in=enterprises) | Q(manifest__receiver_id__in=enterprises))
+        enterprises, lookup = list(enterprises.values_list("pk", flat=True)), "any_of"
+    lines = lines.filter(
+        Q(**{f"manifest__consignor__{lookup}": enterprises}) | Q(**{f"manifest__receiver__{lookup}": enterprises})
+    )
     rows = list(
         lines.order_by()
         .values(

@@ -90,9 +90,7 @@ def test_scope_is_read_once_per_user_object(world, officer_a, django_assert_num_
         scope_of(officer_a)
 
 
-def test_a_jurisdiction_too_large_to_list_is_filtered_by_subquery_with_the_same_result(
-    world, officer_a, monkeypatch
-):
+def test_a_jurisdiction_too_large_to_list_is_filtered_by_subquery_with_the_same_result(world, officer_a, monkeypatch):
     from registry import tenancy
 
     listed = ids(Permit.objects.visible_to(officer_a)), ids(Facility.objects.visible_to(officer_a))
@@ -101,3 +99,15 @@ def test_a_jurisdiction_too_large_to_list_is_filtered_by_subquery_with_the_same_
     tenancy.forget_scope(officer_a)
     assert "IN (SELECT" in str(Permit.objects.visible_to(officer_a).query)
     assert (ids(Permit.objects.visible_to(officer_a)), ids(Facility.objects.visible_to(officer_a))) == listed
+
+
+def test_any_of_is_in_with_the_list_sent_as_one_parameter(world, enterprise_x, enterprise_y):
+    wanted = [enterprise_x.pk, enterprise_y.pk]
+    any_of = Facility.objects.filter(enterprise__any_of=wanted)
+    assert "= ANY(" in str(any_of.query)  # the suite runs on PostgreSQL
+    assert ids(any_of) == ids(Facility.objects.filter(enterprise__in=wanted)) == {
+        world["facility_x"].pk,
+        world["facility_y"].pk,
+    }
+    assert ids(Facility.objects.filter(enterprise__any_of=[])) == set()
+    assert ids(Facility.objects.exclude(enterprise__any_of=[])) == ids(Facility.objects.all())

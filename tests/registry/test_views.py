@@ -270,7 +270,8 @@ def test_the_enterprise_page_lists_exactly_the_manifests_its_viewer_may_see(
     client.force_login(user)
     response = client.get(reverse("registry:enterprise_detail", args=[receiver_r.pk]))
     shown = {manifest.pk for manifest in response.context["manifests"]}
-    assert shown and shown == set(Manifest.objects.visible_to(user).involving(receiver_r.pk).values_list("pk", flat=True))
+    visible = Manifest.objects.visible_to(user).involving(receiver_r.pk)
+    assert shown and shown == set(visible.values_list("pk", flat=True))
     # The page of an enterprise the viewer may not see is not found, manifests and all.
     assert client.get(reverse("registry:enterprise_detail", args=[enterprise_y.pk])).status_code == (
         200 if persona in ("provincial", "superuser") else 404

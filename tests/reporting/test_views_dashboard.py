@@ -185,3 +185,17 @@ def test_the_flows_are_read_once_per_interval_and_say_when(client, officer_a, se
     client.get(URL)
     client.get(URL)
     assert len(reads) == 3
+
+
+def test_a_park_with_many_missing_reports_names_some_and_counts_the_rest(client, officer_a, park_a, monkeypatch):
+    monkeypatch.setattr(services, "COMPLIANCE_LISTED", 2)
+    for number in range(4):
+        f.EnterpriseFactory(name=f"Silent {number}", park=park_a)
+    client.force_login(officer_a)
+    response = client.get(URL)
+    compliance = response.context["board"].compliance
+    assert len(compliance["missing"]) == 4
+    assert [row["name"] for row in compliance["missing_shown"]] == ["Silent 0", "Silent 1"]
+    assert compliance["unlisted"] == 2
+    html = response.content.decode()
+    assert 'data-testid="compliance-unlisted"' in html and "?rule=REPORT_MISSING" in html

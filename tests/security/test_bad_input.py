@@ -182,3 +182,11 @@ def test_search_strings_that_look_like_sql_are_just_text(client, officer_a, ente
         response = client.get(reverse("registry:enterprise_list"), {"q": query})
         assert response.status_code == 200
         assert list(response.context["page"]) == []
+
+
+@pytest.mark.parametrize("value", ["0.0", "1.0", "7e-93", "0x1", "1 2", "½", "١"])
+def test_ids_in_filters_must_be_whole_numbers_written_as_digits(erp, enterprise_x, value):
+    response = erp.get("/api/v1/stock/", {"enterprise": value})
+    assert response.status_code == 400
+    assert "enterprise" in response.json()["error"]["fields"]
+    assert erp.get("/api/v1/stock/", {"enterprise": enterprise_x.pk}).status_code == 200

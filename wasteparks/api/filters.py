@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 # A '+' in an unencoded query string arrives as a space: "2025-01-01T00:00:00 08:00".
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _SPACE_FOR_PLUS = re.compile(r"^(.*\d) (\d{2}:?\d{2})$")
 
 
@@ -44,7 +45,14 @@ class OffsetDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class WholeNumberField(forms.IntegerField):
+    """Digits with an optional sign: Django's IntegerField would also take "1.0" or "0.00" as a number."""
+
     default_error_messages = {"invalid": _("Give a whole number.")}
+
+    def to_python(self, value):
+        if value not in self.empty_values and not WHOLE_NUMBER.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 @extend_schema_field(OpenApiTypes.INT)
