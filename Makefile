@@ -70,6 +70,9 @@ bench: venv assets
 	$(BENCH_ENV) $(PY) -m bench.b1_full_sync --database-url $(BENCH_DB)
 	$(BENCH_ENV) $(PY) -m bench.b2_incremental_sync --small-url $(BENCH10_DB) --large-url $(BENCH_DB)
 	$(BENCH_ENV) $(PY) -m bench.b6_writes --database-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b3_utilization --database-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b4_warnings --database-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b5_pages --database-url $(BENCH_DB)
 
 lint: venv
 	$(PY) -m ruff check .
