@@ -19,6 +19,13 @@ NOTHING = Q(pk__in=[])
 LISTED_ENTERPRISES_MAX = 2000
 
 
+def among(path: str, enterprises) -> Q:
+    """Rows whose enterprise at `path` is one of `enterprises`: a list of ids (sent to PostgreSQL as one
+    array by the `any_of` lookup, wasteparks/lookups.py) or a queryset of enterprise ids (a subquery)."""
+    lookup = "any_of" if isinstance(enterprises, list) else "in"
+    return Q(**{f"{path}__{lookup}": enterprises})
+
+
 @dataclass(frozen=True)
 class Scope:
     everything: bool = False
@@ -55,9 +62,7 @@ class Scope:
             # Reach the park through the row's own enterprise column: `consignor_id IN (SELECT id FROM
             # enterprises of the jurisdiction)` can use the foreign-key index, where a join per party
             # (a manifest has three) makes PostgreSQL read every row (bench/RESULTS.md, B5).
-            enterprises = self._enterprises_in_jurisdiction()
-            lookup = "any_of" if isinstance(enterprises, list) else "in"
-            condition |= Q(**{f"{enterprise}__{lookup}": enterprises})
+            condition |= among(enterprise, self._enterprises_in_jurisdiction())
         elif park is not None:
             prefix = f"{park}__" if park else ""
             if self.province_codes:

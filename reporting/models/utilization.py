@@ -204,9 +204,3 @@ class UtilizationSnapshot(Timestamped):
         if self.waste_class == WasteClass.GENERAL:
             return self.utilization_rate_pct
         return self.utilization_disposal_rate_pct
-
-    def compute_rates(self) -> None:
-        self.utilization_rate_pct = rate_pct(self.utilized_t, self.generated_t + self.utilized_from_prior_storage_t)
-        self.utilization_disposal_rate_pct = rate_pct(
-            self.utilized_t + self.disposed_t, self.generated_t + self.treated_from_prior_storage_t
-        )

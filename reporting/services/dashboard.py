@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from registry.models import Division, Enterprise, EnterpriseStatus, Park, WasteClass
+from registry.tenancy import among
 from transfers.models import ManifestLine, ManifestStatus
 
 from ..models.reports import MonthlyReport
@@ -239,12 +240,10 @@ def read_flows(subject: Subject, *, first_month: int) -> dict:
     since = month_start(first_month // 12, first_month % 12 + 1)
     lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=since)
     # A park's few hundred enterprises as a list of ids, which PostgreSQL can estimate (registry/tenancy.py).
-    enterprises, lookup = subject.enterprises().order_by().values("pk"), "in"
+    enterprises = subject.enterprises().order_by().values("pk")
     if subject.park is not None:
-        enterprises, lookup = list(enterprises.values_list("pk", flat=True)), "any_of"
-    lines = lines.filter(
-        Q(**{f"manifest__consignor__{lookup}": enterprises}) | Q(**{f"manifest__receiver__{lookup}": enterprises})
-    )
+        enterprises = list(enterprises.values_list("pk", flat=True))
+    lines = lines.filter(among("manifest__consignor", enterprises) | among("manifest__receiver", enterprises))
     rows = list(
         lines.order_by()
         .values(

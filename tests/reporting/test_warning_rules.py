@@ -16,6 +16,7 @@ from reporting.models import (
     Warning,
     WarningClosedReason,
     WarningStatus,
+    window_rates,
 )
 from reporting.rules.warnings import RULES, RULES_BY_CODE, last_complete_month
 from reporting.services.warnings import run_rules
@@ -307,7 +308,13 @@ def snapshot(*, scope, park, enterprise=None, months_back=0, waste_class="genera
         treated_from_prior_storage_t=D(0),
         computed_at=timezone.now(),
     )
-    row.compute_rates()
+    row.utilization_rate_pct, row.utilization_disposal_rate_pct = window_rates(
+        generated=row.generated_t,
+        utilized=row.utilized_t,
+        disposed=row.disposed_t,
+        utilized_prior=row.utilized_from_prior_storage_t,
+        treated_prior=row.treated_from_prior_storage_t,
+    )
     row.save()
     return row
 
