@@ -1,9 +1,11 @@
 """Row-set verbs for the registry. Every queryset answers visible_to(user) through registry.tenancy."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
+
+from wasteparks.periods import Period
 
 from .tenancy import NOTHING, scope_of
 
@@ -50,6 +52,15 @@ class EnterpriseQuerySet(models.QuerySet):
     def generators(self):
         return self.filter(is_generator=True)
 
+    def must_file(self, period: Period):
+        """The enterprises that owe a monthly report for `period`: the one rule used by the reminders,
+        the dashboard's compliance card, the REPORT_MISSING warning and the API alike.
+
+        Active generators and receivers (a carrier only moves others' waste, DESIGN 5.3) registered
+        before the period ended: a month before an enterprise existed on the platform is owed by nobody.
+        """
+        return self.active().filter(Q(is_generator=True) | Q(is_receiver=True), created_at__lt=period.end)
+
 
 class FacilityQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -70,8 +81,6 @@ class PermitQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, valid_from__lte=day, valid_to__gte=day)
 
     def expiring_within(self, today: date, days: int):
-        from datetime import timedelta
-
         return self.filter(revoked_at__isnull=True, valid_to__gte=today, valid_to__lte=today + timedelta(days=days))
 
     def covering(self, *, waste_code, method, on: date):
