@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .exports import csv_response, xlsx_response
+from .parsing import ascii_whole_number
 
 PAGE_SIZE = 50
 # A list counts its rows only as far as COUNTED_PAGES pages beyond the page asked for.
@@ -87,9 +88,9 @@ def _ordered(model, path: str, descending: bool):
 
 def page_of(request: HttpRequest, rows, size: int | None = None) -> Page:
     """The page `?page=` asks for (the first if it is not a number, the last counted if beyond them)."""
-    asked = request.GET.get("page", "")
-    paginator = BoundedPaginator(rows, size or PAGE_SIZE, asked_page=int(asked) if asked.isdigit() else 1)
-    return paginator.get_page(asked)
+    asked = ascii_whole_number(request.GET.get("page", "")) or 1
+    paginator = BoundedPaginator(rows, size or PAGE_SIZE, asked_page=asked)
+    return paginator.get_page(min(asked, MAX_PAGE))
 
 
 def lazily(rows):

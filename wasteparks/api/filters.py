@@ -12,7 +12,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 # A '+' in an unencoded query string arrives as a space: "2025-01-01T00:00:00 08:00".
-WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+# A resume point is an instant the platform could have written: from the Unix epoch to the year 2100.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _SPACE_FOR_PLUS = re.compile(r"^(.*\d) (\d{2}:?\d{2})$")
 
 
@@ -22,6 +25,7 @@ class OffsetDateTimeField(forms.Field):
     default_error_messages = {
         "invalid": _("Use an ISO 8601 date-time with an offset, e.g. 2025-03-01T08:00:00+08:00 (got %(value)r)."),
         "naive": _("Give the offset (Z or +08:00): %(value)r has none, so it is ambiguous."),
+        "out_of_range": _("%(value)r is outside the accepted range (1970-01-01 to 2100-01-01, UTC)."),
     }
 
     def to_python(self, value):
@@ -36,8 +40,16 @@ class OffsetDateTimeField(forms.Field):
         if parsed.tzinfo is None:
             raise forms.ValidationError(self.error_messages["naive"], code="naive", params={"value": value})
         # Compare in UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL only to ±15:59; the instant is
-        # what matters.
-        return parsed.astimezone(UTC)
+        # what matters. Year 1 with +14:00 (or 9999 with -12:00) has no UTC instant in Python's range.
+        try:
+            instant = parsed.astimezone(UTC)
+        except OverflowError:
+            instant = None
+        if instant is None or not EARLIEST <= instant <= LATEST:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range", params={"value": value}
+            )
+        return instant
 
 
 class OffsetDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -27,6 +27,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from wasteparks.parsing import ascii_whole_number
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 # A write transaction running when a page is read holds back rows updated from its start less this.
@@ -91,15 +93,16 @@ class SyncPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or int(raw) < 1:
+        size = ascii_whole_number(raw)
+        if size is None or size < 1:
             raise exceptions.ValidationError(
                 {"page_size": [_("page_size must be a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]}
             )
-        if int(raw) > MAX_PAGE_SIZE:
+        if size > MAX_PAGE_SIZE:
             raise exceptions.ValidationError(
                 {"page_size": [_("page_size may be at most %(max)d.") % {"max": MAX_PAGE_SIZE}]}
             )
-        return int(raw)
+        return size
 
     def get_ordering(self, request, view) -> tuple[str, bool]:
         """(column, descending). The column is the view's sync order unless ?ordering= names another."""

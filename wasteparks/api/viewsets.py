@@ -12,12 +12,14 @@ from rest_framework.views import APIView
 from . import idempotency
 from .errors import RequestTooLarge
 from .pagination import SyncPagination
+from .parsers import StrictJSONParser
 
 
 class ApiViewMixin:
     """Size limit, throttling before permissions, idempotent transactional writes."""
 
     _idempotency_claim = None
+    parser_classes = [StrictJSONParser]
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in SAFE_METHODS:
@@ -75,6 +77,8 @@ class TenantQuerysetMixin:
     """Objects come only through queryset.visible_to(user): others' objects are 404."""
 
     pagination_class = SyncPagination
+    # Ids are ASCII digits: int() would also read "０１" (full-width) or "١" (Arabic-Indic) as a number.
+    lookup_value_regex = "[0-9]{1,18}"
     sync_ordering: tuple[str, ...] = ("updated_at", "id")
     ordering_fields: tuple[str, ...] = ()
 
