@@ -23,7 +23,7 @@ from bench import common
 PAGES = {
     "park dashboard": "/reporting/",
     "manifest list": "/transfers/manifests/",
-    "enterprise detail": "/registry/enterprises/{enterprise}/",
+    "enterprise detail": "/reporting/enterprises/{enterprise}/",
 }
 
 

@@ -199,7 +199,7 @@ class EnterpriseFilter(SyncFilterSet):
         fields = ["park", "status", "credit_code", "management_class", "industry_code"]
 
     def filter_role(self, queryset, name, value):
-        return queryset.filter(**{f"is_{value}": True})
+        return {"generator": queryset.generators, "carrier": queryset.carriers, "receiver": queryset.receivers}[value]()
 
 
 class PermitFilter(SyncFilterSet):

@@ -1,3 +1,5 @@
+"""The registry app: who and what (parks, enterprises, facilities, permits, people, API clients, the catalogue)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""Registry forms: an enterprise's application with its facilities, officers' decisions and the permit filter."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

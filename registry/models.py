@@ -1,6 +1,5 @@
 """Who and what: the waste catalogue, parks, enterprises, facilities, permits, people and API clients."""
 
-from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -8,65 +7,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from wasteparks.models import Timestamped, tonnes_field, touch
+
 from . import querysets
-from .rules import ManagementClass, validate_credit_code
+from .rules import EnterpriseStatus, ManagementClass, validate_credit_code
 
 ZERO = Decimal("0")
-
-
-def tonnes_field(verbose_name: str, **kwargs) -> models.DecimalField:
-    """Quantities are Decimal tonnes with 4 places (0.1 kg), never float."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=4, **kwargs)
-
-
-def touch(model, pk) -> None:
-    """Move a row forward in the sync order without changing anything else."""
-    if pk is not None:
-        model.objects.filter(pk=pk).update(updated_at=timezone.now())
-
-
-class Timestamped(models.Model):
-    """created_at/updated_at on every synced table; (updated_at, id) is the incremental sync order.
-
-    A model that the API nests inside a parent (a facility in its enterprise) names the parent's foreign
-    key in `sync_parents`; saving or deleting the child moves the parent forward too, so a mirror that
-    syncs the parent sees the change.
-    """
-
-    sync_parents: tuple[str, ...] = ()
-
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
-        indexes = [models.Index(fields=["updated_at", "id"], name="%(app_label)s_%(class)s_sync")]
-
-    def save(self, *args, **kwargs):
-        # auto_now is only written when it is among update_fields; a partial save must still move the
-        # row forward in the sync order, or a mirror would never see the change.
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "updated_at" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "updated_at"]
-        super().save(*args, **kwargs)
-        self.touch_sync_parents()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.touch_sync_parents()
-        return result
-
-    def touch_sync_parents(self) -> None:
-        for name in self.sync_parents:
-            field = self._meta.get_field(name)
-            touch(field.related_model, getattr(self, field.attname))
-            parent = getattr(self, name)
-            if isinstance(parent, Timestamped):
-                parent.touch_sync_parents()
 
 
 # --- The waste catalogue (loaded from registry/reference/*.csv by `manage.py load_catalogue`) -----
@@ -120,10 +69,6 @@ class WasteCode(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
-
-    @property
-    def is_hazardous_or_medical(self) -> bool:
-        return self.waste_class != WasteClass.GENERAL
 
 
 class MethodKind(models.TextChoices):
@@ -217,14 +162,6 @@ class Park(Timestamped):
     @property
     def province_code(self) -> str:
         return self.division.province_code
-
-
-class EnterpriseStatus(models.TextChoices):
-    PENDING = "pending", _("Pending verification")
-    ACTIVE = "active", _("Active")
-    REJECTED = "rejected", _("Rejected")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
 
 
 industry_code_validator = RegexValidator(
@@ -360,10 +297,6 @@ class Facility(Timestamped):
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.name}"
 
-    @property
-    def is_treatment(self) -> bool:
-        return self.kind in TREATMENT_KINDS
-
 
 # --- Permits and approvals ------------------------------------------------------------------------
 
@@ -411,9 +344,6 @@ class Permit(Timestamped):
     def clean(self) -> None:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("A permit cannot end before it starts.")})
-
-    def is_valid_on(self, day: date) -> bool:
-        return self.revoked_at is None and self.valid_from <= day <= self.valid_to
 
 
 class PermitLine(models.Model):
@@ -630,30 +560,3 @@ class ApiClient(Timestamped):
 
     def __str__(self) -> str:
         return self.name
-
-
-# --- API idempotency (wasteparks.api.idempotency) -------------------------------------------------
-
-
-class IdempotencyRecord(models.Model):
-    """The first successful answer to a write sent with an Idempotency-Key, replayed on retries.
-
-    Unique per (user, key): a second request with the key waits on the first one's row and then gets
-    its stored answer. Records older than 24 hours are deleted by `wasteparks.api.idempotency.purge`.
-    """
-
-    user = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("user"))
-    key = models.CharField(_("idempotency key"), max_length=255)
-    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
-    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
-    response_body = models.JSONField(_("response body"), null=True, blank=True)
-    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("idempotency record")
-        verbose_name_plural = _("idempotency records")
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.key}"

@@ -40,9 +40,6 @@ class EnterpriseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status="active")
 
-    def pending(self):
-        return self.filter(status="pending")
-
     def receivers(self):
         return self.filter(is_receiver=True)
 
@@ -68,9 +65,6 @@ class FacilityQuerySet(models.QuerySet):
 
     def storage(self):
         return self.exclude(kind__in=("utilization", "disposal"))
-
-    def treatment(self):
-        return self.filter(kind__in=("utilization", "disposal"))
 
 
 class PermitQuerySet(models.QuerySet):

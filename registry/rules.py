@@ -1,4 +1,8 @@
-"""Pure registry rules: no database, no I/O, so they can be tested at their boundaries directly."""
+"""Pure registry rules: no database, no I/O, so they can be tested at their boundaries directly.
+
+The credit code check, the HJ 1259-2022 management class, and the registration workflow (which officer
+or enterprise action moves an enterprise from which status to which).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,6 +11,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from wasteparks.workflow import Transition, Workflow
 
 # GB 32100-2015: the code uses digits and capital letters without I, O, S, V and Z.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -89,3 +95,53 @@ def management_class(
     if largest >= SIMPLIFIED_THRESHOLD_T:
         return ManagementClass.SIMPLIFIED
     return ManagementClass.REGISTRATION
+
+
+# --- Registration workflow ------------------------------------------------------------------------
+
+
+class EnterpriseStatus(models.TextChoices):
+    PENDING = "pending", _("Pending verification")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class EnterpriseAction(models.TextChoices):
+    """The steps of an enterprise's registration: the officers' decisions and the applicant's resubmission."""
+
+    VERIFY = "verify", _("Verify")
+    REJECT = "reject", _("Reject")
+    SUSPEND = "suspend", _("Suspend")
+    REINSTATE = "reinstate", _("Reinstate")
+    CLOSE = "close", _("Close")
+    RESUBMIT = "resubmit", _("Resubmit")
+
+
+OFFICER = "officer"  # an officer supervising the enterprise's park
+APPLICANT = "enterprise"  # an administrator of the enterprise itself
+
+_S = EnterpriseStatus
+_A = EnterpriseAction
+
+# The one place that says who moves an enterprise from which status to which.
+ENTERPRISE_FLOW = Workflow(
+    subject=_("enterprise"),
+    statuses=EnterpriseStatus,
+    actions=EnterpriseAction,
+    transitions={
+        _A.VERIFY: Transition(sources={_S.PENDING}, target=_S.ACTIVE, actor=OFFICER, verb=_("verify")),
+        _A.REJECT: Transition(
+            sources={_S.PENDING}, target=_S.REJECTED, actor=OFFICER, reason_required=True, verb=_("reject")
+        ),
+        _A.SUSPEND: Transition(
+            sources={_S.ACTIVE}, target=_S.SUSPENDED, actor=OFFICER, reason_required=True, verb=_("suspend")
+        ),
+        _A.REINSTATE: Transition(sources={_S.SUSPENDED}, target=_S.ACTIVE, actor=OFFICER, verb=_("reinstate")),
+        _A.CLOSE: Transition(
+            sources={_S.ACTIVE, _S.SUSPENDED}, target=_S.CLOSED, actor=OFFICER, reason_required=True, verb=_("close")
+        ),
+        _A.RESUBMIT: Transition(sources={_S.REJECTED}, target=_S.PENDING, actor=APPLICANT, verb=_("resubmit")),
+    },
+)

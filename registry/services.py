@@ -13,28 +13,12 @@ from django.utils.translation import gettext as _
 
 from wasteparks.errors import NotPermitted, TransitionNotAllowed
 
-from .models import (
-    Enterprise,
-    EnterpriseMembership,
-    EnterpriseRole,
-    EnterpriseStatus,
-    Facility,
-    Park,
-    User,
-)
+from .models import Enterprise, EnterpriseMembership, EnterpriseRole, EnterpriseStatus, Facility, Park, User
+from .rules import ENTERPRISE_FLOW, EnterpriseAction
 from .tenancy import forget_scope, scope_of
 
 S = EnterpriseStatus
-
-# The one place that says which officer action moves an enterprise from which status to which.
-OFFICER_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "verify": (frozenset({S.PENDING}), S.ACTIVE),
-    "reject": (frozenset({S.PENDING}), S.REJECTED),
-    "suspend": (frozenset({S.ACTIVE}), S.SUSPENDED),
-    "reinstate": (frozenset({S.SUSPENDED}), S.ACTIVE),
-    "close": (frozenset({S.ACTIVE, S.SUSPENDED}), S.CLOSED),
-}
-REASON_REQUIRED = frozenset({"reject", "suspend", "close"})
+A = EnterpriseAction
 
 
 @dataclass(frozen=True)
@@ -97,56 +81,52 @@ def apply_for_registration(
 
 
 def _move(*, enterprise: Enterprise, officer: User, action: str, reason: str) -> Enterprise:
+    action = EnterpriseAction(action)
     # Lock first: two officers acting on the same application must not both move it.
     enterprise = Enterprise.objects.select_for_update().select_related("park__division").get(pk=enterprise.pk)
     if not scope_of(officer).supervises_park(enterprise.park):
         raise NotPermitted(_("Only an officer of this enterprise's park may do this."))
-    allowed_from, target = OFFICER_TRANSITIONS[action]
-    if enterprise.status not in allowed_from:
-        raise TransitionNotAllowed(
-            _("Cannot %(action)s an enterprise whose status is %(status)s.")
-            % {"action": action, "status": enterprise.get_status_display()}
-        )
+    transition = ENTERPRISE_FLOW.check(action, enterprise.status)
     reason = reason.strip()
-    if action in REASON_REQUIRED and not reason:
+    if transition.reason_required and not reason:
         raise TransitionNotAllowed(_("Give a reason."), code="reason_required", fields={"reason": [_("Required.")]})
 
-    enterprise.status = target
+    enterprise.status = transition.target_from(enterprise.status)
     enterprise.status_reason = reason
     fields = ["status", "status_reason"]
-    if action == "verify":
+    if action == A.VERIFY:
         enterprise.verified_by = officer
         enterprise.verified_at = timezone.now()
         fields += ["verified_by", "verified_at"]
     enterprise._history_user = officer
-    enterprise._change_reason = f"{action}: {reason}" if reason else action
+    enterprise._change_reason = f"{action.value}: {reason}" if reason else action.value
     enterprise.save(update_fields=fields)
     return enterprise
 
 
 @transaction.atomic
 def verify_enterprise(*, enterprise: Enterprise, officer: User, note: str = "") -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action="verify", reason=note)
+    return _move(enterprise=enterprise, officer=officer, action=A.VERIFY, reason=note)
 
 
 @transaction.atomic
 def reject_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action="reject", reason=reason)
+    return _move(enterprise=enterprise, officer=officer, action=A.REJECT, reason=reason)
 
 
 @transaction.atomic
 def suspend_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action="suspend", reason=reason)
+    return _move(enterprise=enterprise, officer=officer, action=A.SUSPEND, reason=reason)
 
 
 @transaction.atomic
 def reinstate_enterprise(*, enterprise: Enterprise, officer: User, note: str = "") -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action="reinstate", reason=note)
+    return _move(enterprise=enterprise, officer=officer, action=A.REINSTATE, reason=note)
 
 
 @transaction.atomic
 def close_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action="close", reason=reason)
+    return _move(enterprise=enterprise, officer=officer, action=A.CLOSE, reason=reason)
 
 
 @transaction.atomic
@@ -155,10 +135,9 @@ def resubmit_registration(*, enterprise: Enterprise, actor: User, note: str = ""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if EnterpriseRole.ADMIN not in scope_of(actor).roles_on(enterprise.pk):
         raise NotPermitted(_("Only an administrator of this enterprise may resubmit its registration."))
-    if enterprise.status != S.REJECTED:
-        raise TransitionNotAllowed(_("Only a rejected registration can be resubmitted."))
+    transition = ENTERPRISE_FLOW.check(A.RESUBMIT, enterprise.status)
     enterprise.full_clean()
-    enterprise.status = S.PENDING
+    enterprise.status = transition.target_from(enterprise.status)
     enterprise.status_reason = note.strip()
     enterprise._history_user = actor
     enterprise._change_reason = _("Registration resubmitted")

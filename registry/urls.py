@@ -1,3 +1,5 @@
+"""Registry pages: enterprises (list, application, officers' decisions) and permits."""
+
 from django.urls import path
 
 from . import views
@@ -6,7 +8,8 @@ app_name = "registry"
 urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/apply/", views.enterprise_apply, name="enterprise_apply"),
-    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    # The enterprise page is reporting:enterprise_detail; its old address redirects there for good.
+    path("enterprises/<int:pk>/", views.enterprise_moved, name="enterprise_detail"),
     path("enterprises/<int:pk>/<str:action>/", views.enterprise_decide, name="enterprise_decide"),
     path("permits/", views.permit_list, name="permit_list"),
 ]

@@ -1,37 +1,34 @@
 """Registry pages: the enterprise register, registration applications and officers' decisions, and the
-permits list. The enterprise page also shows what the other apps hold about it (stock, manifests,
-reports, warnings, inspections), for display only: those apps own the rules."""
+permits list.
 
-from datetime import date, datetime, timedelta
+The enterprise page itself shows what transfers and reporting hold about the enterprise too, so it is
+composed in reporting (reporting/views/enterprises.py: `reporting:enterprise_detail`); the decisions
+taken on it are posted here.
+"""
 
-from django.apps import apps
+from collections.abc import Callable
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from reporting.models import LIVE_STATUSES, MonthlyReport
-from reporting.models import Warning as EarlyWarning
-from transfers.models import Manifest, StockBalance
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 
 from . import services
 from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
-from .models import Enterprise, EnterpriseStatus, Permit, WasteClass
-from .tenancy import scope_of
+from .models import Enterprise, EnterpriseStatus, Permit
+from .rules import ENTERPRISE_FLOW, EnterpriseAction
 
-# Hazardous waste may be stored one year at most (Solid Waste Law art. 81): a month ahead is the time to act.
-STORAGE_WARNING_MONTHS = 11
-RECENT_MANIFESTS = 10
-RECENT_REPORTS = 12
+ENTERPRISE_PAGE = "reporting:enterprise_detail"
 EXPIRING_DAYS = 30
 
 
@@ -44,12 +41,13 @@ def _roles(enterprise: Enterprise) -> str:
     return " ".join(str(label) for flag, label in names if flag)
 
 
-DECISIONS = {
-    "verify": services.verify_enterprise,
-    "reject": services.reject_enterprise,
-    "suspend": services.suspend_enterprise,
-    "reinstate": services.reinstate_enterprise,
-    "close": services.close_enterprise,
+# The officers' decisions, each a service; ENTERPRISE_FLOW says which status allows which.
+DECISIONS: dict[str, Callable[..., Enterprise]] = {
+    EnterpriseAction.VERIFY: services.verify_enterprise,
+    EnterpriseAction.REJECT: services.reject_enterprise,
+    EnterpriseAction.SUSPEND: services.suspend_enterprise,
+    EnterpriseAction.REINSTATE: services.reinstate_enterprise,
+    EnterpriseAction.CLOSE: services.close_enterprise,
 }
 
 
@@ -105,105 +103,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _months_before(moment: datetime, months: int) -> datetime:
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    day = min(moment.day, 28)  # a day every month has; a few days' slack does not matter for a warning
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
-def _stock_with_ages(enterprise: Enterprise) -> list[StockBalance]:
-    """Stock on hand with the age of its oldest tonne (FIFO), oldest first; one query."""
-    now = timezone.now()
-    storage_limit = _months_before(now, STORAGE_WARNING_MONTHS)
-    balances = list(
-        StockBalance.objects.filter(enterprise=enterprise)
-        .on_hand()
-        .select_related("facility", "waste_code")
-        .with_oldest_on_hand()
-        .order_by(F("oldest_on_hand_at").asc(nulls_last=True), "pk")
-    )
-    for balance in balances:
-        oldest = balance.oldest_on_hand_at
-        balance.age_days = None if oldest is None else (now - oldest).days
-        balance.too_old = (
-            oldest is not None and balance.waste_code.waste_class == WasteClass.HAZARDOUS and oldest <= storage_limit
-        )
-    return balances
-
-
-def _url_or_none(name: str, pk: int) -> str | None:
-    # The reporting pages are built alongside this one; a page not there yet is simply not linked.
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
-
-
-def _open_warnings(request: HttpRequest, enterprise: Enterprise) -> list[EarlyWarning]:
-    warnings = list(
-        EarlyWarning.objects.visible_to(request.user)
-        .filter(enterprise=enterprise, status__in=LIVE_STATUSES)
-        .order_by("-raised_at", "-pk")
-    )
-    for warning in warnings:
-        warning.url = _url_or_none("reporting:warning_detail", warning.pk)
-    return warnings
-
-
-def recent_inspections_hook(request: HttpRequest, enterprise: Enterprise) -> list | None:
-    """Inspections of the enterprise, once `reporting.Inspection` exists; None (section hidden) until then."""
-    try:
-        inspection_model = apps.get_model("reporting", "Inspection")
-    except LookupError:
-        return None
-    inspections = inspection_model.objects.filter(enterprise=enterprise)
-    if hasattr(inspections, "visible_to"):
-        inspections = inspections.visible_to(request.user)
-    inspections = list(inspections.order_by("-pk")[:10])
-    for inspection in inspections:
-        inspection.url = _url_or_none("reporting:inspection_detail", inspection.pk)
-    return inspections
-
-
 @login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
-    history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
-    # Whoever may see the enterprise (fetched through visible_to above) may see every manifest naming it
-    # (registry/tenancy.py): its officers and its own staff. Filtering by the user's jurisdiction again
-    # would change no row, but PostgreSQL, taking the two conditions for independent, then misjudges a
-    # receiver's thousands of manifests as a few hundred and reads the park's whole history (B5).
-    manifests = (
-        Manifest.objects.involving(enterprise.pk)
-        .select_related("consignor", "carrier", "receiver")
-        .order_by("-created_at", "-pk")[:RECENT_MANIFESTS]
-    )
-    reports = (
-        MonthlyReport.objects.visible_to(request.user)
-        .filter(enterprise=enterprise)
-        .select_related("current_revision")
-        .order_by("-year", "-month")[:RECENT_REPORTS]
-    )
-    return render(
-        request,
-        "registry/enterprise_detail.html",
-        {
-            "enterprise": enterprise,
-            "facilities": enterprise.facilities.order_by("name"),
-            "permits": enterprise.permits.prefetch_related("lines__waste_code", "lines__category", "lines__method"),
-            "history": history,
-            "can_decide": scope_of(request.user).supervises_park(enterprise.park),
-            "decision_form": DecisionForm(),
-            "stock": _stock_with_ages(enterprise),
-            "storage_warning_months": STORAGE_WARNING_MONTHS,
-            "manifests": manifests,
-            "reports": reports,
-            "warnings": _open_warnings(request, enterprise),
-            "inspections": recent_inspections_hook(request, enterprise),
-            "today": timezone.localdate(),
-        },
-    )
+def enterprise_moved(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enterprise page's old address: links and bookmarks to it follow to the page in reporting."""
+    # Only for someone who may see the enterprise: to anyone else it does not exist (404, as the page).
+    get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    return redirect(ENTERPRISE_PAGE, pk=pk, permanent=True)
 
 
 @login_required
@@ -239,7 +144,7 @@ def enterprise_apply(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Registration submitted. The park's officers will verify it."))
-            return redirect("registry:enterprise_detail", pk=enterprise.pk)
+            return redirect(ENTERPRISE_PAGE, pk=enterprise.pk)
     return render(request, "registry/enterprise_apply.html", {"form": form, "facilities": facilities})
 
 
@@ -252,20 +157,20 @@ def enterprise_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The note is too long."))
-        return redirect("registry:enterprise_detail", pk=pk)
+        return redirect(ENTERPRISE_PAGE, pk=pk)
     note = form.cleaned_data["reason"]
     try:
         with transaction.atomic():
             decide = DECISIONS[action]
-            if action in services.REASON_REQUIRED:
+            if ENTERPRISE_FLOW[action].reason_required:
                 decide(enterprise=enterprise, officer=request.user, reason=note)
             else:
                 decide(enterprise=enterprise, officer=request.user, note=note)
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect("registry:enterprise_detail", pk=pk)
+        return redirect(ENTERPRISE_PAGE, pk=pk)
     messages.success(request, _("Done."))
-    return redirect("registry:enterprise_detail", pk=pk)
+    return redirect(ENTERPRISE_PAGE, pk=pk)
 
 
 # --- permits --------------------------------------------------------------------------------------

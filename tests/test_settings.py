@@ -48,12 +48,35 @@ def test_starts_without_secret_key_in_debug_mode():
         ({"DEBUG": "1", "CELERY_EAGER": "0"}, "needs REDIS_URL"),
         ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
         ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "API_RATE_CLIENT": "lots"}, "API_RATE_CLIENT='lots' is not a rate"),
+        ({"DEBUG": "1", "API_RATE_ANON": "60/fortnight"}, "API_RATE_ANON='60/fortnight' is not a rate"),
+        ({"DEBUG": "1", "API_RATE_ANON": "0/minute"}, "API_RATE_ANON='0/minute' is not a rate"),
+        ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL='loud' is not a level"),
+        ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "wasteparks.example.cn"}, "needs its scheme"),
     ],
 )
 def test_bad_values_fail_loudly(env, message):
     result = import_settings(**env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_drf_rates_in_any_of_their_spellings_are_accepted():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**BASE, "DEBUG": "1", "API_RATE_CLIENT": "20/s", "API_RATE_ANON": "100/hour"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'client': '20/s', 'anon': '100/hour'}"
 
 
 def test_the_embedded_default_is_sqlite_with_eager_celery():

@@ -1,16 +1,85 @@
-"""The transactional outbox: Celery messages written in the same transaction as the change they follow.
+"""Project-wide tables and model bases: what every app builds on and no single domain app owns.
 
-A request that changes data and queues a side effect (a mail, a rule check, a recompute) writes the
-message here, in its own transaction. After commit the message is published at once if the broker
-answers; if it does not (Redis down), the row stays unsent and the relay publishes it once the broker is
-back. A message is published at least once, so the tasks behind it are idempotent.
+- `Timestamped`, `tonnes_field` and `touch`: the bases of every synced table (created/updated times, the
+  (updated_at, id) sync order) and of every quantity.
+- `OutboxMessage`: the transactional outbox. A request that changes data and queues a side effect (a
+  mail, a rule check, a recompute) writes the message here, in its own transaction. After commit the
+  message is published at once if the broker answers; if it does not (Redis down), the row stays unsent
+  and the relay publishes it once the broker is back. A message is published at least once, so the tasks
+  behind it are idempotent.
+- `IdempotencyRecord`: the API's stored answers to writes sent with an Idempotency-Key
+  (wasteparks/api/idempotency.py).
 """
 
-import uuid
+from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, cast
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# --- Bases of the domain tables -------------------------------------------------------------------
+
+
+def tonnes_field(verbose_name: StrOrPromise, **kwargs) -> models.DecimalField:
+    """Quantities are Decimal tonnes with 4 places (0.1 kg), never float."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=4, **kwargs)
+
+
+def touch(model, pk) -> None:
+    """Move a row forward in the sync order without changing anything else."""
+    if pk is not None:
+        model.objects.filter(pk=pk).update(updated_at=timezone.now())
+
+
+class Timestamped(models.Model):
+    """created_at/updated_at on every synced table; (updated_at, id) is the incremental sync order.
+
+    A model that the API nests inside a parent (a facility in its enterprise) names the parent's foreign
+    key in `sync_parents`; saving or deleting the child moves the parent forward too, so a mirror that
+    syncs the parent sees the change.
+    """
+
+    sync_parents: tuple[str, ...] = ()
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["updated_at", "id"], name="%(app_label)s_%(class)s_sync")]
+
+    def save(self, *args, **kwargs):
+        # auto_now is only written when it is among update_fields; a partial save must still move the
+        # row forward in the sync order, or a mirror would never see the change.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)
+        self.touch_sync_parents()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_sync_parents()
+        return result
+
+    def touch_sync_parents(self) -> None:
+        for name in self.sync_parents:
+            field = cast(models.ForeignKey, self._meta.get_field(name))  # sync parents are foreign keys
+            touch(field.related_model, getattr(self, field.attname))
+            parent = getattr(self, name)
+            if isinstance(parent, Timestamped):
+                parent.touch_sync_parents()
+
+
+# --- The outbox of side effects queued for Celery (wasteparks/outbox.py) ----------------------------
 
 
 class OutboxMessage(models.Model):
@@ -34,3 +103,32 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = f"sent {self.sent_at:%Y-%m-%d %H:%M:%S}" if self.sent_at else f"unsent, {self.attempts} attempts"
         return f"{self.task} #{self.pk} ({state})"
+
+
+# --- API idempotency (wasteparks/api/idempotency.py) ----------------------------------------------
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful answer to a write sent with an Idempotency-Key, replayed on retries.
+
+    Unique per (user, key): a second request with the key waits on the first one's row and then gets
+    its stored answer. Records older than 24 hours are deleted by `wasteparks.api.idempotency.purge`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        # The table was created by the registry app, which held this model first; it keeps its name.
+        db_table = "registry_idempotencyrecord"
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.key}"

@@ -1,3 +1,5 @@
+"""The project's URL map: each app's pages, the API under /api/v1/, health, admin and sign-in."""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 

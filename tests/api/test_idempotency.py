@@ -8,8 +8,9 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from registry.models import Enterprise, Facility, IdempotencyRecord
+from registry.models import Enterprise, Facility
 from wasteparks.api import idempotency
+from wasteparks.models import IdempotencyRecord
 
 from .conftest import bearer, error_of
 
@@ -139,7 +140,6 @@ def test_the_daily_purge_task_drops_records_older_than_a_day(erp_x, enterprise_x
 
     from django.utils import timezone
 
-    from registry.models import IdempotencyRecord
     from registry.tasks import purge_idempotency_records
 
     body = {"enterprise": enterprise_x.pk, "name": "暂存间B", "kind": "warehouse", "capacity_t": "5"}

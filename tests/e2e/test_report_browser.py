@@ -6,8 +6,7 @@ import pytest
 
 from reporting.models import MonthlyReport, ReportStatus
 from tests.e2e.conftest import ARTIFACTS
-from tests.reporting.conftest_reports import HW, scripted_month, x_yard  # noqa: F401
-from tests.transfers.conftest import r_store, road_permit, x_store  # noqa: F401
+from tests.fixtures.reports import HW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +89,7 @@ def test_a_clerk_files_the_prefilled_report_and_the_officer_accepts_it(
     assert (report.status, report.reviewed_by) == (ReportStatus.ACCEPTED, officer_a)
 
     # The enterprise page shows the accepted report beside the stock, manifests and warnings.
-    officer.page.goto(f"/registry/enterprises/{enterprise_x.pk}/")
+    officer.page.goto(f"/reporting/enterprises/{enterprise_x.pk}/")
     for section in ("enterprise-stock", "enterprise-manifests", "enterprise-reports", "enterprise-warnings"):
         assert officer.page.locator(f"[data-testid={section}]").is_visible(), section
     assert officer.page.locator("[data-testid=enterprise-reports] .status-accepted").count() == 1

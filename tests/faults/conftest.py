@@ -20,8 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-from tests.reporting.conftest import _test_database_url, celery_worker_process  # noqa: F401
-from tests.transfers.conftest import hazardous_draft, parties, r_store, road_permit, x_store  # noqa: F401
+from tests.fixtures.worker import worker_database_url as _test_database_url
 from wasteparks.celery import app
 
 DEAD_BROKER_URL = "redis://127.0.0.1:1/0"  # port 1: nothing listens, a connect is refused at once
@@ -31,9 +30,7 @@ DEAD_REDIS_URL = DEAD_BROKER_URL
 @contextlib.contextmanager
 def cache_at(url: str) -> Iterator[None]:
     """Point this process's Django cache at another Redis, with the production backend and options."""
-    caches = {"default": {**settings.CACHES["default"], "BACKEND": "wasteparks.cache.FailOpenRedisCache"}}
-    caches["default"]["LOCATION"] = url
-    caches["default"].setdefault("OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}
     with override_settings(CACHES=caches):  # the cache handler is reset on entry and on exit
         yield
 

@@ -18,10 +18,10 @@ from django.forms.models import model_to_dict
 
 from reporting.models import UtilizationSnapshot
 from reporting.services import utilization as services
-from reporting.services.utilization import current_month
 from tests.faults.conftest import real_worker, wait_for
 from tests.transfers.factories import generate
 from wasteparks.celery import app
+from wasteparks.periods import Period
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,8 @@ def snapshot_rows() -> list[dict]:
 def test_a_recompute_killed_mid_task_is_redelivered_and_the_result_is_identical(
     side_connection, tmp_path, preparer_x, x_store, park_a
 ):
-    year, month = current_month()
+    current = Period.containing()
+    year, month = current.year, current.month
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="12.5")
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="3.25")
     services.recompute_period(year=year, month=month, park=park_a)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from registry import services
 from registry.models import Enterprise, EnterpriseMembership, EnterpriseStatus, Facility
+from registry.rules import ENTERPRISE_FLOW, EnterpriseAction
 from tests import factories as f
 from wasteparks.errors import NotPermitted, TransitionNotAllowed
 
@@ -168,3 +169,18 @@ def test_permit_changes_are_kept_in_history(receiver_r, officer_a):
     permit.save()
     assert [h.history_type for h in permit.history.order_by("history_date")] == ["+", "~"]
     assert permit.history.latest().history_user == officer_a
+
+
+def test_a_refused_step_is_refused_in_the_workflows_one_wording(enterprise_x, officer_a):
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.verify_enterprise(enterprise=enterprise_x, officer=officer_a)
+    assert refused.value.message == ENTERPRISE_FLOW.refusal(EnterpriseAction.VERIFY, EnterpriseStatus.ACTIVE).message
+    assert "Pending verification" in refused.value.message  # the status the step needs
+
+
+def test_only_a_rejected_registration_can_be_resubmitted(applicant, park_a):
+    enterprise = apply(applicant, park_a)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.resubmit_registration(enterprise=enterprise, actor=applicant)
+    assert refused.value.message == ENTERPRISE_FLOW.refusal(EnterpriseAction.RESUBMIT, EnterpriseStatus.PENDING).message
+    assert enterprise.history.count() == 1

@@ -1,13 +1,15 @@
-"""Registry pages: the register, applying, and officers' decisions; tenancy on every page."""
+"""Registry pages: the register, applying, and officers' decisions; tenancy on every page.
+
+The enterprise page itself is reporting's (tests/reporting/test_views_enterprise.py); its old address
+here redirects to it.
+"""
 
 import pytest
 from django.urls import reverse
 
 from registry.models import Enterprise, EnterpriseStatus
+from registry.rules import ENTERPRISE_FLOW, EnterpriseAction
 from tests import factories as f
-
-# Facilities, the carrier's road permit and stock at X, shared with the transfer tests.
-from tests.transfers.conftest import parties, r_store, road_permit, x_store  # noqa: F401
 
 REAL_CODE = "914403001922038216"
 
@@ -36,7 +38,7 @@ def application(park, **overrides):
 def test_pages_need_a_login(client, enterprise_x):
     for url in [
         reverse("registry:enterprise_list"),
-        reverse("registry:enterprise_detail", args=[enterprise_x.pk]),
+        f"/registry/enterprises/{enterprise_x.pk}/",
         reverse("registry:enterprise_apply"),
     ]:
         response = client.get(url)
@@ -89,7 +91,7 @@ def test_a_duplicate_credit_code_is_a_field_message(client, park_a, enterprise_x
 def test_officer_verifies_from_the_detail_page(client, officer_a, park_a):
     pending = f.EnterpriseFactory(park=park_a, status=EnterpriseStatus.PENDING)
     client.force_login(officer_a)
-    page = client.get(reverse("registry:enterprise_detail", args=[pending.pk]))
+    page = client.get(reverse("reporting:enterprise_detail", args=[pending.pk]))
     assert page.context["can_decide"] is True
     client.post(reverse("registry:enterprise_decide", args=[pending.pk, "verify"]))
     pending.refresh_from_db()
@@ -110,7 +112,7 @@ def test_rejecting_without_a_reason_is_refused_with_a_message(client, officer_a,
 def test_an_enterprise_user_cannot_decide_on_its_own_enterprise(client, admin_x, enterprise_x):
     client.force_login(admin_x)
     Enterprise.objects.filter(pk=enterprise_x.pk).update(status=EnterpriseStatus.PENDING)
-    assert client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk])).context["can_decide"] is False
+    assert client.get(reverse("reporting:enterprise_detail", args=[enterprise_x.pk])).context["can_decide"] is False
     client.post(reverse("registry:enterprise_decide", args=[enterprise_x.pk, "verify"]))
     assert Enterprise.objects.get(pk=enterprise_x.pk).status == EnterpriseStatus.PENDING
 
@@ -118,7 +120,7 @@ def test_an_enterprise_user_cannot_decide_on_its_own_enterprise(client, admin_x,
 @pytest.mark.parametrize("persona", ["officer_b", "preparer_y", "driver_c"])
 def test_pages_of_another_park_or_enterprise_answer_404(client, request, persona, enterprise_x):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk])).status_code == 404
+    assert client.get(f"/registry/enterprises/{enterprise_x.pk}/").status_code == 404
     response = client.post(reverse("registry:enterprise_decide", args=[enterprise_x.pk, "suspend"]), {"reason": "x"})
     assert response.status_code == 404
     assert Enterprise.objects.get(pk=enterprise_x.pk).status == EnterpriseStatus.ACTIVE
@@ -166,172 +168,26 @@ def test_search_and_status_filter(client, officer_a, park_a):
     assert [e.name for e in page] == ["锰渣综合利用"]
 
 
-# --- the enterprise page: stock with ages, manifests, reports, warnings -----------------------------
-
-
-def _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests: int, reports: int):
-    """Stock at X (one hazardous batch a year old), `manifests` drafts from X and `reports` reports."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from reporting.models import Warning
-    from tests.reporting.conftest_reports import make_report
-    from tests.transfers.factories import draft, generate
-    from transfers.models import LedgerEntry
-
-    old = generate(actor=preparer_x, facility=store, code="900-249-08", quantity="100")
-    LedgerEntry.objects.filter(pk=old.pk).update(occurred_at=timezone.now() - timedelta(days=350))
-    sludge = enterprise_x.facilities.filter(name="X sludge yard").first() or f.FacilityFactory(
-        enterprise=enterprise_x, name="X sludge yard", capacity_t=500
-    )
-    old_general = generate(actor=preparer_x, facility=sludge, code="SW07", quantity="50")
-    LedgerEntry.objects.filter(pk=old_general.pk).update(occurred_at=timezone.now() - timedelta(days=400))
-    for _ in range(manifests):
-        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
-    from reporting.rules.reports import Period
-
-    period = Period.containing(timezone.now())
-    filer = f.UserFactory()
-    for _ in range(reports):
-        period = period.previous()
-        if not enterprise_x.monthly_reports.filter(year=period.year, month=period.month).exists():
-            make_report(enterprise=enterprise_x, period=period, status="accepted", user=filer)
-    Warning.objects.create(
-        rule="storage_age",
-        severity="critical",
-        park=enterprise_x.park,
-        enterprise=enterprise_x,
-        message_zh="危废贮存接近一年",
-        message_en="Hazardous waste stored for almost a year",
-        dedup_key=f"storage_age:{enterprise_x.pk}:{reports}",
-        raised_at=timezone.now(),
-    )
-
-
-@pytest.mark.usefixtures("parties")
-def test_the_enterprise_page_shows_stock_ages_manifests_reports_and_warnings(
-    client,
-    officer_a,
-    enterprise_x,
-    preparer_x,
-    carrier_c,
-    receiver_r,
-    request,
-):
-    store = request.getfixturevalue("x_store")
-    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=2, reports=14)
+def test_applying_and_deciding_lead_to_the_enterprise_page(client, officer_a, park_a):
+    client.force_login(f.UserFactory(username="clerk"))
+    applied = client.post(reverse("registry:enterprise_apply"), application(park_a))
+    enterprise = Enterprise.objects.get(credit_code=REAL_CODE)
+    assert applied["Location"] == reverse("reporting:enterprise_detail", args=[enterprise.pk])
     client.force_login(officer_a)
-    response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
-    html = response.content.decode()
-    too_old = [balance.waste_code.code for balance in response.context["stock"] if balance.too_old]
-    assert too_old == ["900-249-08"]  # the general waste is older, but only hazardous waste has the one-year limit
-    assert html.count('data-testid="stock-too-old"') == 1
-    assert len(response.context["manifests"]) == 2
-    assert reverse("transfers:manifest_detail", args=[response.context["manifests"][0].pk]) in html
-    assert len(response.context["reports"]) == 12
-    assert [w.message for w in response.context["warnings"]] == ["Hazardous waste stored for almost a year"]
-    # Everything that was there stays: facilities, permits, the registration history, officer actions.
-    assert response.context["can_decide"] is True
-    assert "X hazardous waste store" in html and "Registration history" in html
+    decided = client.post(reverse("registry:enterprise_decide", args=[enterprise.pk, "verify"]))
+    assert decided["Location"] == reverse("reporting:enterprise_detail", args=[enterprise.pk])
 
 
-@pytest.mark.usefixtures("parties")
-def test_the_receiver_sees_the_manifests_it_receives(
-    client,
-    clerk_r,
-    enterprise_x,
-    receiver_r,
-    preparer_x,
-    carrier_c,
-    request,
-):
-    store = request.getfixturevalue("x_store")
-    from tests.transfers.factories import draft
-
-    manifest = draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
-    client.force_login(clerk_r)
-    response = client.get(reverse("registry:enterprise_detail", args=[receiver_r.pk]))
-    assert list(response.context["manifests"]) == [manifest]
-
-
-@pytest.mark.parametrize("persona", ["officer_a", "provincial", "clerk_r", "superuser"])
-@pytest.mark.usefixtures("parties")
-def test_the_enterprise_page_lists_exactly_the_manifests_its_viewer_may_see(
-    client, request, persona, enterprise_x, enterprise_y, receiver_r, preparer_x, carrier_c
-):
-    from tests.transfers.factories import draft
-    from transfers.models import Manifest
-
-    store = request.getfixturevalue("x_store")
-    for _ in range(2):
-        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=store)
-    user = request.getfixturevalue(persona)
-    client.force_login(user)
-    response = client.get(reverse("registry:enterprise_detail", args=[receiver_r.pk]))
-    shown = {manifest.pk for manifest in response.context["manifests"]}
-    visible = Manifest.objects.visible_to(user).involving(receiver_r.pk)
-    assert shown and shown == set(visible.values_list("pk", flat=True))
-    # The page of an enterprise the viewer may not see is not found, manifests and all.
-    assert client.get(reverse("registry:enterprise_detail", args=[enterprise_y.pk])).status_code == (
-        200 if persona in ("provincial", "superuser") else 404
-    )
-
-
-@pytest.mark.parametrize("size", [(1, 1), (10, 12)])
-@pytest.mark.usefixtures("parties")
-def test_the_enterprise_page_runs_a_constant_number_of_queries(
-    client,
-    officer_a,
-    enterprise_x,
-    preparer_x,
-    carrier_c,
-    receiver_r,
-    size,
-    django_assert_max_num_queries,
-    request,
-):
-    store = request.getfixturevalue("x_store")
-    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=size[0], reports=size[1])
+def test_the_old_address_of_the_enterprise_page_redirects_for_good(client, officer_a, enterprise_x):
     client.force_login(officer_a)
-    with django_assert_max_num_queries(20):
-        response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
-    assert response.status_code == 200
+    response = client.get(f"/registry/enterprises/{enterprise_x.pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("reporting:enterprise_detail", args=[enterprise_x.pk])
 
 
-@pytest.mark.usefixtures("parties")
-def test_the_enterprise_page_query_count_does_not_grow(
-    client,
-    officer_a,
-    enterprise_x,
-    preparer_x,
-    carrier_c,
-    receiver_r,
-    request,
-):
-    store = request.getfixturevalue("x_store")
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_a_refused_decision_is_shown_in_the_workflows_one_wording(client, officer_a, enterprise_x):
     client.force_login(officer_a)
-    url = reverse("registry:enterprise_detail", args=[enterprise_x.pk])
-    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=1, reports=1)
-    with CaptureQueriesContext(connection) as few:
-        client.get(url)
-    _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests=8, reports=12)
-    with CaptureQueriesContext(connection) as many:
-        client.get(url)
-    assert len(many.captured_queries) == len(few.captured_queries)
-
-
-def test_the_inspections_section_follows_the_model(client, officer_a, enterprise_x):
-    from django.apps import apps
-
-    client.force_login(officer_a)
-    response = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk]))
-    try:
-        apps.get_model("reporting", "Inspection")
-    except LookupError:
-        assert response.context["inspections"] is None
-    else:
-        assert response.context["inspections"] == []
+    response = client.post(reverse("registry:enterprise_decide", args=[enterprise_x.pk, "verify"]), follow=True)
+    refusal = ENTERPRISE_FLOW.refusal(EnterpriseAction.VERIFY, EnterpriseStatus.ACTIVE).message
+    assert [str(message) for message in response.context["messages"]] == [refusal]
+    assert Enterprise.objects.get(pk=enterprise_x.pk).status == EnterpriseStatus.ACTIVE

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from registry.models import IdempotencyRecord
-
+from ..models import IdempotencyRecord
 from .errors import IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"

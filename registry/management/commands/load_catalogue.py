@@ -1,3 +1,5 @@
+"""Load the waste catalogue (categories, codes, management methods, divisions) from the reference CSV files."""
+
 from pathlib import Path
 
 from django.conf import settings

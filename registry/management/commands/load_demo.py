@@ -1,3 +1,5 @@
+"""Load the deterministic demo park for the embedded default (refused with DEBUG off)."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
