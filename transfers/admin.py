@@ -4,6 +4,8 @@ shows those records read-only: an edit here would bypass the locks, the rules an
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from wasteparks.admin import ReadOnlyInline, ReadOnlyMixin
+
 from .models import (
     LedgerEntry,
     Manifest,
@@ -16,20 +18,8 @@ from .models import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ManifestLineInline(ReadOnlyMixin, admin.TabularInline):
+class ManifestLineInline(ReadOnlyInline):
     model = ManifestLine
-    extra = 0
     fields = [
         "line_no",
         "waste_code",
@@ -48,9 +38,8 @@ class ManifestLineInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class ManifestEventInline(ReadOnlyMixin, admin.TabularInline):
+class ManifestEventInline(ReadOnlyInline):
     model = ManifestEvent
-    extra = 0
     fields = ["at", "action", "from_status", "to_status", "actor", "acting_enterprise", "role", "source", "comment"]
     readonly_fields = fields
 
@@ -89,9 +78,8 @@ class StockBalanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["enterprise", "facility", "waste_code"]
 
 
-class RevisionDecisionInline(ReadOnlyMixin, admin.TabularInline):
+class RevisionDecisionInline(ReadOnlyInline):
     model = RevisionDecision
-    extra = 0
     fields = ["party", "enterprise", "decided_by", "decision", "comment", "at"]
     readonly_fields = fields
 

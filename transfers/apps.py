@@ -1,3 +1,5 @@
+"""The transfers app: the ledger, stock and transfer manifests (models, services, pages and API)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -73,7 +73,7 @@ class CodeField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(
-            queryset=WasteCode.objects.filter(active=True),
+            queryset=WasteCode.objects.active(),
             to_field_name="code",
             widget=forms.TextInput(attrs={"list": "waste-codes", "autocomplete": "off", "class": "mono"}),
             error_messages={"invalid_choice": _("This waste code is not in the catalogue.")},
@@ -143,7 +143,7 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
         help_text=_("Leave empty for now."),
     )
     method = MethodField(
-        queryset=ManagementMethod.objects.filter(active=True, kind__in=["utilization", "disposal"]),
+        queryset=ManagementMethod.objects.active().filter(kind__in=["utilization", "disposal"]),
         label=_("Management method"),
         required=False,
         help_text=_("Required for in-house utilization or disposal."),
@@ -181,10 +181,10 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
 class ManifestForm(BootstrapFormMixin, forms.Form):
     consignor = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Consignor"))
     carrier = forms.ModelChoiceField(
-        queryset=Enterprise.objects.active().filter(is_carrier=True).order_by("name"), label=_("Carrier")
+        queryset=Enterprise.objects.active().carriers().order_by("name"), label=_("Carrier")
     )
     receiver = forms.ModelChoiceField(
-        queryset=Enterprise.objects.active().filter(is_receiver=True).order_by("name"), label=_("Receiver")
+        queryset=Enterprise.objects.active().receivers().order_by("name"), label=_("Receiver")
     )
     waste_class = forms.ChoiceField(label=_("Waste class"), choices=WasteClass.choices)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
@@ -327,7 +327,7 @@ class TreatmentLineForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, method_kinds=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["method"].queryset = ManagementMethod.objects.filter(active=True, kind__in=method_kinds)
+        self.fields["method"].queryset = ManagementMethod.objects.active().filter(kind__in=method_kinds)
 
 
 # One form per manifest line, built from `initial`; nothing can be added or removed.

@@ -11,15 +11,15 @@ from simple_history.models import HistoricalRecords
 
 from registry.models import (
     Enterprise,
+    EnterpriseRole,
     Facility,
     ManagementMethod,
-    Timestamped,
     TransferApproval,
     User,
     WasteClass,
     WasteCode,
-    tonnes_field,
 )
+from wasteparks.models import Timestamped, tonnes_field
 
 from . import querysets
 
@@ -120,10 +120,6 @@ class LedgerEntry(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} {self.quantity_t} t {self.waste_code_id} @ {self.facility_id}"
-
-    @property
-    def signed_quantity_t(self) -> Decimal:
-        return self.quantity_t if self.stage in INFLOW_STAGES else -self.quantity_t
 
 
 class StockBalance(Timestamped):
@@ -366,11 +362,25 @@ class ManifestLine(models.Model):
             raise ValidationError({"waste_code": _("This code does not belong to the manifest's waste class.")})
 
 
+class ManifestAction(models.TextChoices):
+    """The steps the signature trail records: the actions of the manifest workflow (transfers.rules)."""
+
+    SUBMIT = "submit", _("Signed and submitted")
+    PICKUP = "pickup", _("Picked up")
+    RECEIVE = "receive", _("Received")
+    TREAT = "treat", _("Treatment recorded")
+    CANCEL = "cancel", _("Cancelled")
+    REJECT = "reject", _("Load rejected")
+    REVISION_PROPOSED = "revision_proposed", _("Revision proposed")
+    REVISION_APPROVED = "revision_approved", _("Revision approved")
+    REVISION_REFUSED = "revision_refused", _("Revision refused")
+
+
 class ManifestEvent(models.Model):
     """The signature and status trail. Immutable: rows are only ever inserted."""
 
     manifest = models.ForeignKey(Manifest, models.PROTECT, related_name="events", verbose_name=_("manifest"))
-    action = models.CharField(_("action"), max_length=24)
+    action = models.CharField(_("action"), max_length=24, choices=ManifestAction.choices)
     from_status = models.CharField(_("from status"), max_length=12, choices=ManifestStatus.choices)
     to_status = models.CharField(_("to status"), max_length=12, choices=ManifestStatus.choices)
     actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
@@ -378,7 +388,7 @@ class ManifestEvent(models.Model):
         Enterprise, models.PROTECT, related_name="+", verbose_name=_("acting for enterprise")
     )
     party = models.CharField(_("party"), max_length=10, choices=Party.choices)
-    role = models.CharField(_("role"), max_length=10)
+    role = models.CharField(_("role"), max_length=10, choices=EnterpriseRole.choices)
     comment = models.TextField(_("comment"), blank=True)
     source = models.CharField(_("source"), max_length=3, choices=Source.choices, default=Source.WEB)
     at = models.DateTimeField(_("at"), db_index=True)

@@ -1,6 +1,6 @@
 """Row-set verbs for the ledger, stock and manifests. Tenancy goes through registry.tenancy only."""
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db import models
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When, Window
@@ -19,14 +19,6 @@ class LedgerEntryQuerySet(models.QuerySet):
         from .models import INFLOW_STAGES
 
         return self.filter(stage__in=INFLOW_STAGES)
-
-    def outflows(self):
-        from .models import OUTFLOW_STAGES
-
-        return self.filter(stage__in=OUTFLOW_STAGES)
-
-    def between(self, start: datetime, end: datetime):
-        return self.filter(occurred_at__gte=start, occurred_at__lt=end)
 
     def in_year(self, year: int):
         return self.filter(occurred_at__year=year)
@@ -124,14 +116,17 @@ class ManifestQuerySet(models.QuerySet):
     def involving(self, enterprise_id: int):
         return self.filter(Q(consignor_id=enterprise_id) | Q(carrier_id=enterprise_id) | Q(receiver_id=enterprise_id))
 
-    def with_status(self, *statuses: str):
-        return self.filter(status__in=statuses)
-
     def in_transit(self):
-        return self.filter(status="in_transit")
+        from .models import ManifestStatus
 
-    def with_code(self, code: str):
-        return self.filter(lines__waste_code__code=code).distinct()
+        return self.filter(status=ManifestStatus.IN_TRANSIT)
+
+    def with_code(self, code: str, *, prefix: bool = False):
+        """Manifests with a line of this waste code (or, with `prefix`, of a code starting with it)."""
+        from .models import ManifestLine
+
+        lookup = "waste_code__code__startswith" if prefix else "waste_code__code"
+        return self.filter(pk__in=ManifestLine.objects.filter(**{lookup: code}).values("manifest_id"))
 
     def planned_between(self, start: date | None, end: date | None):
         queryset = self
@@ -140,8 +135,3 @@ class ManifestQuerySet(models.QuerySet):
         if end:
             queryset = queryset.filter(planned_date__lte=end)
         return queryset
-
-    def with_details(self):
-        return self.select_related(
-            "consignor", "carrier", "receiver", "driver", "approval", "created_by"
-        ).prefetch_related("lines__waste_code", "lines__treatment_method", "events")

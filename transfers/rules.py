@@ -1,16 +1,40 @@
-"""Pure transfer rules: the transition table, who signs what, quantity bounds and tolerances. No I/O."""
+"""Pure transfer rules: the manifest workflow, who signs what, and the checks of a manifest's own data
+(parties, lines, quantities, receipts, treatments) that need nothing but the objects in hand. No I/O:
+the checks that read the registry or the ledger (permits, approvals, capacity) are in services.common.
+"""
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from registry.models import EnterpriseRole, MethodKind, PermitKind, WasteClass
+from registry.models import Enterprise, EnterpriseRole, MethodKind, PermitKind, WasteClass
+from wasteparks.errors import RuleViolation
+from wasteparks.workflow import Transition, Workflow
 
-from .models import LedgerStage, ManifestStatus, Party, Purpose
+from .models import (
+    Acceptance,
+    LedgerStage,
+    ManifestAction,
+    ManifestLine,
+    ManifestStatus,
+    PackagingType,
+    Party,
+    PhysicalForm,
+    Purpose,
+    RevisionStatus,
+)
+
+if TYPE_CHECKING:
+    from .services.drafts import LineInput
+    from .services.manifests import ReceiptInput, TreatmentInput
 
 S = ManifestStatus
 R = EnterpriseRole
+A = ManifestAction
+ZERO = Decimal("0")
 
 # A line or ledger entry above this is a typing error, not a truck load.
 MAX_LINE_QUANTITY_T = Decimal("1000000")
@@ -19,15 +43,10 @@ MIN_QUANTITY_T = Decimal("0.0001")
 # A ledger entry may be recorded this far ahead of the server clock (clock skew of enterprise systems).
 FUTURE_TOLERANCE_MINUTES = 10
 MAX_LINES_PER_MANIFEST = 50
+MAX_PLATE_LENGTH = 16
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    party: str
-    roles: frozenset[str]
-
+# --- The manifest workflow ------------------------------------------------------------------------
 
 # Which roles sign for each party.
 PARTY_ROLES: dict[str, frozenset[str]] = {
@@ -36,19 +55,94 @@ PARTY_ROLES: dict[str, frozenset[str]] = {
     Party.RECEIVER: frozenset({R.ADMIN, R.PREPARER}),
 }
 
-# The one place that says which party may move a manifest from which status to which (DESIGN 4).
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({S.DRAFT}), S.SUBMITTED, Party.CONSIGNOR, PARTY_ROLES[Party.CONSIGNOR]),
-    "pickup": Transition(frozenset({S.SUBMITTED}), S.IN_TRANSIT, Party.CARRIER, PARTY_ROLES[Party.CARRIER]),
-    "receive": Transition(frozenset({S.IN_TRANSIT}), S.RECEIVED, Party.RECEIVER, PARTY_ROLES[Party.RECEIVER]),
-    "treat": Transition(frozenset({S.RECEIVED}), S.COMPLETED, Party.RECEIVER, PARTY_ROLES[Party.RECEIVER]),
-    # Cancelling is possible only before pickup: once the load moves, only the receiver can refuse it.
-    "cancel": Transition(frozenset({S.DRAFT, S.SUBMITTED}), S.CANCELLED, Party.CONSIGNOR, PARTY_ROLES[Party.CONSIGNOR]),
-    "reject": Transition(frozenset({S.IN_TRANSIT}), S.REJECTED, Party.RECEIVER, PARTY_ROLES[Party.RECEIVER]),
-}
-
 # Statuses in which a revision request may be proposed: signed, and not withdrawn.
 REVISABLE_STATUSES = frozenset({S.SUBMITTED, S.IN_TRANSIT, S.RECEIVED, S.COMPLETED, S.REJECTED})
+
+
+# The one place that says which party may move a manifest from which status to which (DESIGN 4). The
+# actions' labels name the rows of the signature trail ("Picked up"); the verbs name the step in a refusal.
+MANIFEST_FLOW = Workflow(
+    subject=gettext_lazy("manifest"),
+    statuses=ManifestStatus,
+    actions=ManifestAction,
+    transitions={
+        A.SUBMIT: Transition(
+            sources={S.DRAFT},
+            target=S.SUBMITTED,
+            actor=Party.CONSIGNOR,
+            roles=PARTY_ROLES[Party.CONSIGNOR],
+            verb=gettext_lazy("sign and submit"),
+        ),
+        A.PICKUP: Transition(
+            sources={S.SUBMITTED},
+            target=S.IN_TRANSIT,
+            actor=Party.CARRIER,
+            roles=PARTY_ROLES[Party.CARRIER],
+            verb=gettext_lazy("pick up"),
+        ),
+        A.RECEIVE: Transition(
+            sources={S.IN_TRANSIT},
+            target=S.RECEIVED,
+            actor=Party.RECEIVER,
+            roles=PARTY_ROLES[Party.RECEIVER],
+            verb=gettext_lazy("receive"),
+        ),
+        A.TREAT: Transition(
+            sources={S.RECEIVED},
+            target=S.COMPLETED,
+            actor=Party.RECEIVER,
+            roles=PARTY_ROLES[Party.RECEIVER],
+            verb=gettext_lazy("record the treatment"),
+        ),
+        # Cancelling is possible only before pickup: once the load moves, only the receiver can refuse it.
+        A.CANCEL: Transition(
+            sources={S.DRAFT, S.SUBMITTED},
+            target=S.CANCELLED,
+            actor=Party.CONSIGNOR,
+            roles=PARTY_ROLES[Party.CONSIGNOR],
+            verb=gettext_lazy("cancel"),
+        ),
+        A.REJECT: Transition(
+            sources={S.IN_TRANSIT},
+            target=S.REJECTED,
+            actor=Party.RECEIVER,
+            roles=PARTY_ROLES[Party.RECEIVER],
+            verb=gettext_lazy("reject the load"),
+        ),
+        # Any party corrects what it signed; the status stays, and the other parties decide (REVISION_FLOW).
+        A.REVISION_PROPOSED: Transition(
+            sources=REVISABLE_STATUSES,
+            target=None,
+            verb=gettext_lazy("propose a revision"),
+        ),
+    },
+)
+
+# A revision request waits for every other party; one refusal refuses it, the last approval applies it.
+REVISION_FLOW = Workflow(
+    subject=gettext_lazy("revision request"),
+    statuses=RevisionStatus,
+    actions=ManifestAction,
+    transitions={
+        A.REVISION_APPROVED: Transition(
+            sources={RevisionStatus.PENDING},
+            target=None,
+            verb=gettext_lazy("approve the revision"),
+        ),
+        A.REVISION_REFUSED: Transition(
+            sources={RevisionStatus.PENDING},
+            target=RevisionStatus.REFUSED,
+            verb=gettext_lazy("refuse the revision"),
+        ),
+    },
+)
+
+
+def signatures_from(status: str) -> list[str]:
+    """The party signatures (not the revision steps) the workflow allows from `status`."""
+    return [action for action in MANIFEST_FLOW.available(status) if MANIFEST_FLOW[action].actor]
+
+
 # Fields a revision may change. Quantities that already moved stock are corrected with ledger entries,
 # not by rewriting the manifest, so declared_quantity_t is revisable only before pickup.
 REVISABLE_MANIFEST_FIELDS = frozenset({"vehicle_plate", "planned_date"})
@@ -96,6 +190,9 @@ def needs_transfer_approval(*, waste_class: str, is_cross_province: bool) -> boo
     return is_cross_province and waste_class != WasteClass.GENERAL
 
 
+# --- Quantities -----------------------------------------------------------------------------------
+
+
 def quantity_problem(value, *, allow_zero: bool = False) -> str | None:
     """Why `value` is not an acceptable quantity in tonnes, or None."""
     if isinstance(value, float):
@@ -122,6 +219,14 @@ def quantity_problem(value, *, allow_zero: bool = False) -> str | None:
     return None
 
 
+def check_quantity(value, *, field: str, allow_zero: bool = False) -> Decimal:
+    """`value` as a quantity in tonnes, or RuleViolation(invalid_quantity) naming `field`."""
+    problem = quantity_problem(value, allow_zero=allow_zero)
+    if problem:
+        raise RuleViolation(problem, code="invalid_quantity", fields={field: [problem]})
+    return Decimal(str(value))
+
+
 def is_discrepancy(*, declared: Decimal, received: Decimal, tolerance: Decimal) -> bool:
     """Received differs from declared by more than `tolerance` (a fraction of the declared quantity)."""
     return abs(received - declared) > declared * tolerance
@@ -129,3 +234,244 @@ def is_discrepancy(*, declared: Decimal, received: Decimal, tolerance: Decimal) 
 
 def deviation_pct(*, declared: Decimal, received: Decimal) -> Decimal:
     return ((received - declared) / declared * 100).quantize(Decimal("0.01"))
+
+
+# --- A manifest's parties and lines ---------------------------------------------------------------
+
+
+def check_parties(*, consignor: Enterprise, carrier: Enterprise, receiver: Enterprise) -> None:
+    """Each party is registered for its part, and the consignor does not ship to itself."""
+    if not (consignor.is_generator or consignor.is_receiver):
+        raise RuleViolation(
+            _("%(consignor_name)s is neither a generator nor a collector and cannot consign waste.")
+            % {"consignor_name": consignor.name},
+            code="not_a_consignor",
+            fields={"consignor": [_("Not a generator or collector.")]},
+        )
+    if not carrier.is_carrier:
+        raise RuleViolation(
+            _("%(carrier_name)s is not registered as a carrier.") % {"carrier_name": carrier.name},
+            code="not_a_carrier",
+            fields={"carrier": [_("Not a carrier.")]},
+        )
+    if not receiver.is_receiver:
+        raise RuleViolation(
+            _("%(receiver_name)s is not registered as a receiver.") % {"receiver_name": receiver.name},
+            code="not_a_receiver",
+            fields={"receiver": [_("Not a receiver.")]},
+        )
+    if consignor.pk == receiver.pk:
+        raise RuleViolation(_("The consignor cannot ship to itself."), code="same_consignor_and_receiver")
+
+
+def check_parties_active(*parties: Enterprise) -> None:
+    for enterprise in parties:
+        if not enterprise.is_active:
+            raise RuleViolation(
+                _("All parties must be active: %(name)s is %(status)s.")
+                % {"name": enterprise.name, "status": enterprise.get_status_display()},
+                code="party_not_active",
+            )
+
+
+def check_purpose(purpose: str) -> None:
+    if purpose not in Purpose.values:
+        raise RuleViolation(_("Unknown purpose %(purpose)r.") % {"purpose": purpose}, code="invalid_purpose")
+
+
+def check_lines(*, lines: Sequence["LineInput"], waste_class: str, consignor: Enterprise) -> None:
+    """A manifest carries 1 to MAX_LINES_PER_MANIFEST lines of catalogue codes of its class, shipped
+    from the consignor's own facilities."""
+    if not lines:
+        raise RuleViolation(
+            _("A manifest needs at least one line."), code="no_lines", fields={"lines": [_("Required.")]}
+        )
+    if len(lines) > MAX_LINES_PER_MANIFEST:
+        raise RuleViolation(
+            _("A manifest has at most %(rules_MAX_LINES_PER_MANIFEST)s lines; got %(len_lines)s.")
+            % {"rules_MAX_LINES_PER_MANIFEST": MAX_LINES_PER_MANIFEST, "len_lines": len(lines)},
+            code="too_many_lines",
+        )
+    if waste_class not in WasteClass.values:
+        raise RuleViolation(
+            _("Unknown waste class %(waste_class)r.") % {"waste_class": waste_class}, code="invalid_waste_class"
+        )
+    for number, line in enumerate(lines, start=1):
+        check_quantity(line.declared_quantity_t, field=f"lines[{number}].declared_quantity_t")
+        if line.waste_code.waste_class != waste_class:
+            raise RuleViolation(
+                _("Line %(number)s: %(code)s is %(code_class)s waste; it cannot go on a %(waste_class)s manifest.")
+                % {
+                    "number": number,
+                    "code": line.waste_code.code,
+                    "code_class": line.waste_code.waste_class,
+                    "waste_class": waste_class,
+                },
+                code="waste_class_mismatch",
+                fields={f"lines[{number}].waste_code": [_("Does not match the manifest's waste class.")]},
+            )
+        if not line.waste_code.active:
+            raise RuleViolation(
+                _("Line %(number)s: %(line_waste_code_code)s is no longer in the catalogue.")
+                % {"number": number, "line_waste_code_code": line.waste_code.code},
+                code="code_inactive",
+            )
+        if line.source_facility.enterprise_id != consignor.pk:
+            raise RuleViolation(
+                _("Line %(number)s: facility %(line_source_facility_name)s does not belong to %(consignor_name)s.")
+                % {
+                    "number": number,
+                    "line_source_facility_name": line.source_facility.name,
+                    "consignor_name": consignor.name,
+                },
+                code="facility_not_of_enterprise",
+            )
+        if line.packaging_type not in PackagingType.values or line.physical_form not in PhysicalForm.values:
+            raise RuleViolation(
+                _("Line %(number)s: unknown packaging type or physical form.") % {"number": number}, code="invalid_line"
+            )
+        if not isinstance(line.packaging_count, int) or line.packaging_count < 1:
+            raise RuleViolation(
+                _("Line %(number)s: the number of packages must be at least 1.") % {"number": number},
+                code="invalid_line",
+            )
+
+
+# --- Signatures -----------------------------------------------------------------------------------
+
+
+def clean_plate(vehicle_plate: str | None) -> str:
+    """The carrier's plate, trimmed; required at pickup."""
+    plate = (vehicle_plate or "").strip()
+    if not plate or len(plate) > MAX_PLATE_LENGTH:
+        raise RuleViolation(
+            _("The vehicle plate is required (at most 16 characters)."),
+            code="vehicle_plate_required",
+            fields={"vehicle_plate": [_("Required.")]},
+        )
+    return plate
+
+
+def check_cancel_reason(*, from_status: str, reason: str) -> None:
+    """A draft is withdrawn without a word; a signed manifest needs the reason."""
+    if from_status != S.DRAFT and not reason.strip():
+        raise RuleViolation(
+            _("Give the reason for cancelling a signed manifest."),
+            code="reason_required",
+            fields={"reason": [_("Required.")]},
+        )
+
+
+def check_reject_reason(reason: str) -> None:
+    if not reason.strip():
+        raise RuleViolation(
+            _("Give the reason for rejecting the load."), code="reason_required", fields={"reason": [_("Required.")]}
+        )
+
+
+def check_receipt_lines(*, line_nos: Iterable[int], given: Iterable[int]) -> None:
+    """A receipt names every line of the manifest exactly once."""
+    expected, given = sorted(line_nos), sorted(given)
+    if given != expected:
+        raise RuleViolation(
+            _("Give the receipt of every line exactly once: lines %(sorted_by_no)s, got %(sorted_given)s.")
+            % {"sorted_by_no": expected, "sorted_given": given},
+            code="receipt_lines_mismatch",
+            fields={"lines": [_("One entry per manifest line.")]},
+        )
+
+
+def check_treatment_lines(*, accepted_line_nos: Iterable[int], given: Iterable[int]) -> None:
+    """A treatment names every line that accepted something exactly once."""
+    expected, given = sorted(accepted_line_nos), sorted(given)
+    if given != expected:
+        raise RuleViolation(
+            _("Record the treatment of every accepted line exactly once: lines %(expected)s, got %(given)s.")
+            % {"expected": expected, "given": given},
+            code="treatment_lines_mismatch",
+            fields={"lines": [_("One entry per accepted line.")]},
+        )
+
+
+def receipt_quantities(item: "ReceiptInput", *, receiver: Enterprise) -> tuple[Decimal, Decimal]:
+    """(received, accepted) of one receipt line, or RuleViolation: what is accepted is at most what was
+    received, anything refused has a reason, and the load goes into one of the receiver's facilities."""
+    field = f"lines[{item.line_no}]"
+    received = check_quantity(item.received_quantity_t, field=f"{field}.received_quantity_t", allow_zero=True)
+    if item.acceptance == Acceptance.ACCEPTED:
+        accepted = received
+        if received == 0:
+            raise RuleViolation(
+                _("Line %(item_line_no)s: nothing received cannot be accepted; mark it rejected with a reason.")
+                % {"item_line_no": item.line_no},
+                code="invalid_acceptance",
+            )
+    elif item.acceptance == Acceptance.PARTIALLY_REJECTED:
+        if item.accepted_quantity_t is None:
+            raise RuleViolation(
+                _("Line %(item_line_no)s: a partial rejection states the accepted quantity.")
+                % {"item_line_no": item.line_no},
+                code="invalid_acceptance",
+                fields={f"{field}.accepted_quantity_t": [_("Required.")]},
+            )
+        accepted = check_quantity(item.accepted_quantity_t, field=f"{field}.accepted_quantity_t")
+        if accepted >= received:
+            raise RuleViolation(
+                _("Line %(item_line_no)s: accepted %(accepted)s t must be less than received %(received)s t.")
+                % {"item_line_no": item.line_no, "accepted": accepted, "received": received},
+                code="invalid_acceptance",
+            )
+    elif item.acceptance == Acceptance.REJECTED:
+        accepted = ZERO
+    else:
+        raise RuleViolation(
+            _("Unknown acceptance %(item_acceptance)r.") % {"item_acceptance": item.acceptance},
+            code="invalid_acceptance",
+        )
+    if item.acceptance != Acceptance.ACCEPTED and not item.rejection_reason.strip():
+        raise RuleViolation(
+            _("Line %(item_line_no)s: give the reason for the rejection.") % {"item_line_no": item.line_no},
+            code="rejection_reason_required",
+            fields={f"{field}.rejection_reason": [_("Required.")]},
+        )
+    if item.facility.enterprise_id != receiver.pk:
+        raise RuleViolation(
+            _("Line %(item_line_no)s: facility %(item_facility_name)s does not belong to %(manifest_receiver_name)s.")
+            % {
+                "item_line_no": item.line_no,
+                "item_facility_name": item.facility.name,
+                "manifest_receiver_name": receiver.name,
+            },
+            code="facility_not_of_enterprise",
+        )
+    return received, accepted
+
+
+def check_something_accepted(accepted: Iterable[Decimal]) -> None:
+    if all(quantity == 0 for quantity in accepted):
+        raise RuleViolation(
+            _("Every line is refused: reject the whole load instead, so it goes back on record."),
+            code="whole_load_rejected",
+        )
+
+
+def treated_quantity(item: "TreatmentInput", *, line: ManifestLine, purpose: str) -> Decimal:
+    """The quantity of one treatment line: at most what was accepted, with a method of the purpose."""
+    quantity = check_quantity(item.quantity_t, field=f"lines[{item.line_no}].quantity_t")
+    if quantity > line.accepted_quantity_t:
+        raise RuleViolation(
+            _("Line %(item_line_no)s: %(quantity)s t treated is more than the %(line_accepted_quantity_t)s t accepted.")
+            % {
+                "item_line_no": item.line_no,
+                "quantity": quantity,
+                "line_accepted_quantity_t": line.accepted_quantity_t,
+            },
+            code="treated_exceeds_accepted",
+        )
+    if item.method.kind not in PURPOSE_METHOD_KINDS[purpose]:
+        raise RuleViolation(
+            _("Line %(number)s: method %(method)s (%(kind)s) does not serve the manifest's purpose, %(purpose)s.")
+            % {"number": item.line_no, "method": item.method.code, "kind": item.method.kind, "purpose": purpose},
+            code="method_not_for_purpose",
+        )
+    return quantity

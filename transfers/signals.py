@@ -1,24 +1,17 @@
 """Hooks other apps listen to. transfers never imports them; they connect here.
 
-`manifest_changed` is sent after the transaction that changed a manifest has committed (never for a
-rolled-back change), with `manifest_id` and `action`. The warnings engine re-evaluates the rules of a
-touched manifest from it.
+`manifest_changed` is sent with `manifest_id` and `action` (a ManifestAction, or "create" and "edit" for
+a draft) inside the transaction that changed the manifest, once the change is written. A receiver
+records the work it wants done in that same transaction, as an outbox message
+(`wasteparks.outbox.enqueue`): the message then exists exactly when the change does, and nothing is
+lost if the process dies after the commit. A receiver never acts on the outside world itself (the
+change may still roll back), and an error in a receiver refuses the change.
 """
 
-from django.db import transaction
 from django.dispatch import Signal
 
 manifest_changed = Signal()
-stock_changed = Signal()
 
 
-def send_manifest_changed_on_commit(*, manifest_id: int, action: str) -> None:
-    transaction.on_commit(lambda: manifest_changed.send(sender="transfers", manifest_id=manifest_id, action=action))
-
-
-def send_stock_changed_on_commit(*, enterprise_id: int, facility_id: int, waste_code_id: int) -> None:
-    transaction.on_commit(
-        lambda: stock_changed.send(
-            sender="transfers", enterprise_id=enterprise_id, facility_id=facility_id, waste_code_id=waste_code_id
-        )
-    )
+def send_manifest_changed(*, manifest_id: int, action: str) -> None:
+    manifest_changed.send(sender="transfers", manifest_id=manifest_id, action=action)

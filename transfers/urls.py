@@ -1,3 +1,5 @@
+"""The transfer pages' URLs, namespaced `transfers:` (the API's are in transfers.api, routed by wasteparks.api)."""
+
 from django.urls import path
 
 from . import views

@@ -3,15 +3,16 @@ lifecycle, and mail sent once."""
 
 import threading
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from reporting import warnings as services
 from reporting.models import Warning, WarningNotification, WarningStatus
-from reporting.rules.warnings import RULES_BY_CODE
-from reporting.services import warnings as services
+from reporting.warnings import RULES_BY_CODE
 from tests.transfers.factories import generate
 from transfers.models import Manifest
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
@@ -70,15 +71,57 @@ def test_a_transfer_signature_triggers_the_rules_of_its_manifest(
 ):
     manifest = advance(hazardous_draft, "in_transit")
     Manifest.objects.filter(pk=manifest.pk).update(picked_up_at=timezone.now() - timedelta(days=4))
-    from transfers.signals import manifest_changed
+    from transfers.signals import send_manifest_changed
 
-    manifest_changed.send(sender="transfers", manifest_id=manifest.pk, action="pickup")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_manifest_changed(manifest_id=manifest.pk, action="pickup")
     [warning] = Warning.objects.filter(rule="MANIFEST_OVERDUE")
 
     with django_capture_on_commit_callbacks(execute=True):
         advance(manifest, "received")
     warning.refresh_from_db()
     assert warning.status == WarningStatus.RESOLVED
+
+
+def test_the_rule_check_is_queued_in_the_transaction_of_the_manifest_change(
+    hazardous_draft, preparer_x, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reporting.tasks.warnings import check_manifest_rules
+    from transfers import services as transfer_services
+    from wasteparks import outbox
+    from wasteparks.celery import app
+    from wasteparks.models import OutboxMessage
+
+    # With a broker (eager off) the check travels as an outbox row; the publish itself is replaced.
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
+    try:
+        with mock.patch.object(app, "send_task") as send_task:
+            with pytest.raises(RuntimeError), transaction.atomic():
+                transfer_services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+                queued = OutboxMessage.objects.get()
+                assert (queued.task, queued.args, queued.sent_at) == (
+                    check_manifest_rules.name,
+                    [hazardous_draft.pk],
+                    None,
+                )
+                raise RuntimeError("the request fails after the signature")
+            # Rolled back with the signature it followed: nothing to check, nothing sent.
+            assert not OutboxMessage.objects.exists()
+            hazardous_draft.refresh_from_db()
+            assert hazardous_draft.status == "draft"
+
+            with django_capture_on_commit_callbacks(execute=True):
+                transfer_services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+                assert OutboxMessage.objects.get().sent_at is None
+                assert not send_task.called  # nothing leaves before the commit
+    finally:
+        app.conf.task_always_eager = eager
+    send_task.assert_called_once()
+    assert send_task.call_args.args == (check_manifest_rules.name,)
+    assert send_task.call_args.kwargs["args"] == [hazardous_draft.pk]
+    assert OutboxMessage.objects.get().sent_at is not None
 
 
 def test_officer_acknowledges_assigns_and_resolves_with_history(preparer_x, x_store, officer_a, park_a):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.transfers.factories import draft
 from transfers.models import Manifest
-from transfers.views import MANIFEST_SORTS
+from transfers.views.manifests import MANIFEST_SORTS
 from wasteparks import lists
 from wasteparks.lists import sort_by_request
 

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from tests.transfers.factories import receipt, treatment
 from transfers import services
-from transfers.models import LedgerEntry, ManifestEvent, StockBalance
+from transfers.models import LedgerEntry, ManifestAction, ManifestEvent, ManifestStatus, StockBalance
+from transfers.rules import MANIFEST_FLOW
 from wasteparks.errors import NotPermitted, TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +105,20 @@ def test_a_transition_out_of_order_is_refused_with_409(
         attempt(action, manifest, actor, r_store)
     assert refused.value.http_status == 409
     assert snapshot(manifest) == before
+
+
+def test_the_refusal_names_the_step_the_status_and_what_the_step_needs(hazardous_draft, driver_c, preparer_x):
+    with translation.override("en"):
+        with pytest.raises(TransitionNotAllowed) as refused:
+            services.pickup_manifest(manifest=hazardous_draft, actor=driver_c, vehicle_plate="贵D12345")
+        assert refused.value.message == MANIFEST_FLOW.refusal(ManifestAction.PICKUP, ManifestStatus.DRAFT).message
+        assert "pick up" in refused.value.message and "“Draft”" in refused.value.message
+        assert "“Submitted”" in refused.value.message
+        assert refused.value.fields == {"status": ["Draft"]}
+        services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+        with pytest.raises(TransitionNotAllowed) as refused:
+            services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+        assert refused.value.message == MANIFEST_FLOW.refusal(ManifestAction.SUBMIT, ManifestStatus.SUBMITTED).message
 
 
 def test_a_read_only_scope_never_signs_even_with_everything_visible(hazardous_draft, preparer_x):

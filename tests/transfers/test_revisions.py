@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from transfers import services
-from transfers.models import ManifestStatus, RevisionStatus
+from transfers.models import ManifestAction, ManifestStatus, RevisionStatus
+from transfers.rules import MANIFEST_FLOW, REVISION_FLOW
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +62,11 @@ def test_a_refused_revision_changes_nothing(in_transit, driver_c, clerk_r, prepa
     in_transit.refresh_from_db()
     assert revision.status == RevisionStatus.REFUSED
     assert in_transit.lines.get().physical_form == "liquid"
-    with pytest.raises(TransitionNotAllowed):
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
         services.decide_revision(revision=revision, actor=driver_c, approve=True)
+    assert (
+        refused.value.message == REVISION_FLOW.refusal(ManifestAction.REVISION_APPROVED, RevisionStatus.REFUSED).message
+    )
     assert in_transit.events.last().action == "revision_refused"
 
 
@@ -88,10 +93,13 @@ def test_outsiders_cannot_propose_or_decide(in_transit, preparer_y, officer_a, d
 
 
 def test_a_draft_is_edited_not_revised(hazardous_draft, preparer_x):
-    with pytest.raises(TransitionNotAllowed):
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
         services.propose_revision(
             manifest=hazardous_draft, actor=preparer_x, changes={"manifest": {"vehicle_plate": "X"}}, reason="x"
         )
+    assert (
+        refused.value.message == MANIFEST_FLOW.refusal(ManifestAction.REVISION_PROPOSED, ManifestStatus.DRAFT).message
+    )
 
 
 def test_declared_quantities_that_moved_stock_are_not_revisable(in_transit, preparer_x):

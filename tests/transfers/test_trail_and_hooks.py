@@ -1,11 +1,12 @@
-"""The signature trail is immutable; other apps hear of a manifest change only after it commits."""
+"""The signature trail is immutable; other apps hear of a manifest change inside the transaction that
+made it, once it is written, so what they queue from it commits or rolls back with it."""
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from transfers import services
-from transfers.models import ManifestEvent
+from transfers.models import Manifest, ManifestEvent, ManifestStatus
 from transfers.signals import manifest_changed
 from wasteparks.errors import RuleViolation
 
@@ -17,7 +18,8 @@ def heard():
     calls = []
 
     def listener(sender, manifest_id, action, **kwargs):
-        calls.append((manifest_id, action))
+        # What a receiver reading the manifest at that moment would see.
+        calls.append((manifest_id, action, Manifest.objects.get(pk=manifest_id).status))
 
     manifest_changed.connect(listener)
     yield calls
@@ -35,20 +37,46 @@ def test_a_signature_cannot_be_changed_or_deleted(hazardous_draft, advance):
     assert ManifestEvent.objects.get().comment == ""
 
 
-def test_manifest_changed_is_sent_after_commit(hazardous_draft, preparer_x, heard, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
-    assert (hazardous_draft.pk, "submit") in heard
-
-
-def test_a_refused_transition_announces_nothing(
-    hazardous_draft, advance, driver_c, heard, django_capture_on_commit_callbacks
+def test_manifest_changed_is_sent_in_the_writing_transaction_once_the_change_is_written(
+    hazardous_draft, preparer_x, heard, django_capture_on_commit_callbacks
 ):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+        # Heard before any after-commit callback ran, with the new status already written.
+        assert heard == [(hazardous_draft.pk, "submit", ManifestStatus.SUBMITTED)]
+
+
+def test_revisions_and_drafts_are_announced_too(hazardous_draft, advance, preparer_x, clerk_r, heard):
+    services.update_draft(manifest=hazardous_draft, actor=preparer_x, changes={"vehicle_plate": "贵A00001"})
+    advance(hazardous_draft, "submitted")
+    revision = services.propose_revision(
+        manifest=hazardous_draft, actor=preparer_x, changes={"manifest": {"vehicle_plate": "贵A12345"}}, reason="typo"
+    )
+    services.decide_revision(revision=revision, actor=clerk_r, approve=False, comment="the plate is right")
+    assert [action for _pk, action, _status in heard] == ["edit", "submit", "revision_proposed", "revision_refused"]
+
+
+def test_a_refused_transition_announces_nothing(hazardous_draft, advance, driver_c, heard):
     advance(hazardous_draft, "submitted")
     heard.clear()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation):
         services.pickup_manifest(manifest=hazardous_draft, actor=driver_c, vehicle_plate="")
     assert heard == []
+
+
+def test_a_receiver_that_fails_refuses_the_change(hazardous_draft, preparer_x):
+    def broken(sender, **kwargs):
+        raise RuntimeError("could not queue the follow-up work")
+
+    manifest_changed.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            services.submit_manifest(manifest=hazardous_draft, actor=preparer_x)
+    finally:
+        manifest_changed.disconnect(broken)
+    hazardous_draft.refresh_from_db()
+    assert hazardous_draft.status == ManifestStatus.DRAFT and hazardous_draft.number is None
+    assert not ManifestEvent.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -438,3 +438,6 @@ def test_the_officer_sees_the_signature_timeline(client, officer_a, hazardous_dr
     html = response.content.decode()
     for text in ("preparer_x", "driver_c", "clerk_r", "Carrier C", "Preparer", "Driver", "Web"):
         assert text in html, text
+    # Each step under the label of its action (the event table's choices).
+    for text in ("Signed and submitted", "Picked up", "Treatment recorded"):
+        assert text in html, text

@@ -1,18 +1,16 @@
-"""Transfer workflows: the ledger, manifest signatures and revisions (split by subject)."""
+"""Transfer workflows: the ledger, drafts, manifest signatures and revisions (split by subject)."""
 
+from .drafts import LineInput, create_manifest, update_draft
 from .ledger import post_entry, record_ledger_entry
 from .manifests import (
-    LineInput,
     ReceiptInput,
     TreatmentInput,
     cancel_manifest,
-    create_manifest,
     pickup_manifest,
     receive_manifest,
     reject_manifest,
     submit_manifest,
     treat_manifest,
-    update_draft,
 )
 from .revisions import decide_revision, propose_revision
 

@@ -1,4 +1,5 @@
-"""Checks the transfer services share: who acts, and the regulatory rules that read the registry."""
+"""What the transfer services share: the manifest lock, who acts, and the regulatory rules that read the
+registry and the ledger (permits, approvals, capacity). The checks that need no query are in transfers.rules."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,24 @@ from registry.tenancy import scope_of
 from wasteparks.errors import NotPermitted, RuleViolation
 
 from .. import rules
-from ..models import TREATMENT_STAGES, LedgerEntry
+from ..models import TREATMENT_STAGES, LedgerEntry, Manifest
+
+
+def lock_manifest(manifest: Manifest) -> Manifest:
+    """The manifest read again under a row lock, with the parties every service reads."""
+    # Lock first: two signers acting on the same manifest must not both move it. Only the manifest row
+    # is locked (of=self); the parties are read, not locked.
+    return (
+        Manifest.objects.select_for_update(of=("self",))
+        .select_related("consignor__park__division", "carrier", "receiver__park__division", "approval")
+        .get(pk=manifest.pk)
+    )
+
+
+def is_cross_province(consignor: Enterprise, receiver: Enterprise) -> bool:
+    """The parties' parks are in different provinces (read through park and division)."""
+    return consignor.park.division.province_code != receiver.park.division.province_code
+
 
 # When an actor holds several roles on one enterprise, the trail records the strongest.
 _ROLE_ORDER = ("admin", "preparer", "driver", "viewer")
@@ -30,26 +48,9 @@ def acting_role(*, actor: User, enterprise: Enterprise, allowed: frozenset[str],
     return next(role for role in _ROLE_ORDER if role in held)
 
 
-def check_quantity(value, *, field: str, allow_zero: bool = False) -> Decimal:
-    problem = rules.quantity_problem(value, allow_zero=allow_zero)
-    if problem:
-        raise RuleViolation(problem, code="invalid_quantity", fields={field: [problem]})
-    return Decimal(str(value))
-
-
-def check_parties_active(*parties: Enterprise) -> None:
-    for enterprise in parties:
-        if not enterprise.is_active:
-            raise RuleViolation(
-                _("All parties must be active: %(name)s is %(status)s.")
-                % {"name": enterprise.name, "status": enterprise.get_status_display()},
-                code="party_not_active",
-            )
-
-
 def check_road_transport_permit(*, carrier: Enterprise, on: date) -> None:
     permits = carrier.permits.filter(kind=PermitKind.ROAD_TRANSPORT, revoked_at__isnull=True)
-    if permits.filter(valid_from__lte=on, valid_to__gte=on).exists():
+    if permits.valid_on(on).exists():
         return
     latest = permits.order_by("-valid_to").first()
     detail = _("its latest expired on %(day)s") % {"day": latest.valid_to} if latest else _("it holds none")
@@ -149,8 +150,7 @@ def check_treatment_capacity(
             enterprise=receiver,
             stage__in=TREATMENT_STAGES,
             method=method,
-            occurred_at__year=on.year,
-        ).aggregate(total=Sum("quantity_t"))["total"] or Decimal("0")
+        ).in_year(on.year).aggregate(total=Sum("quantity_t"))["total"] or Decimal("0")
         remaining = line.annual_capacity_t - used
         if best_remaining is None or remaining > best_remaining:
             best_remaining, best_line, best_used = remaining, line, used
@@ -224,9 +224,11 @@ def check_approval(
 def find_approval(
     *, consignor: Enterprise, receiver: Enterprise, waste_code_id: int, quantity_t: Decimal, on: date
 ) -> TransferApproval | None:
-    candidates = TransferApproval.objects.filter(
-        consignor=consignor, receiver=receiver, waste_code_id=waste_code_id, valid_from__lte=on, valid_to__gte=on
-    ).order_by("valid_to", "pk")
+    candidates = (
+        TransferApproval.objects.valid_on(on)
+        .filter(consignor=consignor, receiver=receiver, waste_code_id=waste_code_id)
+        .order_by("valid_to", "pk")
+    )
     for approval in candidates:
         if approval.remaining_t >= quantity_t:
             return approval

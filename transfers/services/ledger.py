@@ -1,6 +1,5 @@
 """The waste ledger: entries and the stock balances kept in step with them."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -12,18 +11,10 @@ from registry.models import Enterprise, Facility, ManagementMethod, User, WasteC
 from wasteparks.errors import RuleViolation
 
 from .. import rules
-from ..models import INFLOW_STAGES, OUTFLOW_STAGES, LedgerEntry, ManifestLine, Source, StockBalance
-from ..signals import send_stock_changed_on_commit
-from .common import acting_role, check_quantity
+from ..models import INFLOW_STAGES, OUTFLOW_STAGES, LedgerEntry, ManifestLine, Party, Source, StockBalance
+from .common import acting_role
 
 ZERO = Decimal("0")
-
-
-@dataclass(frozen=True)
-class StockKey:
-    enterprise_id: int
-    facility_id: int
-    waste_code_id: int
 
 
 def post_entry(
@@ -82,7 +73,7 @@ def post_entry(
         balance.quantity_t = on_hand + quantity_t
         balance.total_in_t += quantity_t
     balance.save(update_fields=["quantity_t", "total_in_t", "total_out_t"])
-    entry = LedgerEntry.objects.create(
+    return LedgerEntry.objects.create(
         enterprise=enterprise,
         facility=facility,
         waste_code=waste_code,
@@ -96,8 +87,6 @@ def post_entry(
         note=note,
         source=source,
     )
-    send_stock_changed_on_commit(**key)
-    return entry
 
 
 @transaction.atomic
@@ -119,7 +108,7 @@ def record_ledger_entry(
 
     Shipments and receipts are refused here: they come only from manifest signatures.
     """
-    acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES["consignor"], action="record")
+    acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="record")
     if stage not in rules.MANUAL_STAGES:
         raise RuleViolation(
             _("Stage %(stage)r cannot be recorded by hand; shipments and receipts come from manifest signatures.")
@@ -127,7 +116,7 @@ def record_ledger_entry(
             code="stage_not_manual",
             fields={"stage": [_("Choose one of: %(stages)s.") % {"stages": ", ".join(sorted(rules.MANUAL_STAGES))}]},
         )
-    check_quantity(quantity_t, field="quantity_t")
+    rules.check_quantity(quantity_t, field="quantity_t")
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + timedelta(minutes=rules.FUTURE_TOLERANCE_MINUTES):

@@ -20,6 +20,7 @@ from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 from .. import rules
 from ..models import Manifest as ManifestModel
 from ..models import (
+    ManifestAction,
     ManifestEvent,
     ManifestLine,
     ManifestStatus,
@@ -31,9 +32,8 @@ from ..models import (
     RevisionStatus,
     Source,
 )
-from ..signals import send_manifest_changed_on_commit
-from .common import acting_role, check_quantity
-from .manifests import _lock
+from ..signals import send_manifest_changed
+from .common import acting_role, lock_manifest
 
 
 def _invalid(message: str, field: str) -> RuleViolation:
@@ -69,7 +69,7 @@ def _clean_value(name: str, value, field: str):
             raise _invalid(_("At most %(limit)s characters.") % {"limit": limit}, field)
         return value.strip()
     if name == "declared_quantity_t":
-        return str(check_quantity(value, field=field))
+        return str(rules.check_quantity(value, field=field))
     raise _invalid(_("%(name)s cannot be revised.") % {"name": name}, field)
 
 
@@ -107,7 +107,6 @@ def _log(*, manifest, action, actor, enterprise, party, role, comment, source, a
         source=source,
         at=at,
     )
-    send_manifest_changed_on_commit(manifest_id=manifest.pk, action=action)
 
 
 def _other_parties(manifest: ManifestModel, proposing_enterprise_id: int) -> list[str]:
@@ -126,13 +125,9 @@ def propose_revision(
     source: str = Source.WEB,
 ) -> RevisionRequest:
     """`changes` is {"manifest": {field: value}, "lines": {line_no: {field: value}}}."""
-    manifest = _lock(manifest)
+    manifest = lock_manifest(manifest)
     party, enterprise, role = _party_of(actor, manifest, party)
-    if manifest.status not in rules.REVISABLE_STATUSES:
-        raise TransitionNotAllowed(
-            _("A %(status)s manifest cannot be revised: edit a draft directly; a cancelled one is closed.")
-            % {"status": manifest.get_status_display()},
-        )
+    rules.MANIFEST_FLOW.check(ManifestAction.REVISION_PROPOSED, manifest.status)
     if not reason.strip():
         raise RuleViolation(
             _("Give the reason for the revision."), code="reason_required", fields={"reason": [_("Required.")]}
@@ -184,7 +179,7 @@ def propose_revision(
     )
     _log(
         manifest=manifest,
-        action="revision_proposed",
+        action=ManifestAction.REVISION_PROPOSED,
         actor=actor,
         enterprise=enterprise,
         party=party,
@@ -195,6 +190,7 @@ def propose_revision(
     )
     if not _other_parties(manifest, enterprise.pk):
         _apply(revision, manifest, now)
+    send_manifest_changed(manifest_id=manifest.pk, action=ManifestAction.REVISION_PROPOSED)
     return revision
 
 
@@ -210,7 +206,7 @@ def decide_revision(
 ) -> RevisionRequest:
     """Another party approves or refuses. One refusal refuses; the last approval applies the changes."""
     # Lock order: manifest, then revision, as everywhere else the manifest is locked first.
-    manifest = _lock(revision.manifest)
+    manifest = lock_manifest(revision.manifest)
     revision = RevisionRequest.objects.select_for_update().get(pk=revision.pk)
     required = _other_parties(manifest, revision.proposing_enterprise_id)
     decided = set(revision.decisions.values_list("party", flat=True))
@@ -232,10 +228,8 @@ def decide_revision(
         )
     enterprise = manifest.party_enterprise(party)
     role = acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[party], action="decide")
-    if revision.status != RevisionStatus.PENDING:
-        raise TransitionNotAllowed(
-            _("This revision is already %(status)s.") % {"status": revision.get_status_display()}
-        )
+    action = ManifestAction.REVISION_APPROVED if approve else ManifestAction.REVISION_REFUSED
+    rules.REVISION_FLOW.check(action, revision.status)
     if party in decided:
         raise TransitionNotAllowed(
             _("The %(party)s has already decided on this revision.") % {"party": party}, code="already_decided"
@@ -252,7 +246,7 @@ def decide_revision(
     )
     _log(
         manifest=manifest,
-        action="revision_approved" if approve else "revision_refused",
+        action=action,
         actor=actor,
         enterprise=enterprise,
         party=party,
@@ -267,6 +261,7 @@ def decide_revision(
         revision.save(update_fields=["status", "decided_at"])
     elif set(required) <= decided | {party}:
         _apply(revision, manifest, now)
+    send_manifest_changed(manifest_id=manifest.pk, action=action)
     return revision
 
 

@@ -1,0 +1,198 @@
+"""Transfer endpoints: manifests with their signatures, ledger entries and stock.
+
+Enterprise clients act only for their own enterprise; the provincial read:all client reads everything.
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+
+from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
+
+from .. import services
+from ..models import LedgerEntry, Manifest, ManifestEvent, ManifestLine, Source, StockBalance
+from .feed import ManifestFeed
+from .filters import LedgerEntryFilter, ManifestFilter, StockFilter
+from .inputs import (
+    CommentSerializer,
+    DraftUpdateSerializer,
+    LedgerEntryInputSerializer,
+    ManifestInputSerializer,
+    PickupSerializer,
+    ReasonSerializer,
+    ReceiptSerializer,
+    TreatmentSerializer,
+)
+from .serializers import LedgerEntrySerializer, ManifestSerializer, StockSerializer
+
+
+def _transition(request_serializer, summary: str):
+    return extend_schema(request=request_serializer, responses=ManifestSerializer, summary=summary)
+
+
+@extend_schema_view(
+    create=extend_schema(request=ManifestInputSerializer, responses={201: ManifestSerializer}),
+    partial_update=extend_schema(request=DraftUpdateSerializer, responses=ManifestSerializer),
+)
+class ManifestViewSet(WriteViewSet):
+    """Transfer manifests with their lines and signature trail. Drafts are created and edited here;
+    each signature is a POST to its action."""
+
+    queryset = Manifest.objects.select_related("consignor", "carrier", "receiver").prefetch_related(
+        Prefetch("lines", queryset=ManifestLine.objects.select_related("waste_code", "treatment_method")),
+        Prefetch("events", queryset=ManifestEvent.objects.select_related("actor")),
+    )
+    serializer_class = ManifestSerializer
+    filterset_class = ManifestFilter
+    ordering_fields = ("updated_at", "planned_date")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    # What the keyset paginator reads from a page's rows: the pk and any column it may order by.
+    _PAGE_COLUMNS = ("id", "updated_at", "planned_date")
+
+    def list(self, request, *args, **kwargs):
+        # The page is cut on bare rows, then represented by ManifestFeed: same answer as the
+        # ModelSerializer, several times faster on large pages (bench/RESULTS.md, B1).
+        queryset = self.filter_queryset(self.get_queryset()).select_related(None).prefetch_related(None)
+        page = self.paginate_queryset(queryset.only(*self._PAGE_COLUMNS))
+        return self.get_paginated_response(ManifestFeed().page([manifest.pk for manifest in page]))
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(ManifestInputSerializer)
+        manifest = services.create_manifest(
+            actor=request.user,
+            consignor=data["consignor"],
+            carrier=data["carrier"],
+            receiver=data["receiver"],
+            waste_class=data["waste_class"],
+            purpose=data["purpose"],
+            planned_date=data["planned_date"],
+            vehicle_plate=data["vehicle_plate"],
+            approval=data["approval"],
+            lines=ManifestInputSerializer.line_inputs(data["lines"]),
+        )
+        return self.answer(manifest, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        manifest = self.get_object()
+        data = dict(self.validated(DraftUpdateSerializer))
+        lines = data.pop("lines", None)
+        services.update_draft(
+            manifest=manifest,
+            actor=request.user,
+            changes=data,
+            lines=ManifestInputSerializer.line_inputs(lines) if lines is not None else None,
+        )
+        return self.answer(manifest)
+
+    @_transition(CommentSerializer, "The consignor signs: the number is drawn and the rules checked.")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        data = self.validated(CommentSerializer)
+        manifest = services.submit_manifest(
+            manifest=self.get_object(), actor=request.user, comment=data["comment"], source=Source.API
+        )
+        return self.answer(manifest)
+
+    @_transition(PickupSerializer, "The carrier signs for the load; it leaves the consignor's stock.")
+    @action(detail=True, methods=["post"])
+    def pickup(self, request, pk=None):
+        data = self.validated(PickupSerializer)
+        manifest = services.pickup_manifest(
+            manifest=self.get_object(),
+            actor=request.user,
+            vehicle_plate=data["vehicle_plate"],
+            driver=data["driver"],
+            comment=data["comment"],
+            source=Source.API,
+        )
+        return self.answer(manifest)
+
+    @_transition(ReceiptSerializer, "The receiver records received quantity and acceptance per line.")
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        data = self.validated(ReceiptSerializer)
+        lines = [
+            services.ReceiptInput(
+                line_no=item["line"],
+                received_quantity_t=item["received_quantity_t"],
+                facility=item["facility"],
+                acceptance=item["acceptance"],
+                accepted_quantity_t=item["accepted_quantity_t"],
+                rejection_reason=item["rejection_reason"],
+            )
+            for item in data["lines"]
+        ]
+        manifest = services.receive_manifest(
+            manifest=self.get_object(), actor=request.user, lines=lines, comment=data["comment"], source=Source.API
+        )
+        return self.answer(manifest)
+
+    @_transition(TreatmentSerializer, "The receiver records the method and quantity per line.")
+    @action(detail=True, methods=["post"])
+    def treat(self, request, pk=None):
+        data = self.validated(TreatmentSerializer)
+        lines = [
+            services.TreatmentInput(line_no=item["line"], method=item["method"], quantity_t=item["quantity_t"])
+            for item in data["lines"]
+        ]
+        manifest = services.treat_manifest(
+            manifest=self.get_object(), actor=request.user, lines=lines, comment=data["comment"], source=Source.API
+        )
+        return self.answer(manifest)
+
+    @_transition(ReasonSerializer, "The consignor withdraws the manifest (before pickup only).")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        manifest = services.cancel_manifest(
+            manifest=self.get_object(), actor=request.user, reason=data["reason"], source=Source.API
+        )
+        return self.answer(manifest)
+
+    @_transition(ReasonSerializer, "The receiver refuses the whole load; it goes back to the consignor.")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        manifest = services.reject_manifest(
+            manifest=self.get_object(), actor=request.user, reason=data["reason"], source=Source.API
+        )
+        return self.answer(manifest)
+
+
+@extend_schema_view(create=extend_schema(request=LedgerEntryInputSerializer, responses={201: LedgerEntrySerializer}))
+class LedgerEntryViewSet(WriteViewSet):
+    """Ledger entries. Enterprises record generation, storage and in-house treatment here; shipments
+    and receipts appear from manifest signatures."""
+
+    queryset = LedgerEntry.objects.select_related("waste_code", "method", "manifest_line")
+    serializer_class = LedgerEntrySerializer
+    filterset_class = LedgerEntryFilter
+    ordering_fields = ("updated_at", "occurred_at")
+    http_method_names = ["get", "post", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(LedgerEntryInputSerializer)
+        entry = services.record_ledger_entry(
+            actor=request.user,
+            enterprise=data["enterprise"],
+            facility=data["facility"],
+            waste_code=data["waste_code"],
+            stage=data["stage"],
+            quantity_t=data["quantity_t"],
+            occurred_at=data["occurred_at"],
+            batch_code=data["batch_code"],
+            method=data["method"],
+            note=data["note"],
+            source=Source.API,
+        )
+        return self.answer(entry, status.HTTP_201_CREATED)
+
+
+class StockViewSet(ReadOnlyViewSet):
+    """Stock on hand per enterprise, facility and waste code, with the age of the oldest tonne (FIFO)."""
+
+    queryset = StockBalance.objects.select_related("waste_code").with_oldest_on_hand()
+    serializer_class = StockSerializer
+    filterset_class = StockFilter

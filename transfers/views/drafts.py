@@ -1,0 +1,115 @@
+"""Preparing a manifest: the consignor's form for a new draft and for editing it, with its lines."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from wasteparks.errors import DomainError
+
+from .. import forms, rules, services
+from ..models import ManifestStatus
+from .common import field_errors, form_page, visible_manifest
+
+
+def _line_formset(request: HttpRequest, initial=None):
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and "add_line" in data:
+        # "Add a line" re-renders the form with one more empty line; nothing is saved.
+        total = int(data.get("line-TOTAL_FORMS", "1") or 1)
+        data["line-TOTAL_FORMS"] = str(min(total + 1, rules.MAX_LINES_PER_MANIFEST))
+    return forms.ManifestLineFormSet(
+        data, initial=initial, prefix="line", facilities=forms.consignor_facilities(request.user)
+    )
+
+
+def _line_inputs(formset) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            waste_code=item["waste_code"],
+            source_facility=item["source_facility"],
+            declared_quantity_t=item["declared_quantity_t"],
+            packaging_type=item["packaging_type"],
+            packaging_count=item["packaging_count"],
+            physical_form=item["physical_form"],
+            batch_code=item.get("batch_code", ""),
+        )
+        for item in formset.cleaned_data
+        if item and not item.get("DELETE")
+    ]
+
+
+@login_required
+def manifest_new(request: HttpRequest) -> HttpResponse:
+    form = forms.ManifestForm(request.POST or None, user=request.user)
+    formset = _line_formset(request)
+    status = 200
+    if request.method == "POST" and "add_line" not in request.POST:
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                manifest = services.create_manifest(
+                    actor=request.user,
+                    consignor=data["consignor"],
+                    carrier=data["carrier"],
+                    receiver=data["receiver"],
+                    waste_class=data["waste_class"],
+                    purpose=data["purpose"],
+                    planned_date=data["planned_date"],
+                    vehicle_plate=data["vehicle_plate"],
+                    approval=data["approval"],
+                    lines=_line_inputs(formset),
+                )
+            except DomainError as error:
+                field_errors(form, error)
+                status = error.http_status
+            else:
+                messages.success(request, _("Draft saved. Check it, then sign to submit."))
+                return redirect("transfers:manifest_detail", pk=manifest.pk)
+        else:
+            status = 400
+    return form_page(request, "transfers/manifest_form.html", {"form": form, "formset": formset}, status)
+
+
+@login_required
+def manifest_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    manifest = visible_manifest(request, pk)
+    if manifest.status != ManifestStatus.DRAFT:
+        messages.error(request, _("Only a draft can be edited; propose a revision instead."))
+        return redirect("transfers:manifest_detail", pk=pk)
+    initial = {
+        name: getattr(manifest, name) for name in ("waste_class", "purpose", "planned_date", "vehicle_plate")
+    } | {"carrier": manifest.carrier_id, "receiver": manifest.receiver_id, "approval": manifest.approval_id}
+    line_initial = [
+        {
+            "waste_code": line.waste_code.code,
+            "source_facility": line.source_facility_id,
+            "declared_quantity_t": line.declared_quantity_t,
+            "packaging_type": line.packaging_type,
+            "packaging_count": line.packaging_count,
+            "physical_form": line.physical_form,
+            "batch_code": line.batch_code,
+        }
+        for line in manifest.lines.select_related("waste_code").order_by("line_no")
+    ]
+    form = forms.ManifestForm(request.POST or None, initial=initial, user=request.user, editing=True)
+    formset = _line_formset(request, initial=line_initial)
+    status = 200
+    if request.method == "POST" and "add_line" not in request.POST:
+        if form.is_valid() and formset.is_valid():
+            try:
+                services.update_draft(
+                    manifest=manifest, actor=request.user, changes=dict(form.cleaned_data), lines=_line_inputs(formset)
+                )
+            except DomainError as error:
+                field_errors(form, error)
+                status = error.http_status
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("transfers:manifest_detail", pk=pk)
+        else:
+            status = 400
+    return form_page(
+        request, "transfers/manifest_form.html", {"form": form, "formset": formset, "manifest": manifest}, status
+    )
