@@ -29,8 +29,7 @@ class Rollback(Exception):
 
 def scan(now) -> tuple[dict[str, tuple[float, int, int, int]], float]:
     """{rule: (seconds, raised, escalated, closed)}, total seconds: run_rules() rule by rule."""
-    from reporting.rules.warnings import RULES, Context
-    from reporting.services.warnings import apply_rule
+    from reporting.warnings import RULES, Context, apply_rule
 
     ctx = Context(now=now)
     per = {}

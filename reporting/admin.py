@@ -4,6 +4,8 @@ logs are refused by the database anyway (wasteparks/migrations/0002_tamper_evide
 
 from django.contrib import admin
 
+from wasteparks.admin import ReadOnlyInline, ReadOnlyMixin
+
 from .models import (
     MonthlyReport,
     MonthlyReportEvent,
@@ -14,35 +16,19 @@ from .models import (
     Warning,
     WarningEvent,
     WarningNotification,
+    WarningThreshold,
 )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    show_change_link = True
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields or [field.name for field in self.model._meta.fields]
 
 
 class MonthlyReportRevisionInline(ReadOnlyInline):
     model = MonthlyReportRevision
+    show_change_link = True  # it has an admin page of its own
     fields = ["number", "submitted_by", "submitted_at", "is_late", "outcome", "reviewed_by", "reviewed_at"]
 
 
 class MonthlyReportEventInline(ReadOnlyInline):
     model = MonthlyReportEvent
+    show_change_link = True  # it has an admin page of its own
     fields = ["at", "revision", "action", "from_status", "to_status", "actor", "comment"]
 
 
@@ -96,6 +82,7 @@ class ReportReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class WarningEventInline(ReadOnlyInline):
     model = WarningEvent
+    show_change_link = True  # it has an admin page of its own
     fields = ["at", "action", "from_status", "to_status", "actor", "note"]
 
 
@@ -126,3 +113,11 @@ class UtilizationSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["subject_key", "year", "month", "waste_class", "category_code", "generated_t", "computed_at"]
     list_filter = ["scope", "waste_class", "year"]
     search_fields = ["subject_key"]
+
+
+@admin.register(WarningThreshold)
+class WarningThresholdAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    # Changed only on the thresholds page, which asks for the reason kept in the history.
+    list_display = ["key", "value", "province_code", "park"]
+    list_filter = ["key", "province_code"]
+    list_select_related = ["park"]

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from registry.models import User
 from wasteparks.api.filters import OffsetDateTimeFilter, SyncFilterSet
@@ -14,7 +13,7 @@ from wasteparks.api.serializers import StrictSerializer
 from wasteparks.api.viewsets import ReadOnlyViewSet
 
 from ..models.warnings import Severity, Warning, WarningEvent, WarningStatus
-from ..services import warnings as services
+from ..warnings import lifecycle
 
 
 class WarningFilter(SyncFilterSet):
@@ -84,43 +83,36 @@ class WarningViewSet(ReadOnlyViewSet):
     serializer_class = WarningSerializer
     filterset_class = WarningFilter
 
-    def _note(self, serializer_class=NoteSerializer):
-        self.get_object()  # tenancy first: another park's warning is a 404 whatever the body says
-        form = serializer_class(data=self.request.data)
-        form.is_valid(raise_exception=True)
-        return form.validated_data
-
-    def _answer(self, warning):
-        return Response(WarningSerializer(self.get_queryset().get(pk=warning.pk)).data)
-
     @extend_schema(request=NoteSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        data = self._note()
-        return self._answer(
-            services.acknowledge_warning(warning=self.get_object(), actor=request.user, note=data["note"])
+        data = self.validated(NoteSerializer)
+        return self.answer(
+            lifecycle.acknowledge_warning(warning=self.get_object(), actor=request.user, note=data["note"])
         )
 
     @extend_schema(request=AssignSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        data = self._note(AssignSerializer)
+        data = self.validated(AssignSerializer)
         assignee = get_object_or_404(User, pk=data["assignee"], is_active=True)
-        return self._answer(
-            services.assign_warning(warning=self.get_object(), actor=request.user, assignee=assignee, note=data["note"])
+        return self.answer(
+            lifecycle.assign_warning(
+                warning=self.get_object(), actor=request.user, assignee=assignee, note=data["note"]
+            )
         )
 
     @extend_schema(request=NoteSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        data = self._note()
-        return self._answer(services.resolve_warning(warning=self.get_object(), actor=request.user, note=data["note"]))
+        data = self.validated(NoteSerializer)
+        return self.answer(lifecycle.resolve_warning(warning=self.get_object(), actor=request.user, note=data["note"]))
 
     @extend_schema(request=NoteSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        data = self._note()
-        return self._answer(services.dismiss_warning(warning=self.get_object(), actor=request.user, note=data["note"]))
+        data = self.validated(NoteSerializer)
+        return self.answer(lifecycle.dismiss_warning(warning=self.get_object(), actor=request.user, note=data["note"]))
 
 
 routes = [("warnings", WarningViewSet, "warning")]

@@ -7,7 +7,7 @@ from registry.models import Enterprise, OfficerRole, User
 from wasteparks.forms import BootstrapFormMixin
 
 from ..models.warnings import Severity, WarningStatus
-from ..rules.warnings import RULES
+from ..warnings import RULES
 
 
 def _blank(choices, label):

@@ -1,9 +1,11 @@
-"""What it adds up to: monthly reports, utilization snapshots and early warnings (built on transfers).
+"""What it adds up to: monthly reports, utilization snapshots, early warnings and their thresholds (built on
+transfers).
 
 One module a topic; every model is imported here so Django finds it as reporting.models.<Name>.
 """
 
 from .inspections import *  # noqa: F403
 from .reports import *  # noqa: F403
+from .thresholds import *  # noqa: F403
 from .utilization import *  # noqa: F403
 from .warnings import *  # noqa: F403

@@ -1,10 +1,10 @@
 """Early warnings: models.
 
-A warning is raised by a rule (reporting/rules/warnings.py) through the engine
-(reporting/services/warnings.py), never by hand. Its dedup key names the rule's subject; at most one
-warning per key is live (open or acknowledged), and the database enforces that, so two scans running
-at once cannot both raise it. Every status change leaves a WarningEvent; every mail sent about a
-warning leaves a WarningNotification, unique per (warning, address), so no one is told twice.
+A warning is raised by a rule (reporting/warnings/) through the engine (reporting/warnings/engine.py),
+never by hand. Its dedup key names the rule's subject; at most one warning per key is live (open or
+acknowledged), and the database enforces that, so two scans running at once cannot both raise it. Every
+status change leaves a WarningEvent; every mail sent about a warning leaves a WarningNotification,
+unique per (warning, address), so no one is told twice.
 """
 
 from django.db import models
@@ -12,14 +12,23 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, Facility, Park, Permit, Timestamped, TransferApproval, User
+from registry.models import (
+    Enterprise,
+    Facility,
+    Park,
+    Permit,
+    TransferApproval,
+    User,
+)
 from registry.tenancy import scope_of
 from transfers.models import Manifest
+from wasteparks.models import Timestamped
 
 __all__ = [
     "LIVE_STATUSES",
     "Severity",
     "Warning",
+    "WarningAction",
     "WarningClosedReason",
     "WarningEvent",
     "WarningNotification",
@@ -35,7 +44,7 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+SEVERITY_RANK: dict[str, int] = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 class WarningStatus(models.TextChoices):
@@ -46,6 +55,18 @@ class WarningStatus(models.TextChoices):
 
 
 LIVE_STATUSES = (WarningStatus.OPEN, WarningStatus.ACKNOWLEDGED)
+
+
+class WarningAction(models.TextChoices):
+    """What a WarningEvent records: the engine's steps and the officers' actions (WARNING_FLOW)."""
+
+    RAISED = "raised", _("Raised")
+    ESCALATED = "escalated", _("Escalated")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledged")
+    ASSIGN = "assign", _("Assigned")
+    RESOLVE = "resolve", _("Resolved")
+    DISMISS = "dismiss", _("Dismissed")
+    AUTO_CLOSED = "auto_closed", _("Closed automatically")
 
 
 class WarningClosedReason(models.TextChoices):
@@ -154,7 +175,7 @@ class WarningEvent(models.Model):
     closed automatically. Rows are only ever inserted."""
 
     warning = models.ForeignKey(Warning, models.CASCADE, related_name="events", verbose_name=_("warning"))
-    action = models.CharField(_("action"), max_length=16)
+    action = models.CharField(_("action"), max_length=16, choices=WarningAction.choices)
     from_status = models.CharField(_("from status"), max_length=12, choices=WarningStatus.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=12, choices=WarningStatus.choices)
     actor = models.ForeignKey(

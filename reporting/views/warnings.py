@@ -12,20 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
+from wasteparks.pages import refused
 
 from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
-from ..models.warnings import Warning, WarningStatus
-from ..services import warnings as services
+from ..models.warnings import Warning, WarningAction, WarningStatus
+from ..warnings import lifecycle
+from ..warnings.lifecycle import WARNING_FLOW
+from ..warnings.thresholds import may_see_thresholds
 
 SEVERITY_ORDER = Case(
     When(severity="critical", then=Value(2)),
@@ -41,26 +43,6 @@ SORTS = {
     "enterprise": ["enterprise__name"],
     "park": ["park__name"],
 }
-ACTION_LABELS = {
-    "raised": gettext_lazy("Raised"),
-    "escalated": gettext_lazy("Escalated"),
-    "acknowledge": gettext_lazy("Acknowledged"),
-    "assign": gettext_lazy("Assigned"),
-    "resolve": gettext_lazy("Resolved"),
-    "dismiss": gettext_lazy("Dismissed"),
-    "auto_closed": gettext_lazy("Closed automatically"),
-}
-ACTIONS = ("acknowledge", "assign", "resolve", "dismiss")
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # A subject's page may not exist yet (report pages are being built): show the subject without a link.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 # --- list -----------------------------------------------------------------------------------------
 
 
@@ -129,7 +111,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/warning_list.html",
-        {"form": form, "page": page_of(request, warnings), "sort": sort},
+        {
+            "form": form,
+            "page": page_of(request, warnings),
+            "sort": sort,
+            "shows_thresholds": may_see_thresholds(request.user),
+        },
     )
 
 
@@ -175,7 +162,7 @@ def _evidence_rows(evidence) -> list[tuple[str, str]]:
 
 
 def _subjects(warning: Warning) -> list[dict]:
-    """What the warning is about, with a link where the page exists."""
+    """What the warning is about, each with a link to its page (a transfer approval has none)."""
     subjects = []
     if warning.manifest_id:
         subjects.append(
@@ -191,7 +178,7 @@ def _subjects(warning: Warning) -> list[dict]:
             {
                 "kind": _("Enterprise"),
                 "label": warning.enterprise.name,
-                "url": reverse("registry:enterprise_detail", args=[warning.enterprise_id]),
+                "url": reverse("reporting:enterprise_detail", args=[warning.enterprise_id]),
                 "testid": "subject-enterprise",
             }
         )
@@ -200,8 +187,7 @@ def _subjects(warning: Warning) -> list[dict]:
             {
                 "kind": _("Permit"),
                 "label": warning.permit.number,
-                "url": _reverse_or_none("registry:permit_detail", warning.permit_id)
-                or (reverse("registry:enterprise_detail", args=[warning.permit.enterprise_id]) + "#permits"),
+                "url": reverse("registry:permit_list") + "?" + urlencode({"q": warning.permit.number}),
                 "testid": "subject-permit",
             }
         )
@@ -223,7 +209,7 @@ def _subjects(warning: Warning) -> list[dict]:
             {
                 "kind": _("Monthly report"),
                 "label": str(warning.report),
-                "url": _reverse_or_none("reporting:report_detail", warning.report_id),
+                "url": reverse("reporting:report_detail", args=[warning.report_id]),
                 "testid": "subject-report",
             }
         )
@@ -241,68 +227,66 @@ def _subjects(warning: Warning) -> list[dict]:
 def _context(request: HttpRequest, warning: Warning, **overrides) -> dict:
     scope = scope_of(request.user)
     can_act = warning.is_live and not scope.read_only and scope.supervises_park(warning.park)
-    events = list(warning.events.select_related("actor"))
-    for event in events:
-        event.action_label = ACTION_LABELS.get(event.action, event.action)
     context = {
         "warning": warning,
         "evidence": _evidence_rows(warning.evidence),
         "subjects": _subjects(warning),
-        "events": events,
+        "events": list(warning.events.select_related("actor")),
         "can_act": can_act,
         "can_acknowledge": can_act and warning.status == WarningStatus.OPEN,
         "acknowledge_form": NoteForm(prefix="acknowledge"),
         "assign_form": AssignForm(prefix="assign", warning=warning) if can_act else None,
         "resolve_form": RequiredNoteForm(prefix="resolve"),
         "dismiss_form": RequiredNoteForm(prefix="dismiss"),
-        "inspection_url": _reverse_or_none("reporting:inspection_new") if scope.supervises_park(warning.park) else None,
+        "inspection_url": reverse("reporting:inspection_new") if scope.supervises_park(warning.park) else None,
         "open_form": "",
     }
     context.update(overrides)
     return context
 
 
+def _render_detail(request: HttpRequest, warning: Warning, *, status: int = 200, **overrides) -> HttpResponse:
+    return render(request, "reporting/warning_detail.html", _context(request, warning, **overrides), status=status)
+
+
 @login_required
 def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "reporting/warning_detail.html", _context(request, _visible(request, pk)))
+    return _render_detail(request, _visible(request, pk))
 
 
 @login_required
 @require_POST
 def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     warning = _visible(request, pk)
-    if action not in ACTIONS:
+    if action not in WARNING_FLOW:
         raise Http404
-    if action == "assign":
+    if action == WarningAction.ASSIGN:
         form = AssignForm(request.POST, prefix="assign", warning=warning)
-    elif action == "acknowledge":
+    elif action == WarningAction.ACKNOWLEDGE:
         form = NoteForm(request.POST, prefix="acknowledge")
     else:
         form = RequiredNoteForm(request.POST, prefix=action)
     kept = {f"{action}_form": form, "open_form": action}
     if not form.is_valid():
-        return render(request, "reporting/warning_detail.html", _context(request, warning, **kept), status=400)
+        return _render_detail(request, warning, status=400, **kept)
     note = form.cleaned_data.get("note", "")
     try:
-        if action == "acknowledge":
-            services.acknowledge_warning(warning=warning, actor=request.user, note=note)
+        if action == WarningAction.ACKNOWLEDGE:
+            lifecycle.acknowledge_warning(warning=warning, actor=request.user, note=note)
             messages.success(request, _("The warning is acknowledged."))
-        elif action == "assign":
+        elif action == WarningAction.ASSIGN:
             assignee = form.cleaned_data["assignee"]
-            services.assign_warning(warning=warning, actor=request.user, assignee=assignee, note=note)
+            lifecycle.assign_warning(warning=warning, actor=request.user, assignee=assignee, note=note)
             messages.success(request, _("The warning is assigned to %(user)s.") % {"user": assignee})
-        elif action == "resolve":
-            services.resolve_warning(warning=warning, actor=request.user, note=note)
+        elif action == WarningAction.RESOLVE:
+            lifecycle.resolve_warning(warning=warning, actor=request.user, note=note)
             messages.success(request, _("The warning is resolved."))
         else:
-            services.dismiss_warning(warning=warning, actor=request.user, note=note)
+            lifecycle.dismiss_warning(warning=warning, actor=request.user, note=note)
             messages.success(request, _("The warning is dismissed."))
     except DomainError as error:
-        messages.error(request, error.message)
         warning.refresh_from_db()
-        return render(
-            request, "reporting/warning_detail.html", _context(request, warning, **kept), status=error.http_status
-        )
+        return refused(request, error, lambda **page: _render_detail(request, warning, **page), **kept)
     return redirect("reporting:warning_detail", pk=pk)
 
 

@@ -125,7 +125,7 @@ def test_the_detail_shows_the_message_evidence_links_and_history(client, officer
     html = response.content.decode()
     assert overdue.message_en in html
     assert reverse("transfers:manifest_detail", args=[overdue.manifest_id]) in html
-    assert reverse("registry:enterprise_detail", args=[overdue.enterprise_id]) in html
+    assert reverse("reporting:enterprise_detail", args=[overdue.enterprise_id]) in html
     assert 'data-testid="evidence"' in html
     assert [event.action for event in response.context["events"]] == ["raised"]
     assert response.context["can_act"] is True

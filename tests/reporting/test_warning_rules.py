@@ -18,11 +18,11 @@ from reporting.models import (
     WarningStatus,
     window_rates,
 )
-from reporting.rules.warnings import RULES, RULES_BY_CODE, last_complete_month
-from reporting.services.warnings import run_rules
+from reporting.warnings import RULES, RULES_BY_CODE, run_rules
 from tests import factories as f
 from tests.transfers.factories import generate
 from transfers.models import Manifest, ManifestLine
+from wasteparks.periods import Period, zone
 
 D = Decimal
 
@@ -286,9 +286,8 @@ def test_a_shipment_picked_up_after_the_approval_expired_is_flagged(hazardous_dr
 
 
 def snapshot(*, scope, park, enterprise=None, months_back=0, waste_class="general", generated="0", utilized="0"):
-    year, month = last_complete_month(timezone.localdate())
-    index = year * 12 + month - 1 - months_back
-    year, month = index // 12, index % 12 + 1
+    month_back = Period.containing(timezone.localdate()).previous().shift(-months_back)
+    year, month, index = month_back.year, month_back.month, month_back.first_index
     row = UtilizationSnapshot(
         scope=scope,
         enterprise=enterprise,
@@ -383,14 +382,12 @@ def test_generation_far_above_the_history_is_an_anomaly(park_a, enterprise_x):
 
 
 def test_a_report_not_filed_after_the_deadline_is_missing_until_filed(enterprise_x, preparer_x, settings):
-    from reporting.rules.reports import PERIOD_ZONE, Period
-
     settings.REPORT_DEADLINE_DAY = 15
     today = timezone.localdate()
     period = Period.containing(today).previous()
     type(enterprise_x).objects.filter(pk=enterprise_x.pk).update(created_at=period.start)
     deadline = period.deadline(15)
-    on_deadline = timezone.datetime(deadline.year, deadline.month, deadline.day, 18, tzinfo=PERIOD_ZONE)
+    on_deadline = timezone.datetime(deadline.year, deadline.month, deadline.day, 18, tzinfo=zone())
     scan("REPORT_MISSING", now=on_deadline)
     assert live("REPORT_MISSING") == []
 

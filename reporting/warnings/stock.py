@@ -1,0 +1,139 @@
+"""Early-warning rules about stock on hand: waste stored too long, and storage facilities filling up."""
+
+from datetime import timedelta
+
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from registry.models import TREATMENT_KINDS, Facility
+from transfers.models import StockBalance
+
+from ..models.thresholds import ThresholdKey
+from ..models.utilization import rate_pct
+from ..models.warnings import Severity
+from .base import CENT, HUNDRED, TONNES, ZERO, Finding, Rule, text
+
+K = ThresholdKey
+
+
+class StorageOverLimit(Rule):
+    """The oldest waste on hand of a hazardous code older than the park's notice (critical beyond its
+    limit), or of a medical code older than the park's hours (always critical)."""
+
+    code = "STORAGE_OVER_LIMIT"
+    message_zh = "{enterprise} 的 {facility} 中 {code} 最早一批已贮存 {age}（期限 {limit}）。"
+    message_en = "{code} at {facility} of {enterprise} has been stored for {age} (limit {limit})."
+
+    def findings(self, ctx):
+        thresholds = ctx.thresholds
+        notice_since = ctx.now - timedelta(days=thresholds.smallest(K.STORAGE_NOTICE_DAYS))
+        medical_since = ctx.now - timedelta(hours=thresholds.smallest(K.MEDICAL_STORAGE_HOURS))
+        balances = (
+            StockBalance.objects.on_hand()
+            .with_oldest_on_hand()
+            .filter(
+                Q(waste_code__waste_class="hazardous", oldest_on_hand_at__lt=notice_since)
+                | Q(waste_code__waste_class="medical", oldest_on_hand_at__lt=medical_since)
+            )
+        )
+        result = []
+        for row in balances.values(
+            "enterprise_id",
+            "enterprise__name",
+            "enterprise__park_id",
+            "facility_id",
+            "facility__name",
+            "waste_code__code",
+            "waste_code__waste_class",
+            "quantity_t",
+            "oldest_on_hand_at",
+        ):
+            age = ctx.now - row["oldest_on_hand_at"]
+            park = thresholds.for_park(row["enterprise__park_id"])
+            limit_days, notice_days = park[K.STORAGE_LIMIT_DAYS], park[K.STORAGE_NOTICE_DAYS]
+            medical_hours = park[K.MEDICAL_STORAGE_HOURS]
+            if row["waste_code__waste_class"] == "medical":
+                if age <= timedelta(hours=medical_hours):
+                    continue
+                severity = Severity.CRITICAL
+                age_text, limit_text = f"{int(age.total_seconds() // 3600)} h", f"{medical_hours} h"
+            else:
+                if age <= timedelta(days=notice_days):
+                    continue
+                severity = Severity.CRITICAL if age > timedelta(days=limit_days) else Severity.WARNING
+                age_text, limit_text = f"{age.days} d", f"{limit_days} d"
+            result.append(
+                Finding(
+                    dedup_key=self.key(row["facility_id"], row["waste_code__code"]),
+                    park_id=row["enterprise__park_id"],
+                    enterprise_id=row["enterprise_id"],
+                    facility_id=row["facility_id"],
+                    severity=severity,
+                    params={
+                        "enterprise": row["enterprise__name"],
+                        "facility": row["facility__name"],
+                        "code": row["waste_code__code"],
+                        "age": age_text,
+                        "limit": limit_text,
+                    },
+                    evidence={
+                        "waste_code": row["waste_code__code"],
+                        "on_hand_t": text(row["quantity_t"]),
+                        "oldest_on_hand_at": text(row["oldest_on_hand_at"]),
+                        "age_hours": int(age.total_seconds() // 3600),
+                        "limit": limit_text,
+                    },
+                )
+            )
+        return result
+
+
+class StorageOverCapacity(Rule):
+    """A storage facility filled beyond the park's warning percentage (critical beyond its critical one)."""
+
+    code = "STORAGE_OVER_CAPACITY"
+    message_zh = "{enterprise} 的 {facility} 贮存 {on_hand} 吨，占容量 {capacity} 吨的 {fill}%。"
+    message_en = "{facility} of {enterprise} holds {on_hand} t, {fill}% of its {capacity} t capacity."
+
+    def findings(self, ctx):
+        thresholds = ctx.thresholds
+        facilities = (
+            Facility.objects.filter(active=True, capacity_t__gt=0)
+            .exclude(kind__in=TREATMENT_KINDS)
+            .annotate(on_hand=Coalesce(Sum("stock__quantity_t"), Value(ZERO, output_field=TONNES)))
+            .filter(on_hand__gt=F("capacity_t") * thresholds.smallest(K.FACILITY_FILL_WARNING_PCT) / HUNDRED)
+        )
+        result = []
+        for row in facilities.values(
+            "pk", "name", "capacity_t", "on_hand", "enterprise_id", "enterprise__name", "enterprise__park_id"
+        ):
+            park = thresholds.for_park(row["enterprise__park_id"])
+            warning_pct, critical_pct = park[K.FACILITY_FILL_WARNING_PCT], park[K.FACILITY_FILL_CRITICAL_PCT]
+            if row["on_hand"] * HUNDRED <= row["capacity_t"] * warning_pct:
+                continue
+            fill = rate_pct(row["on_hand"], row["capacity_t"]).quantize(CENT)
+            over_critical = row["on_hand"] * HUNDRED > row["capacity_t"] * critical_pct
+            result.append(
+                Finding(
+                    dedup_key=self.key(row["pk"]),
+                    park_id=row["enterprise__park_id"],
+                    enterprise_id=row["enterprise_id"],
+                    facility_id=row["pk"],
+                    severity=Severity.CRITICAL if over_critical else Severity.WARNING,
+                    params={
+                        "enterprise": row["enterprise__name"],
+                        "facility": row["name"],
+                        "on_hand": row["on_hand"],
+                        "capacity": row["capacity_t"],
+                        "fill": fill,
+                    },
+                    evidence={
+                        "on_hand_t": text(row["on_hand"]),
+                        "capacity_t": text(row["capacity_t"]),
+                        "fill_pct": text(fill),
+                        "warning_pct": text(warning_pct),
+                        "critical_pct": text(critical_pct),
+                    },
+                )
+            )
+        return result
