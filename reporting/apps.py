@@ -1,3 +1,5 @@
+"""The reporting app: monthly reports, utilization snapshots, early warnings, dashboards and their jobs."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +9,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
-        # The task modules connect their signal receivers (manifest changed, report accepted) on import;
-        # importing them here makes the web process and the worker listen alike.
+        # The warning tasks connect their receiver of transfers' `manifest_changed` on import (transfers
+        # must not import reporting); importing the tasks here makes the web process and the worker listen alike.
         from . import tasks  # noqa: F401

@@ -1,4 +1,13 @@
-from .views import dashboard, inspections, reports, warnings
+"""Reporting pages: dashboards, monthly reports, warnings and thresholds, inspections, the enterprise page."""
+
+from .views import dashboard, enterprises, inspections, reports, thresholds, warnings
 
 app_name = "reporting"
-urlpatterns = [*dashboard.urlpatterns, *reports.urlpatterns, *warnings.urlpatterns, *inspections.urlpatterns]
+urlpatterns = [
+    *dashboard.urlpatterns,
+    *reports.urlpatterns,
+    *warnings.urlpatterns,
+    *inspections.urlpatterns,
+    *enterprises.urlpatterns,
+    *thresholds.urlpatterns,
+]

@@ -219,41 +219,32 @@ class MonthlyReportViewSet(WriteViewSet):
     ordering_fields = ("updated_at", "year", "month")
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def _answer(self, report: MonthlyReport, code: int = status.HTTP_200_OK) -> Response:
-        return Response(MonthlyReportSerializer(self.get_queryset().get(pk=report.pk)).data, status=code)
-
-    def _input(self, serializer_class, data=None):
-        form = serializer_class(data=self.request.data if data is None else data, context=self.get_serializer_context())
-        form.is_valid(raise_exception=True)
-        return form.validated_data
-
     def create(self, request, *args, **kwargs):
-        data = self._input(ReportCreateSerializer)
+        data = self.validated(ReportCreateSerializer)
         report = services.create_monthly_report(
             actor=request.user, enterprise=data["enterprise"], year=data["year"], month=data["month"]
         )
-        return self._answer(report, status.HTTP_201_CREATED)
+        return self.answer(report, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        report = self.get_object()
-        data = self._input(ReportLinesSerializer)
-        services.adjust_report_lines(
-            report=report, actor=request.user, lines=ReportLinesSerializer.adjustments(data["lines"])
+        data = self.validated(ReportLinesSerializer)
+        report = services.adjust_report_lines(
+            report=self.get_object(), actor=request.user, lines=ReportLinesSerializer.adjustments(data["lines"])
         )
-        return self._answer(report)
+        return self.answer(report)
 
     @extend_schema(request=None, responses=MonthlyReportSerializer, summary="Read the ledger and manifests again.")
     @action(detail=True, methods=["post"])
     def prefill(self, request, pk=None):
         report = services.refresh_prefill(report=self.get_object(), actor=request.user)
-        return self._answer(report)
+        return self.answer(report)
 
     @extend_schema(request=ReportCommentSerializer, responses=MonthlyReportSerializer, summary="File the report.")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        data = self._input(ReportCommentSerializer)
+        data = self.validated(ReportCommentSerializer)
         report = services.submit_monthly_report(report=self.get_object(), actor=request.user, comment=data["comment"])
-        return self._answer(report)
+        return self.answer(report)
 
     @extend_schema(
         parameters=[

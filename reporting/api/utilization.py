@@ -11,13 +11,16 @@ from rest_framework import serializers
 from registry.models import WasteClass
 from wasteparks.api.filters import SyncFilterSet
 from wasteparks.api.viewsets import ReadOnlyViewSet
+from wasteparks.periods import Period
 
-from ..models.utilization import SnapshotScope, UtilizationSnapshot, window_rates
+from ..models.utilization import WINDOW_FIGURES, SnapshotScope, UtilizationSnapshot, rates_of
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class PeriodField(forms.CharField):
+    """A month as YYYY-MM, cleaned to its month index (the snapshots' `month_index`)."""
+
     def to_python(self, value):
         value = super().to_python(value)
         if not value:
@@ -25,7 +28,7 @@ class PeriodField(forms.CharField):
         match = _PERIOD.match(value)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise forms.ValidationError(_("Use a month as YYYY-MM, e.g. 2025-03."))
-        return int(match.group(1)) * 12 + int(match.group(2)) - 1
+        return Period.month_of(int(match.group(1)), int(match.group(2))).first_index
 
 
 class PeriodFilter(django_filters.Filter):
@@ -56,14 +59,8 @@ class WindowSerializer(serializers.Serializer):
 
 
 def _window(snapshot, prefix: str) -> dict:
-    sums = {name: getattr(snapshot, f"{prefix}_{name}") for name in WindowSerializer().fields if name.endswith("_t")}
-    sums["utilization_rate_pct"], sums["utilization_disposal_rate_pct"] = window_rates(
-        generated=sums["generated_t"],
-        utilized=sums["utilized_t"],
-        disposed=sums["disposed_t"],
-        utilized_prior=sums["utilized_from_prior_storage_t"],
-        treated_prior=sums["treated_from_prior_storage_t"],
-    )
+    sums = {figure: getattr(snapshot, f"{prefix}_{figure}") for figure in WINDOW_FIGURES}
+    sums["utilization_rate_pct"], sums["utilization_disposal_rate_pct"] = rates_of(sums)
     return sums
 
 

@@ -15,9 +15,10 @@ from openpyxl.styles import Font
 
 from registry.models import Park
 from wasteparks.exports import XLSX_CONTENT_TYPE, _attachment, safe_cell
+from wasteparks.periods import Period
 
 from ..models.reports import MonthlyReport
-from ..rules.reports import FIGURE_LABELS, FIGURES, Period, column, prefill_column
+from ..rules.reports import FIGURE_LABELS, FIGURES, column, prefill_column
 
 __all__ = [
     "XLSX_CONTENT_TYPE",

@@ -7,14 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Park
 from wasteparks.forms import BootstrapFormMixin
-
-from ..services.utilization import current_month
+from wasteparks.periods import Period
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class MonthField(forms.CharField):
-    """A month as YYYY-MM (the browser's month picker), cleaned to (year, month)."""
+    """A month as YYYY-MM (the browser's month picker), cleaned to a Period."""
 
     widget = forms.TextInput(attrs={"type": "month"})
 
@@ -25,7 +24,7 @@ class MonthField(forms.CharField):
         match = _MONTH.match(value)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise forms.ValidationError(_("Use a month as YYYY-MM, e.g. 2025-03."))
-        return int(match.group(1)), int(match.group(2))
+        return Period.month_of(int(match.group(1)), int(match.group(2)))
 
 
 class RecomputeForm(BootstrapFormMixin, forms.Form):
@@ -36,11 +35,10 @@ class RecomputeForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["park"].queryset = parks
         if "initial" not in kwargs:
-            year, month = current_month()
-            self.initial.setdefault("period", f"{year:04d}-{month:02d}")
+            self.initial.setdefault("period", str(Period.containing()))
 
     def clean_period(self):
         period = self.cleaned_data["period"]
-        if period is not None and period > current_month():
+        if period is not None and period > Period.containing():
             raise forms.ValidationError(_("Choose the current month or an earlier one."))
         return period

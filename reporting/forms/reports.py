@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Enterprise, Park
 from registry.tenancy import scope_of
 from wasteparks.forms import BootstrapFormMixin
+from wasteparks.periods import Period
 
 from ..models.reports import MonthlyReportLine, ReportStatus
-from ..rules.reports import FIGURE_LABELS, FIGURE_PLACES, FIGURES, FILING_ROLES, MAX_FIGURE_T, Period, column
+from ..rules.reports import FIGURE_LABELS, FIGURE_PLACES, FIGURES, FILING_ROLES, MAX_FIGURE_T, column
 
 LATE_CHOICES = [("", _("Late or on time")), ("yes", _("Filed late")), ("no", _("On time"))]
 
@@ -24,7 +25,7 @@ def parse_period(value: str) -> Period | None:
     """ "2026-10" → Period(2026, 10); anything else → None."""
     try:
         year, month = (int(part) for part in value.strip().split("-"))
-        return Period(year, month)
+        return Period.month_of(year, month)
     except (AttributeError, ValueError):
         return None
 

@@ -8,8 +8,9 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, Park, Timestamped, User
+from registry.models import Enterprise, Park, User
 from registry.tenancy import scope_of
+from wasteparks.models import Timestamped
 
 __all__ = ["Inspection", "InspectionKind", "InspectionQuerySet", "InspectionState", "InspectionStatus"]
 
@@ -48,9 +49,6 @@ class InspectionQuerySet(models.QuerySet):
                 output_field=models.CharField(),
             )
         )
-
-    def overdue(self, today: date):
-        return self.filter(status=InspectionStatus.OPEN, rectification_deadline__lt=today)
 
 
 class Inspection(Timestamped):
@@ -95,10 +93,3 @@ class Inspection(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.date} ({self.get_kind_display()})"
-
-    def state_on(self, today: date) -> str:
-        if self.status == InspectionStatus.RECTIFIED:
-            return InspectionState.RECTIFIED
-        if self.rectification_deadline is not None and self.rectification_deadline < today:
-            return InspectionState.OVERDUE
-        return InspectionState.OPEN

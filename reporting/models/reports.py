@@ -15,13 +15,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, Timestamped, User, WasteCode, tonnes_field
+from registry.models import Enterprise, User, WasteCode
+from wasteparks.models import Timestamped, tonnes_field
+from wasteparks.periods import Period
 
 from ..querysets.reports import MonthlyReportLineQuerySet, MonthlyReportQuerySet, ReportReminderQuerySet
-from ..rules.reports import FIGURES, Period, ReportStatus, column, prefill_column
+from ..rules.reports import EDITABLE_STATUSES, FIGURES, ReportAction, ReportStatus, column, prefill_column
 
 __all__ = [
     "ReportStatus",
+    "ReportAction",
     "MonthlyReport",
     "MonthlyReportRevision",
     "MonthlyReportLine",
@@ -87,7 +90,7 @@ class MonthlyReport(Timestamped):
 
     @property
     def period(self) -> Period:
-        return Period(self.year, self.month)
+        return Period.month_of(self.year, self.month)
 
     @property
     def deadline(self) -> date:
@@ -99,8 +102,6 @@ class MonthlyReport(Timestamped):
 
     @property
     def is_editable(self) -> bool:
-        from ..rules.reports import EDITABLE_STATUSES
-
         return self.status in EDITABLE_STATUSES
 
 
@@ -141,10 +142,6 @@ class MonthlyReportRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} r{self.number}"
-
-    @property
-    def is_frozen(self) -> bool:
-        return self.submitted_at is not None
 
 
 def _figure_constraints() -> list[models.BaseConstraint]:
@@ -234,7 +231,7 @@ class MonthlyReportEvent(models.Model):
 
     report = models.ForeignKey(MonthlyReport, models.PROTECT, related_name="events", verbose_name=_("report"))
     revision = models.PositiveSmallIntegerField(_("revision"))
-    action = models.CharField(_("action"), max_length=16)
+    action = models.CharField(_("action"), max_length=16, choices=ReportAction.choices)
     from_status = models.CharField(_("from status"), max_length=10, choices=ReportStatus.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=10, choices=ReportStatus.choices)
     actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))

@@ -6,6 +6,7 @@ province and an empty category means "all categories of the class". Rows are wri
 The counting rules are documented at the top of that module.
 """
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -13,14 +14,40 @@ from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, Park, Timestamped, WasteCategory, WasteClass, tonnes_field
+from registry.models import (
+    Enterprise,
+    Park,
+    WasteCategory,
+    WasteClass,
+)
 from registry.tenancy import scope_of
+from wasteparks.models import Timestamped, tonnes_field
+from wasteparks.periods import Period
 
-__all__ = ["SnapshotScope", "UtilizationSnapshot", "UtilizationSnapshotQuerySet", "rate_pct", "window_rates"]
+__all__ = [
+    "SnapshotScope",
+    "UtilizationSnapshot",
+    "UtilizationSnapshotQuerySet",
+    "WINDOW_FIGURES",
+    "rate_pct",
+    "rates_of",
+    "window_rates",
+    "window_sums",
+]
 
 HUNDRED = Decimal("100")
 RATE_PLACES = Decimal("0.0001")
 _TONNES = DecimalField(max_digits=14, decimal_places=4)
+_NOTHING = Value(Decimal("0"), output_field=_TONNES)
+
+# The monthly figures a window adds up. The stock is not a flow: a window's is that of its last month.
+WINDOW_FIGURES = (
+    "generated_t",
+    "utilized_t",
+    "disposed_t",
+    "utilized_from_prior_storage_t",
+    "treated_from_prior_storage_t",
+)
 
 
 class SnapshotScope(models.TextChoices):
@@ -29,12 +56,49 @@ class SnapshotScope(models.TextChoices):
     PROVINCE = "province", _("Province")
 
 
+# --- rates ----------------------------------------------------------------------------------------
+
+
 def rate_pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     """numerator / denominator × 100, to 4 places, half away from zero (as PostgreSQL's ROUND, which
-    writes the stored monthly rates); None when there is nothing to divide by."""
+    writes the stored monthly rates); None when there is nothing to divide by. The one rate helper."""
     if not denominator:
         return None
     return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def window_rates(
+    *, generated: Decimal, utilized: Decimal, disposed: Decimal, utilized_prior: Decimal, treated_prior: Decimal
+) -> tuple[Decimal | None, Decimal | None]:
+    """(utilization rate, utilization and disposal rate) over summed figures (DESIGN 5.6)."""
+    return (
+        rate_pct(utilized, generated + utilized_prior),
+        rate_pct(utilized + disposed, generated + treated_prior),
+    )
+
+
+def rates_of(totals: Mapping[str, Decimal]) -> tuple[Decimal | None, Decimal | None]:
+    """`window_rates` of a row of `window_totals` (figures keyed by their column names)."""
+    return window_rates(
+        generated=totals["generated_t"],
+        utilized=totals["utilized_t"],
+        disposed=totals["disposed_t"],
+        utilized_prior=totals["utilized_from_prior_storage_t"],
+        treated_prior=totals["treated_from_prior_storage_t"],
+    )
+
+
+# --- windows --------------------------------------------------------------------------------------
+
+
+def window_sums(last_index) -> dict:
+    """The aggregates that add monthly rows up over a window ending with month index `last_index` (a
+    number, or an expression for a window per row): each of WINDOW_FIGURES summed, and `stored_end_t`,
+    the stock at the last month. Rates over a window are derived from these sums (`window_rates`), never
+    averaged from monthly rates (DESIGN 5.6)."""
+    sums = {figure: Coalesce(Sum(figure), _NOTHING) for figure in WINDOW_FIGURES}
+    sums["stored_end_t"] = Coalesce(Sum("stored_end_t", filter=Q(month_index=last_index)), _NOTHING)
+    return sums
 
 
 class UtilizationSnapshotQuerySet(models.QuerySet):
@@ -51,60 +115,43 @@ class UtilizationSnapshotQuerySet(models.QuerySet):
             condition |= Q(scope=SnapshotScope.PROVINCE, province_code__in=scope.province_codes)
         return self.filter(condition)
 
-    def for_period(self, year: int, month: int):
-        return self.filter(month_index=year * 12 + month - 1)
+    def for_period(self, period: Period):
+        """The monthly rows of the months in `period` (a month, a quarter, a year, a rolling window)."""
+        return self.filter(month_index__gte=period.first_index, month_index__lte=period.last_index)
+
+    def window_totals(self, window: Period, *by: str):
+        """The one way a window of monthly rows is added up: per group of the `by` columns, the
+        `window_sums` of the rows in `window` (e.g. `Period.containing(now).rolling(12)`), as values()
+        rows. One query; `rates_of(row)` gives the window's rates."""
+        if not by:
+            # values() without columns would group by every column: one group a row, nothing added up.
+            raise TypeError("window_totals() needs at least one column to group by")
+        return self.for_period(window).order_by().values(*by).annotate(**window_sums(window.last_index))
 
     def with_windows(self):
-        """Annotate year-to-date (`ytd_*`) and rolling 12-month (`r12_*`) sums of every figure.
-
-        Computed in SQL from the monthly rows of the same subject, class and category, so a rate over a
-        window is the sum of its numerators over the sum of its denominators (DESIGN 5.6), never an
-        average of monthly rates. Rates over windows are derived from these sums (see `window_rates`).
-        """
+        """Annotate each monthly row with its year to date (`ytd_*`) and its rolling 12 months (`r12_*`):
+        the windows `Period.year_to_date()` and `Period.rolling(12)` of the row's own month, added up by
+        `window_sums` over the rows of the same subject, class and category (a correlated subquery per
+        figure, so a page of rows is still one query)."""
+        month = OuterRef("month_index")
         annotations = {}
-        for prefix, first_month in (
-            ("ytd", OuterRef("month_index") - OuterRef("month") + 1),
-            ("r12", OuterRef("month_index") - 11),
-        ):
+        for prefix, first_index in (("ytd", month - OuterRef("month") + 1), ("r12", month - 11)):
+            rows = (
+                UtilizationSnapshot.objects.filter(
+                    subject_key=OuterRef("subject_key"),
+                    waste_class=OuterRef("waste_class"),
+                    category_code=OuterRef("category_code"),
+                    month_index__gte=first_index,
+                    month_index__lte=month,
+                )
+                .order_by()
+                .values("subject_key")
+            )
+            sums = window_sums(month)
             for figure in WINDOW_FIGURES:
-                annotations[f"{prefix}_{figure}"] = _window_sum(figure, first_month)
+                total = rows.annotate(total=sums[figure]).values("total")
+                annotations[f"{prefix}_{figure}"] = Coalesce(Subquery(total, output_field=_TONNES), _NOTHING)
         return self.annotate(**annotations)
-
-
-WINDOW_FIGURES = (
-    "generated_t",
-    "utilized_t",
-    "disposed_t",
-    "utilized_from_prior_storage_t",
-    "treated_from_prior_storage_t",
-)
-
-
-def _window_sum(figure: str, first_month):
-    rows = (
-        UtilizationSnapshot.objects.filter(
-            subject_key=OuterRef("subject_key"),
-            waste_class=OuterRef("waste_class"),
-            category_code=OuterRef("category_code"),
-            month_index__lte=OuterRef("month_index"),
-            month_index__gte=first_month,
-        )
-        .order_by()
-        .values("subject_key")
-        .annotate(total=Sum(figure))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=_TONNES), Value(Decimal("0"), output_field=_TONNES))
-
-
-def window_rates(
-    *, generated: Decimal, utilized: Decimal, disposed: Decimal, utilized_prior: Decimal, treated_prior: Decimal
-) -> tuple[Decimal | None, Decimal | None]:
-    """(utilization rate, utilization and disposal rate) over summed figures (DESIGN 5.6)."""
-    return (
-        rate_pct(utilized, generated + utilized_prior),
-        rate_pct(utilized + disposed, generated + treated_prior),
-    )
 
 
 def _rate_field(verbose_name):
@@ -187,15 +234,8 @@ class UtilizationSnapshot(Timestamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject_key} {self.year}-{self.month:02d} {self.waste_class} {self.category_code or '*'}"
-
-    @staticmethod
-    def subject_key_for(*, scope: str, enterprise_id: int | None, park_id: int | None, province_code: str) -> str:
-        if scope == SnapshotScope.ENTERPRISE:
-            return f"enterprise:{enterprise_id}"
-        if scope == SnapshotScope.PARK:
-            return f"park:{park_id}"
-        return f"province:{province_code}"
+        month = Period.month_of(self.year, self.month)
+        return f"{self.subject_key} {month} {self.waste_class} {self.category_code or '*'}"
 
     @property
     def rate_pct(self) -> Decimal | None:

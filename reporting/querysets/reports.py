@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce
 
 from registry.models import MethodKind
 from registry.tenancy import scope_of
+from wasteparks.periods import Period
 
-from ..rules.reports import FIGURES, Period, column
+from ..rules.reports import FIGURES, ReportStatus, column
 
 _TONNES = DecimalField(max_digits=14, decimal_places=4)
 _TOTAL = DecimalField(max_digits=20, decimal_places=4)
@@ -34,9 +35,6 @@ class MonthlyReportQuerySet(models.QuerySet):
     def filed(self):
         """Submitted at least once (a returned report was filed, and its lateness decided)."""
         return self.filter(first_submitted_at__isnull=False)
-
-    def accepted(self):
-        return self.filter(status="accepted")
 
     def with_details(self):
         from ..models.reports import MonthlyReportEvent, MonthlyReportLine
@@ -73,7 +71,7 @@ class MonthlyReportLineQuerySet(models.QuerySet):
             .filter(
                 revision__report__enterprise_id=enterprise_id,
                 revision__report__year=year,
-                revision__report__status="accepted",
+                revision__report__status=ReportStatus.ACCEPTED,
             )
             .order_by()
         )
@@ -82,7 +80,7 @@ class MonthlyReportLineQuerySet(models.QuerySet):
             .filter(
                 revision__report__enterprise_id=enterprise_id,
                 revision__report__year=year,
-                revision__report__status="accepted",
+                revision__report__status=ReportStatus.ACCEPTED,
                 waste_code_id=models.OuterRef("waste_code_id"),
             )
             .order_by("-revision__report__month")

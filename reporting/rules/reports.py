@@ -1,22 +1,21 @@
 """Monthly waste reports filed by enterprises: rules (pure, no I/O).
 
-The period arithmetic, the one transition table, the figures a line carries and the balance check.
+The statuses, actions and the one workflow, deadlines and reminders, the figures a line carries and the
+balance check. Periods are `wasteparks.periods.Period` months.
 """
 
-import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import EnterpriseRole
+from wasteparks.periods import Period, local_date
+from wasteparks.workflow import Transition, Workflow
 
-ZERO = Decimal("0")
-PERIOD_ZONE = ZoneInfo("Asia/Shanghai")
 # A figure above this is a typing error, not a month of waste (same bound as a manifest line).
 MAX_FIGURE_T = Decimal("1000000000")
 FIGURE_PLACES = 4
@@ -31,30 +30,42 @@ class ReportStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+class ReportAction(models.TextChoices):
+    """The steps a report's status log records (MonthlyReportEvent.action)."""
+
+    CREATE = "create", _("Created from the ledger")
+    PREFILL = "prefill", _("Prefill refreshed")
+    ADJUST = "adjust", _("Lines adjusted")
+    SUBMIT = "submit", _("Submitted")
+    ACCEPT = "accept", _("Accepted")
+    RETURN = "return", _("Returned")
+
+
 class ReportActor(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     OFFICER = "officer", _("Park officer")
 
 
 S = ReportStatus
+A = ReportAction
 
 # Enterprise roles that prepare, edit and submit the enterprise's report.
 FILING_ROLES = frozenset({EnterpriseRole.ADMIN, EnterpriseRole.PREPARER})
 
-
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    actor: str
-
-
-# The one place that says who may move a report from which status to which.
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, ReportActor.ENTERPRISE),
-    "accept": Transition(frozenset({S.SUBMITTED}), S.ACCEPTED, ReportActor.OFFICER),
-    "return": Transition(frozenset({S.SUBMITTED}), S.RETURNED, ReportActor.OFFICER),
-}
+# The one place that says who may move a report from which status to which. Creating, refreshing the
+# prefill and adjusting lines change no status; they need an editable report (EDITABLE_STATUSES).
+REPORT_FLOW = Workflow(
+    subject=_("monthly report"),
+    statuses=ReportStatus,
+    actions=ReportAction,
+    transitions={
+        A.SUBMIT: Transition(
+            sources={S.DRAFT, S.RETURNED}, target=S.SUBMITTED, actor=ReportActor.ENTERPRISE, verb=_("submit")
+        ),
+        A.ACCEPT: Transition(sources={S.SUBMITTED}, target=S.ACCEPTED, actor=ReportActor.OFFICER, verb=_("accept")),
+        A.RETURN: Transition(sources={S.SUBMITTED}, target=S.RETURNED, actor=ReportActor.OFFICER, verb=_("return")),
+    },
+)
 # Statuses in which the enterprise may change the lines (a returned report is edited as the next revision).
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.RETURNED})
 # Statuses whose figures stand as the period's record for the next period's opening stock.
@@ -93,61 +104,12 @@ def prefill_column(figure: str) -> str:
     return f"{figure}_prefill_t"
 
 
-# --- Periods --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar month in Asia/Shanghai."""
-
-    year: int
-    month: int
-
-    def __post_init__(self):
-        if not 1 <= self.month <= 12:
-            raise ValueError(f"month {self.month} is not 1..12")
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @classmethod
-    def containing(cls, moment: datetime | date) -> "Period":
-        if isinstance(moment, datetime):
-            moment = moment.astimezone(PERIOD_ZONE).date()
-        return cls(moment.year, moment.month)
-
-    @property
-    def start(self) -> datetime:
-        """The first instant of the month, Asia/Shanghai (aware)."""
-        return datetime(self.year, self.month, 1, tzinfo=PERIOD_ZONE)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant of the next month (exclusive bound)."""
-        return self.next().start
-
-    @property
-    def last_day(self) -> date:
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-
-    def next(self) -> "Period":
-        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
-
-    def previous(self) -> "Period":
-        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
-
-    def has_ended(self, now: datetime) -> bool:
-        return now >= self.end
-
-    def deadline(self, deadline_day: int) -> date:
-        """The last day to file: `deadline_day` of the following month (clamped to that month's length)."""
-        following = self.next()
-        return date(following.year, following.month, min(deadline_day, following.last_day.day))
+# --- Deadlines and reminders ---------------------------------------------------------------------
 
 
 def is_late(*, period: Period, submitted_at: datetime, deadline_day: int) -> bool:
-    """Filed after the deadline day has ended (Asia/Shanghai)."""
-    return submitted_at.astimezone(PERIOD_ZONE).date() > period.deadline(deadline_day)
+    """Filed after the deadline day has ended (local days, the platform's zone)."""
+    return local_date(submitted_at) > period.deadline(deadline_day)
 
 
 def reminder_due(*, period: Period, today: date, deadline_day: int) -> str | None:

@@ -1,8 +1,9 @@
 """The officers' dashboard: the queries behind it, each a fixed number of SQL statements.
 
 Utilization figures come from the monthly snapshots (reporting.services.utilization writes them), never
-from the ledger, so the page costs the same whatever the park's activity. Windows (rolling 12 months)
-are sums of the monthly rows, and their rates sums of numerators over sums of denominators (DESIGN 5.6).
+from the ledger, so the page costs the same whatever the park's activity. The rolling 12 months are
+added up by `UtilizationSnapshot.objects.window_totals()` and their rates come from `rates_of()`: sums
+of numerators over sums of denominators (DESIGN 5.6).
 The Sankey and the reporting compliance aggregate manifests and reports in SQL.
 """
 
@@ -18,17 +19,17 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registry.models import Division, Enterprise, EnterpriseStatus, Park, WasteClass
+from registry.models import Division, Enterprise, Park, WasteClass
 from registry.tenancy import among
 from transfers.models import ManifestLine, ManifestStatus
+from wasteparks.periods import Period, local_date
 
 from ..models.reports import MonthlyReport
-from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_pct
+from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_pct, rates_of
 from ..models.warnings import Severity, Warning
-from ..rules.reports import Period
-from .utilization import current_month, month_start
 
 ZERO = Decimal("0")
+# The trend and the rolling rate cover the same months: the rolling 12 months ending with this one.
 TREND_MONTHS = 12
 # Beyond this many flows the diagram is unreadable; the smallest are left out (and said so).
 SANKEY_MAX_LINKS = 40
@@ -77,8 +78,7 @@ class Subject:
 @dataclass
 class Dashboard:
     subject: Subject
-    year: int
-    month: int
+    period: Period  # the current month
     months: list[str]
     this_month: list[dict]
     trend: list[dict]
@@ -93,13 +93,9 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _month_label(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _figures(rows, subject_key: str, first: int, last: int) -> tuple[list[dict], list[dict], Decimal | None]:
-    """This month's figures per class, the 12-month trend per class and the rolling rate of general
-    waste, from one subject's class rows (already fetched)."""
+def _figures(rows, subject_key: str, window: Period) -> tuple[list[dict], list[dict]]:
+    """This month's figures per class and the trend over the window per class, from one subject's class
+    rows (already fetched)."""
     by_class: dict[str, dict[int, UtilizationSnapshot]] = defaultdict(dict)
     for row in rows:
         if row.subject_key == subject_key:
@@ -109,7 +105,7 @@ def _figures(rows, subject_key: str, first: int, last: int) -> tuple[list[dict],
         months = by_class.get(waste_class, {})
         if not months:
             continue
-        current = months.get(last)
+        current = months.get(window.last_index)
         this_month.append(
             {
                 "waste_class": waste_class,
@@ -121,33 +117,36 @@ def _figures(rows, subject_key: str, first: int, last: int) -> tuple[list[dict],
                 "rate": current.rate_pct if current else None,
             }
         )
-        points = [
-            {
-                "month": _month_label(index),
-                "generated": months[index].generated_t if index in months else ZERO,
-                "utilized": months[index].utilized_t if index in months else ZERO,
-                "disposed": months[index].disposed_t if index in months else ZERO,
-                "stored": months[index].stored_end_t if index in months else ZERO,
-            }
-            for index in range(first, last + 1)
-        ]
+        points = []
+        for month in window.months():
+            row = months.get(month.first_index)
+            points.append(
+                {
+                    "month": str(month),
+                    "generated": row.generated_t if row else ZERO,
+                    "utilized": row.utilized_t if row else ZERO,
+                    "disposed": row.disposed_t if row else ZERO,
+                    "stored": row.stored_end_t if row else ZERO,
+                }
+            )
         trend.append({"waste_class": waste_class, "label": label, "points": points})
-    general = by_class.get(WasteClass.GENERAL, {}).values()
-    rolling = rate_pct(
-        sum((row.utilized_t for row in general), ZERO),
-        sum((row.generated_t + row.utilized_from_prior_storage_t for row in general), ZERO),
-    )
-    return this_month, trend, rolling
+    return this_month, trend
 
 
-def _snapshot_rows(*, subject: Subject, first: int, last: int, with_parks: bool) -> list[UtilizationSnapshot]:
-    """One query: the subject's class rows (all categories) for the window, and for a province the rows
-    of each of its parks too (for the comparison table)."""
+def _subjects(subject: Subject, *, with_parks: bool) -> Q:
+    """The subject's class rows (all categories), and for a province each of its parks' too."""
     condition = Q(subject_key=subject.key)
     if with_parks:
         condition |= Q(scope=SnapshotScope.PARK, province_code=subject.province_code)
+    return condition & Q(category_code="")
+
+
+def _snapshot_rows(*, subject: Subject, window: Period, with_parks: bool) -> list[UtilizationSnapshot]:
+    """One query: the subject's class rows for the window, and for a province the rows of each of its
+    parks too (for the comparison table)."""
     return list(
-        UtilizationSnapshot.objects.filter(condition, category_code="", month_index__gte=first, month_index__lte=last)
+        UtilizationSnapshot.objects.filter(_subjects(subject, with_parks=with_parks))
+        .for_period(window)
         .only(
             "subject_key",
             "park_id",
@@ -166,6 +165,21 @@ def _snapshot_rows(*, subject: Subject, first: int, last: int, with_parks: bool)
     )
 
 
+def _window_totals(*, subject: Subject, window: Period, with_parks: bool) -> dict[tuple[str, str], dict]:
+    """One query: the window's totals per (subject key, waste class) of the subject, and for a province
+    of each of its parks."""
+    rows = UtilizationSnapshot.objects.filter(_subjects(subject, with_parks=with_parks)).window_totals(
+        window, "subject_key", "waste_class"
+    )
+    return {(row["subject_key"], row["waste_class"]): row for row in rows}
+
+
+def _general_rate(totals: dict[tuple[str, str], dict], subject_key: str) -> Decimal | None:
+    """The rolling rate of general industrial solid waste (the national statistics definition, DESIGN 5.6)."""
+    general = totals.get((subject_key, WasteClass.GENERAL))
+    return rates_of(general)[0] if general is not None else None
+
+
 def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
     warnings = Warning.objects.live()
     if subject.park is not None:
@@ -178,24 +192,22 @@ def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
 
 def compliance_period(now: datetime | None = None) -> Period:
     """The period being filed now: last month (its deadline falls in this month)."""
-    return Period.containing(now or timezone.now()).previous()
+    return Period.containing(now).previous()
 
 
 def _must_report(enterprises, period: Period):
-    """Enterprises that must file `period` (the reports code's rule: active generators and receivers),
-    each annotated with whether it filed and whether late."""
+    """The enterprises that must file `period` (`must_file`, the rule the reminders use too), each
+    annotated with whether it filed and whether late."""
     reports = MonthlyReport.objects.for_period(period).filed().filter(enterprise=OuterRef("pk"))
-    return (
-        enterprises.filter(status=EnterpriseStatus.ACTIVE)
-        .filter(Q(is_generator=True) | Q(is_receiver=True))
-        .annotate(filed=Exists(reports), filed_late=Exists(reports.filter(is_late=True)))
+    return enterprises.must_file(period).annotate(
+        filed=Exists(reports), filed_late=Exists(reports.filter(is_late=True))
     )
 
 
 def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     period = compliance_period(now)
     deadline = period.deadline(settings.REPORT_DEADLINE_DAY)
-    today = timezone.localdate(now or timezone.now())
+    today = local_date(now)
     rows = list(
         _must_report(subject.enterprises(), period).order_by("name").values("pk", "name", "filed", "filed_late")
     )
@@ -220,25 +232,24 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     }
 
 
-def flows(subject: Subject, *, first_month: int, now: datetime | None = None) -> dict:
+def flows(subject: Subject, *, window: Period) -> dict:
     """Tonnes from each consignor to each receiver over the window, as Sankey nodes and links, with
     `as_of`, when they were read. Read at most every DASHBOARD_FLOWS_CACHE_SECONDS per subject and
     window: the aggregate covers a year of manifests, the rest of the dashboard only snapshots."""
-    key = f"dashboard-flows:{subject.key}:{first_month}"
+    key = f"dashboard-flows:{subject.key}:{window.first_index}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = read_flows(subject, first_month=first_month)
+    result = read_flows(subject, window=window)
     if settings.DASHBOARD_FLOWS_CACHE_SECONDS:
         cache.set(key, result, settings.DASHBOARD_FLOWS_CACHE_SECONDS)
     return result
 
 
-def read_flows(subject: Subject, *, first_month: int) -> dict:
-    """The flows, read now (one aggregate query). Sources and targets are separate nodes, so an
-    enterprise that both ships and receives draws no cycle."""
-    since = month_start(first_month // 12, first_month % 12 + 1)
-    lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=since)
+def read_flows(subject: Subject, *, window: Period) -> dict:
+    """The flows picked up since the window began, read now (one aggregate query). Sources and targets
+    are separate nodes, so an enterprise that both ships and receives draws no cycle."""
+    lines = ManifestLine.objects.filter(manifest__status__in=MOVED, manifest__picked_up_at__gte=window.start)
     # A park's few hundred enterprises as a list of ids, which PostgreSQL can estimate (registry/tenancy.py).
     enterprises = subject.enterprises().order_by().values("pk")
     if subject.park is not None:
@@ -277,21 +288,23 @@ def read_flows(subject: Subject, *, first_month: int) -> dict:
     }
 
 
-def _park_comparison(subject: Subject, rows: list[UtilizationSnapshot], last: int, now: datetime | None) -> list[dict]:
-    """Per park of the province: rolling rate vs target, generated this month and over 12 months, open
+def _park_comparison(
+    subject: Subject,
+    rows: list[UtilizationSnapshot],
+    totals: dict[tuple[str, str], dict],
+    window: Period,
+    now: datetime | None,
+) -> list[dict]:
+    """Per park of the province: rolling rate vs target, generated this month and over the window, open
     critical warnings and reporting compliance. Three queries whatever the number of parks."""
     parks = list(Park.objects.filter(division__province_code=subject.province_code).order_by("name"))
-    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    generated: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
-        if row.park_id is None or row.subject_key != f"park:{row.park_id}":
-            continue
-        figures = sums[row.park_id]
-        figures["generated_12"] += row.generated_t
-        if row.month_index == last:
-            figures["generated"] += row.generated_t
-        if row.waste_class == WasteClass.GENERAL:
-            figures["utilized_g"] += row.utilized_t
-            figures["denominator_g"] += row.generated_t + row.utilized_from_prior_storage_t
+        if row.month_index == window.last_index:
+            generated[row.subject_key] += row.generated_t
+    generated_window: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (subject_key, _waste_class), total in totals.items():
+        generated_window[subject_key] += total["generated_t"]
     critical = dict(
         Warning.objects.live()
         .filter(severity=Severity.CRITICAL, park__division__province_code=subject.province_code)
@@ -309,8 +322,8 @@ def _park_comparison(subject: Subject, rows: list[UtilizationSnapshot], last: in
     }
     result = []
     for park in parks:
-        figures = sums.get(park.pk, {})
-        rate = rate_pct(figures.get("utilized_g", ZERO), figures.get("denominator_g", ZERO))
+        key = Subject.of_park(park).key
+        rate = _general_rate(totals, key)
         counts = due.get(park.pk, {"due": 0, "filed_count": 0})
         result.append(
             {
@@ -319,8 +332,8 @@ def _park_comparison(subject: Subject, rows: list[UtilizationSnapshot], last: in
                 "target": park.utilization_target_pct,
                 "below_target": rate is not None and rate < park.utilization_target_pct,
                 "gap": rate - park.utilization_target_pct if rate is not None else None,
-                "generated": figures.get("generated", ZERO),
-                "generated_12": figures.get("generated_12", ZERO),
+                "generated": generated[key],
+                "generated_12": generated_window[key],
                 "critical": critical.get(park.pk, 0),
                 "compliance": rate_pct(Decimal(counts["filed_count"]), Decimal(counts["due"])),
             }
@@ -346,24 +359,23 @@ def sort_parks(rows: list[dict], sort: str) -> tuple[list[dict], str]:
 
 
 def build_dashboard(subject: Subject, *, now: datetime | None = None) -> Dashboard:
-    year, month = current_month(now)
-    last = year * 12 + month - 1
-    first = last - (TREND_MONTHS - 1)
+    current = Period.containing(now)
+    window = current.rolling(TREND_MONTHS)
     provincial = subject.scope == SnapshotScope.PROVINCE
-    rows = _snapshot_rows(subject=subject, first=first, last=last, with_parks=provincial)
-    this_month, trend, rolling = _figures(rows, subject.key, first, last)
+    rows = _snapshot_rows(subject=subject, window=window, with_parks=provincial)
+    totals = _window_totals(subject=subject, window=window, with_parks=provincial)
+    this_month, trend = _figures(rows, subject.key, window)
     return Dashboard(
         subject=subject,
-        year=year,
-        month=month,
-        months=[_month_label(index) for index in range(first, last + 1)],
+        period=current,
+        months=[str(month) for month in window.months()],
         this_month=this_month,
         trend=trend,
-        rolling_rate_pct=rolling,
+        rolling_rate_pct=_general_rate(totals, subject.key),
         warnings=open_warnings_by_severity(subject),
         compliance=compliance(subject, now=now),
-        flows=flows(subject, first_month=first, now=now),
-        parks=_park_comparison(subject, rows, last, now) if provincial else [],
+        flows=flows(subject, window=window),
+        parks=_park_comparison(subject, rows, totals, window, now) if provincial else [],
     )
 
 
@@ -397,21 +409,20 @@ def chart_data(dashboard: Dashboard, labels: dict) -> dict:
 # --- recompute with progress ----------------------------------------------------------------------
 
 
-def start_park_recompute(*, park: Park, year: int, month: int) -> str:
+def start_park_recompute(*, park: Park, period: Period) -> str:
     """Queue a recompute of one park and month after commit and return the task id the progress page
-    follows. Validates at once like `queue_park_recompute` (a clear error for the caller); the id is
-    chosen here because that helper does not hand one back."""
+    follows. Validates at once (a clear error for the caller)."""
     import uuid
 
     from ..tasks.utilization import recompute_park_period
     from .utilization import check_period, resolve_park
 
     resolve_park(park.pk)
-    check_period(year=year, month=month)
+    check_period(year=period.year, month=period.month)
     task_id = str(uuid.uuid4())
 
     def send() -> None:
-        result = recompute_park_period.apply_async((park.pk, year, month), task_id=task_id)
+        result = recompute_park_period.apply_async((park.pk, period.year, period.month), task_id=task_id)
         if recompute_park_period.app.conf.task_always_eager:
             # An eager run (development, tests) keeps its outcome only in memory: store it so the
             # progress page reads it as it would read a worker's.

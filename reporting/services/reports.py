@@ -3,8 +3,9 @@
 An enterprise's administrator or preparer creates the report of an ended month (prefilled from the
 ledger and the manifests), adjusts lines with a reason, and submits it once every line balances. An
 officer of the enterprise's park accepts it, or returns it with a comment; a returned report is corrected
-as the next revision and submitted again. Every step locks the report row, checks the transition table
-and writes the status log in the same transaction.
+as the next revision and submitted again. Every step locks the report row, checks the workflow
+(REPORT_FLOW) and writes the status log in the same transaction. Accepting a report queues, in the
+same transaction (the outbox), the recompute of the park's utilization figures for that month.
 """
 
 import logging
@@ -15,13 +16,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from registry.models import Enterprise, EnterpriseMembership, EnterpriseStatus, User, WasteCode
+from registry.models import Enterprise, EnterpriseMembership, User, WasteCode
 from registry.tenancy import scope_of
+from wasteparks import outbox
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
+from wasteparks.periods import Period, local_date
+from wasteparks.workflow import Transition
 
 from ..models.reports import (
     MonthlyReport,
@@ -34,12 +38,13 @@ from ..models.reports import (
 )
 from ..querysets.reports import filed_closing_stock, ledger_figures
 from ..rules import reports as rules
-from ..rules.reports import FIGURES, Period, column, prefill_column
-from ..signals import send_report_accepted_on_commit
+from ..rules.reports import FIGURES, REPORT_FLOW, ReportAction, column, prefill_column
+from ..tasks.utilization import refresh_park_period
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
 S = ReportStatus
+A = ReportAction
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,8 @@ def _check_officer(officer: User, report: MonthlyReport) -> None:
         raise NotPermitted(_("Only an officer of this enterprise's park may review its monthly reports."))
 
 
-def _check_transition(report: MonthlyReport, action: str) -> rules.Transition:
-    transition = rules.TRANSITIONS[action]
-    if report.status not in transition.sources:
-        raise TransitionNotAllowed(
-            _("Cannot %(action)s a report whose status is %(status)s.")
-            % {"action": action, "status": report.get_status_display()}
-        )
-    return transition
+def _check_transition(report: MonthlyReport, action: str) -> Transition:
+    return REPORT_FLOW.check(action, report.status)
 
 
 def _check_editable(report: MonthlyReport) -> None:
@@ -174,7 +173,7 @@ def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, mon
     """Open the report of an ended month, prefilled from the ledger and the month's manifests."""
     _check_filer(actor, enterprise)
     try:
-        period = Period(int(year), int(month))
+        period = Period.month_of(int(year), int(month))
     except (TypeError, ValueError):
         raise RuleViolation(
             _("%(year)s-%(month)s is not a calendar month.") % {"year": year, "month": month},
@@ -211,7 +210,7 @@ def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, mon
     report.current_revision = revision
     report.save(update_fields=["current_revision"])
     _apply_prefill(revision, compute_prefill(enterprise=enterprise, period=period))
-    _log(report=report, action="create", from_status="", actor=actor, at=now)
+    _log(report=report, action=A.CREATE, from_status="", actor=actor, at=now)
     return report
 
 
@@ -223,7 +222,7 @@ def refresh_prefill(*, report: MonthlyReport, actor: User) -> MonthlyReport:
     _check_editable(report)
     _apply_prefill(report.current_revision, compute_prefill(enterprise=report.enterprise, period=report.period))
     report.save(update_fields=[])
-    _log(report=report, action="prefill", from_status=report.status, actor=actor, at=timezone.now())
+    _log(report=report, action=A.PREFILL, from_status=report.status, actor=actor, at=timezone.now())
     return report
 
 
@@ -286,7 +285,7 @@ def adjust_report_lines(*, report: MonthlyReport, actor: User, lines: list[LineA
     for line in to_save:
         line.save()
     report.save(update_fields=[])
-    _log(report=report, action="adjust", from_status=report.status, actor=actor, at=now, comment="\n".join(reasons))
+    _log(report=report, action=A.ADJUST, from_status=report.status, actor=actor, at=now, comment="\n".join(reasons))
     return report
 
 
@@ -295,7 +294,7 @@ def submit_monthly_report(*, report: MonthlyReport, actor: User, comment: str = 
     """File the report. Every line must balance exactly; the first submission decides lateness."""
     report = _lock(report)
     _check_filer(actor, report.enterprise)
-    transition = _check_transition(report, "submit")
+    transition = _check_transition(report, A.SUBMIT)
     revision = report.current_revision
     lines = _lines(revision)
     failing = rules.imbalances((line.waste_code.code, line.figures()) for line in lines)
@@ -318,11 +317,11 @@ def submit_monthly_report(*, report: MonthlyReport, actor: User, comment: str = 
         report.first_submitted_at = now
         report.is_late = late
         fields += ["first_submitted_at", "is_late"]
-    report.status = transition.target
+    report.status = transition.target_from(report.status)
     report.submitted_by = actor
     report.submitted_at = now
     report.save(update_fields=fields)
-    _log(report=report, action="submit", from_status=from_status, actor=actor, at=now, comment=comment.strip())
+    _log(report=report, action=A.SUBMIT, from_status=from_status, actor=actor, at=now, comment=comment.strip())
     return report
 
 
@@ -334,21 +333,22 @@ def _review(*, report: MonthlyReport, officer: User, action: str, comment: str) 
     _check_officer(officer, report)
     transition = _check_transition(report, action)
     comment = comment.strip()
-    if action == "return" and not comment:
+    if action == A.RETURN and not comment:
         raise RuleViolation(
             _("Say what the enterprise must correct: a returned report needs a comment."),
             code="comment_required",
             fields={"comment": [_("Required.")]},
         )
     now = timezone.now()
+    target = transition.target_from(report.status)
     revision = report.current_revision
-    revision.outcome = transition.target
+    revision.outcome = target
     revision.reviewed_by = officer
     revision.reviewed_at = now
     revision.review_comment = comment
     revision.save(update_fields=["outcome", "reviewed_by", "reviewed_at", "review_comment"])
     from_status = report.status
-    report.status = transition.target
+    report.status = target
     report.reviewed_by = officer
     report.reviewed_at = now
     report.review_comment = comment
@@ -359,15 +359,11 @@ def _review(*, report: MonthlyReport, officer: User, action: str, comment: str) 
 
 @transaction.atomic
 def accept_monthly_report(*, report: MonthlyReport, officer: User, comment: str = "") -> MonthlyReport:
-    """The park's officer accepts the report; listeners recompute the period after commit."""
-    report = _review(report=report, officer=officer, action="accept", comment=comment)
-    send_report_accepted_on_commit(
-        report_id=report.pk,
-        enterprise_id=report.enterprise_id,
-        park_id=report.enterprise.park_id,
-        year=report.year,
-        month=report.month,
-    )
+    """The park's officer accepts the report. The park's utilization figures for the month are brought
+    up to date after commit, if the month has been computed (the outbox row is written here, so a
+    rolled-back acceptance queues nothing and a broker away loses nothing)."""
+    report = _review(report=report, officer=officer, action=A.ACCEPT, comment=comment)
+    outbox.enqueue(refresh_park_period, report.enterprise.park_id, report.year, report.month)
     return report
 
 
@@ -375,7 +371,7 @@ def accept_monthly_report(*, report: MonthlyReport, officer: User, comment: str 
 def return_monthly_report(*, report: MonthlyReport, officer: User, comment: str) -> MonthlyReport:
     """The park's officer returns the report with a comment. The submitted revision stays as it was; the
     next revision opens as its copy for the enterprise to correct and submit again."""
-    report = _review(report=report, officer=officer, action="return", comment=comment)
+    report = _review(report=report, officer=officer, action=A.RETURN, comment=comment)
     previous = report.current_revision
     revision = MonthlyReportRevision.objects.create(report=report, number=previous.number + 1)
     copies = []
@@ -414,12 +410,10 @@ def annual_summary(*, enterprise: Enterprise, year: int) -> list[dict]:
 
 
 def enterprises_due(*, period: Period):
-    """Enterprises that must file `period` and have not yet: every active generator or receiver (the
-    park requires monthly reports from all of them, DESIGN 5.3; a carrier only moves others' waste)."""
-    return (
-        Enterprise.objects.filter(status=EnterpriseStatus.ACTIVE)
-        .filter(Q(is_generator=True) | Q(is_receiver=True))
-        .exclude(pk__in=MonthlyReport.objects.for_period(period).filed().values("enterprise_id"))
+    """Enterprises that must file `period` (`must_file`, the rule the dashboard's compliance card uses
+    too) and have not yet."""
+    return Enterprise.objects.must_file(period).exclude(
+        pk__in=MonthlyReport.objects.for_period(period).filed().values("enterprise_id")
     )
 
 
@@ -480,7 +474,7 @@ def send_due_reminders(*, today: date | None = None) -> int:
     other enterprises have been served.
     """
     now = timezone.now()
-    today = today or timezone.localdate(now)
+    today = today or local_date(now)
     current = Period.containing(today)
     sent, failures = 0, []
     with translation.override(settings.LANGUAGE_CODE):

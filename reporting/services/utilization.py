@@ -4,7 +4,7 @@ Counting rules (DESIGN 5.6; where the design is silent the choice is stated)
 ---------------------------------------------------------------------------
 Every figure is first worked out per (enterprise, waste code) and only then added up into the rows of
 an enterprise, its park and its province, per waste class and per category (and for all categories of
-the class). Months are calendar months in Asia/Shanghai.
+the class). Months are calendar months in the platform's zone (Asia/Shanghai; wasteparks.periods).
 
 - generated: the enterprise's own `generated` ledger entries in the month.
 - utilized / disposed, attributed to the enterprise that generated the waste:
@@ -30,8 +30,8 @@ the class). Months are calendar months in Asia/Shanghai.
   None when the denominator is 0. The headline rate of a row is the first for general industrial solid
   waste and the second for hazardous and medical waste.
 - year-to-date and rolling 12-month figures are not stored: they are sums over the monthly rows,
-  computed in SQL when read (`UtilizationSnapshot.objects.with_windows()`, `window_figures()`), and
-  their rates are sums of numerators over sums of denominators.
+  computed in SQL when read (`UtilizationSnapshot.objects.window_totals(window)`, and `with_windows()`
+  beside each row), and their rates are sums of numerators over sums of denominators (`window_rates`).
 
 Worked example (tests/reporting/test_utilization_rates.py): X in park A generated 20 t of general
 waste in 2024 and utilized 5 t in house; in March 2025 it generates 100 t, utilizes 30 t in house and
@@ -42,24 +42,19 @@ generated 0, rate None for the month; park A and the province count the 40 t onc
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Division, Enterprise, ManagementMethod, MethodKind, Park, WasteCategory, WasteCode
 from transfers.models import INFLOW_STAGES, LedgerEntry, LedgerStage, Manifest, ManifestLine
 from wasteparks.errors import DomainError
+from wasteparks.periods import Period
 
-from ..models.utilization import _TONNES, SnapshotScope, UtilizationSnapshot, window_rates
-
-ZERO = Decimal("0")
+from ..models.utilization import SnapshotScope, UtilizationSnapshot
 
 
 class PeriodNotComputable(DomainError):
@@ -80,38 +75,23 @@ class RecomputeResult:
 # --- periods --------------------------------------------------------------------------------------
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def month_start(year: int, month: int) -> datetime:
-    return datetime(year, month, 1, tzinfo=local_zone())
-
-
-def add_months(year: int, month: int, count: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + count
-    return index // 12, index % 12 + 1
-
-
-def current_month(now: datetime | None = None) -> tuple[int, int]:
-    today = timezone.localtime(now or timezone.now(), local_zone()).date()
-    return today.year, today.month
-
-
-def check_period(*, year: int, month: int, now: datetime | None = None) -> None:
+def check_period(*, year: int, month: int, now: datetime | None = None) -> Period:
+    """The month to compute, if it can be: a calendar month that has begun (local zone)."""
     if not (1 <= month <= 12) or not (2000 <= year <= 9999):
         raise PeriodNotComputable(
             _("%(year)s-%(month)s is not a valid month.") % {"year": year, "month": month},
             code="invalid_period",
             fields={"period": [_("Give a year and a month from 1 to 12.")]},
         )
-    if (year, month) > current_month(now):
+    period = Period.month_of(year, month)
+    if period > Period.containing(now):
         raise PeriodNotComputable(
             _("%(year)d-%(month)02d is in the future: only months that have begun can be computed.")
             % {"year": year, "month": month},
             code="period_in_future",
             fields={"period": [_("Choose the current month or an earlier one.")]},
         )
+    return period
 
 
 def resolve_park(park_id: int) -> Park:
@@ -140,14 +120,13 @@ def _when(value: datetime):
 
 
 def _snapshot_sql(
-    *, year: int, month: int, province_code: str | None, park_id: int | None, computed_at: datetime
+    *, period: Period, province_code: str | None, park_id: int | None, computed_at: datetime
 ) -> tuple[str, list]:
     """One INSERT ... SELECT writing the month's rows: per (enterprise, code) figures, then the six
     groupings (enterprise / park / province × category / all categories), each only for the subjects
     being recomputed, with the subject key, the category code and both rates worked out in SQL."""
-    start = month_start(year, month)
-    end = month_start(*add_months(year, month, 1))
-    year_start = month_start(year, 1)
+    start, end = period.start, period.end
+    year_start = period.year_to_date().start
     inflows = ", ".join(f"'{stage}'" for stage in sorted(INFLOW_STAGES))
     params: list = []
 
@@ -196,7 +175,7 @@ def _snapshot_sql(
             )
             if park_id is not None and scope != SnapshotScope.PROVINCE:
                 params.append(park_id)
-    params += [_when(computed_at)] * 3 + [year, month, year * 12 + month - 1]
+    params += [_when(computed_at)] * 3 + [period.year, period.month, period.first_index]
     grouped = "\n        UNION ALL\n        ".join(branches)
 
     # Table names and constants only are interpolated; every value is a query parameter.
@@ -297,9 +276,8 @@ def recompute_period(
     province. Delete and insert run in one transaction, so a failure leaves the previous rows, and a
     rerun over unchanged data writes the same figures. The rows are computed and written by the database
     in one statement (bench/RESULTS.md, B3): nothing goes through Python row by row."""
-    check_period(year=year, month=month, now=now)
+    period = check_period(year=year, month=month, now=now)
     computed_at = now or timezone.now()
-    month_index = year * 12 + month - 1
     province_code = park.division.province_code if park is not None else None
 
     if park is not None:
@@ -307,15 +285,14 @@ def recompute_period(
     else:
         _lock_parks(Park.objects.all())
 
-    stale = UtilizationSnapshot.objects.filter(month_index=month_index)
+    stale = UtilizationSnapshot.objects.for_period(period)
     if park is not None:
         stale = stale.filter(
             Q(scope=SnapshotScope.PROVINCE, province_code=province_code) | Q(park=park) | Q(enterprise__park=park)
         )
     stale.delete()
     sql, params = _snapshot_sql(
-        year=year,
-        month=month,
+        period=period,
         province_code=province_code,
         park_id=park.pk if park is not None else None,
         computed_at=computed_at,
@@ -326,66 +303,35 @@ def recompute_period(
     )
 
 
-def recent_months(now: datetime | None = None) -> list[tuple[int, int]]:
-    """The previous and the current month, oldest first."""
-    year, month = current_month(now)
-    return [add_months(year, month, -1), (year, month)]
-
-
 def recompute_recent_months(*, now: datetime | None = None) -> list[RecomputeResult]:
     """The nightly job: the previous month (late entries and treatments still arrive) and this one."""
-    return [recompute_period(year=year, month=month, now=now) for year, month in recent_months(now)]
+    current = Period.containing(now)
+    return [recompute_period(year=p.year, month=p.month, now=now) for p in (current.previous(), current)]
+
+
+def refresh_park_period(*, park: Park, year: int, month: int, now: datetime | None = None) -> RecomputeResult | None:
+    """Recompute one park's month if that month has been computed already; None if it has not.
+
+    Called once a monthly report is accepted: the moment officers expect the park's figures to be
+    current. A month never computed is left alone: one park's rows alone would show a province without
+    its other parks; the nightly job and an officer's recompute compute whole months.
+    """
+    period = check_period(year=year, month=month, now=now)
+    if not UtilizationSnapshot.objects.for_period(period).exists():
+        return None
+    return recompute_period(year=year, month=month, park=park, now=now)
 
 
 def recompute_year(*, year: int, park: Park | None = None, now: datetime | None = None, progress=None):
     """Every month of a year that has begun, one transaction per month. `progress(done, total)` is
     called after each month."""
-    last_year, last_month = current_month(now)
-    if year > last_year:
+    current = Period.containing(now)
+    if year > current.year:
         check_period(year=year, month=1, now=now)
-    months = list(range(1, (last_month if year == last_year else 12) + 1))
+    months = [month for month in Period.year_of(year).months() if month <= current]
     results = []
     for done, month in enumerate(months, start=1):
-        results.append(recompute_period(year=year, month=month, park=park, now=now))
+        results.append(recompute_period(year=month.year, month=month.month, park=park, now=now))
         if progress is not None:
             progress(done, len(months))
     return results
-
-
-# --- reading windows ------------------------------------------------------------------------------
-
-
-def window_figures(
-    *, subject_key: str, waste_class: str, year: int, month: int, window: str, category_code: str = ""
-) -> dict:
-    """Sums and rates over a window ending at (year, month): "month", "ytd" or "rolling12". One
-    aggregate query over the monthly rows; stored_end is that of the last month."""
-    last = year * 12 + month - 1
-    first = {"month": last, "ytd": year * 12, "rolling12": last - 11}[window]
-    zero = Value(ZERO, output_field=_TONNES)
-    totals = UtilizationSnapshot.objects.filter(
-        subject_key=subject_key,
-        waste_class=waste_class,
-        category_code=category_code,
-        month_index__gte=first,
-        month_index__lte=last,
-    ).aggregate(
-        generated=Coalesce(Sum("generated_t"), zero),
-        utilized=Coalesce(Sum("utilized_t"), zero),
-        disposed=Coalesce(Sum("disposed_t"), zero),
-        utilized_prior=Coalesce(Sum("utilized_from_prior_storage_t"), zero),
-        treated_prior=Coalesce(Sum("treated_from_prior_storage_t"), zero),
-        stored_end=Coalesce(Sum("stored_end_t", filter=Q(month_index=last)), zero),
-    )
-    totals["utilization_rate_pct"], totals["utilization_disposal_rate_pct"] = window_rates(
-        generated=totals["generated"],
-        utilized=totals["utilized"],
-        disposed=totals["disposed"],
-        utilized_prior=totals["utilized_prior"],
-        treated_prior=totals["treated_prior"],
-    )
-    return totals
-
-
-def month_of(day: date) -> tuple[int, int]:
-    return day.year, day.month

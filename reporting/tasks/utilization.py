@@ -1,7 +1,8 @@
 """Utilization-rate snapshots: tasks.
 
 Thin and idempotent: they take ids and periods, call reporting.services.utilization, and may run twice
-with the same result (a recompute replaces the period's rows in one transaction). All of them go to
+with the same result (a recompute replaces the period's rows in one transaction). Accepting a monthly
+report queues `refresh_park_period` through the outbox (reporting.services.reports). All of them go to
 the `long` queue (CELERY_TASK_ROUTES). Transient database errors (a deadlock, a lost connection) are
 retried with exponential backoff; bad input (a future period, an unknown park) is not retried.
 """
@@ -11,8 +12,6 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-
-from wasteparks import outbox
 
 from ..services import utilization as services
 from ..services.utilization import PeriodNotComputable
@@ -44,8 +43,8 @@ def recompute_recent_months() -> list[dict]:
 
 @shared_task(bind=True, **_LONG)
 def recompute_park_period(self, park_id: int, year: int, month: int) -> dict:
-    """One park's enterprises, the park and its province for one month (from the web, or after a late
-    report is accepted). Reports its progress in the task state for the page that started it."""
+    """One park's enterprises, the park and its province for one month (an officer's recompute from the
+    web). Reports its progress in the task state for the page that started it."""
     try:
         park = services.resolve_park(park_id)
         services.check_period(year=year, month=month)
@@ -57,39 +56,14 @@ def recompute_park_period(self, park_id: int, year: int, month: int) -> dict:
     return _summary(services.recompute_period(year=year, month=month, park=park))
 
 
-@shared_task(bind=True, **_LONG)
-def recompute_year_task(self, year: int, park_id: int | None = None) -> list[dict]:
-    """Every begun month of a year (the command's work, queued from the web)."""
-    park = services.resolve_park(park_id) if park_id is not None else None
-
-    def progress(done: int, total: int) -> None:
-        self.update_state(state="PROGRESS", meta={"done": done, "total": total, "year": year, "park_id": park_id})
-
-    return [_summary(result) for result in services.recompute_year(year=year, park=park, progress=progress)]
-
-
-def queue_park_recompute(*, park_id: int, year: int, month: int) -> None:
-    """Validate now (a clear error for the caller), queue after the caller's transaction commits."""
-    services.resolve_park(park_id)
-    services.check_period(year=year, month=month)
-    outbox.enqueue(recompute_park_period, park_id, year, month)
-
-
-def _on_report_accepted(sender, *, park_id: int, year: int, month: int, **kwargs) -> None:
-    # A late report changes no ledger row by itself, but its acceptance is the moment officers expect the
-    # park's figures to be current: recompute that park and month (the signal is sent after commit).
+@shared_task(**_LONG)
+def refresh_park_period(park_id: int, year: int, month: int) -> dict | None:
+    """After a monthly report is accepted (queued by the accepting service): recompute the park's month
+    if that month has been computed already. A month that cannot be computed is logged, not retried."""
     try:
-        queue_park_recompute(park_id=park_id, year=year, month=month)
+        park = services.resolve_park(park_id)
+        result = services.refresh_park_period(park=park, year=year, month=month)
     except PeriodNotComputable as error:
         logger.warning("No recompute after report acceptance: %s", error.message)
-
-
-def _connect() -> None:
-    try:
-        from ..signals import report_accepted
-    except ImportError:  # the monthly reports module is not there (yet)
-        return
-    report_accepted.connect(_on_report_accepted, dispatch_uid="reporting.utilization.report_accepted")
-
-
-_connect()
+        return None
+    return _summary(result) if result is not None else None

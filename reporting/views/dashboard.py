@@ -97,16 +97,15 @@ def recompute(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            park = form.cleaned_data["park"]
-            year, month = form.cleaned_data["period"]
+            park, period = form.cleaned_data["park"], form.cleaned_data["period"]
             try:
-                task_id = services.start_park_recompute(park=park, year=year, month=month)
+                task_id = services.start_park_recompute(park=park, period=period)
             except DomainError as error:
                 form.add_error("period" if "period" in error.fields else None, error.message)
                 status = error.http_status
             else:
                 tasks = request.session.get(SESSION_TASKS, {})
-                tasks[task_id] = {"park": park.pk, "park_name": park.name, "period": f"{year:04d}-{month:02d}"}
+                tasks[task_id] = {"park": park.pk, "park_name": park.name, "period": str(period)}
                 request.session[SESSION_TASKS] = dict(list(tasks.items())[-SESSION_TASKS_KEPT:])
                 return redirect("reporting:recompute_progress", task_id=task_id)
         else:

@@ -7,6 +7,7 @@ decide; a refusal is shown with the error's status and nothing saved.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,13 +16,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError, TransitionNotAllowed
 from wasteparks.exports import csv_response, xlsx_response
 from wasteparks.lists import page_of, sort_by_request
+from wasteparks.pages import refused
+from wasteparks.periods import Period
 
 from ..exports.reports import park_workbook_response, report_workbook_response
 from ..forms import reports as forms
@@ -29,15 +31,6 @@ from ..models.reports import MonthlyReport, MonthlyReportLine, MonthlyReportRevi
 from ..rules import reports as rules
 from ..rules.reports import FIGURE_LABELS, FIGURES, column, prefill_column
 from ..services import reports as services
-
-ACTION_LABELS = {
-    "create": gettext_lazy("Created from the ledger"),
-    "prefill": gettext_lazy("Prefill refreshed"),
-    "adjust": gettext_lazy("Lines adjusted"),
-    "submit": gettext_lazy("Submitted"),
-    "accept": gettext_lazy("Accepted"),
-    "return": gettext_lazy("Returned"),
-}
 
 REPORT_SORTS = {
     "period": ["year", "month"],
@@ -152,13 +145,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     start_form = None
     if scope.enterprise_ids:
-        last = rules.Period.containing(timezone.now()).previous()
+        last = Period.containing().previous()
         start_form = forms.StartReportForm(user=request.user, initial={"period": str(last)})
         if not start_form.fields["enterprise"].queryset:
             start_form = None
     workbook_form = None
     if scope.is_officer or scope.everything:
-        period = form.cleaned_data.get("period") or rules.Period.containing(timezone.now()).previous()
+        period = form.cleaned_data.get("period") or Period.containing().previous()
         workbook_form = forms.ParkWorkbookForm(user=request.user, initial={"period": str(period)})
     return render(
         request,
@@ -258,8 +251,6 @@ def _detail_context(request: HttpRequest, report: MonthlyReport, **overrides) ->
         formset = forms.line_formset(lines=lines)
     checks = _line_checks(lines, formset if can_file else None)
     events = list(report.events.all())
-    for event in events:
-        event.action_label = ACTION_LABELS.get(event.action, event.action)
     revisions = list(
         MonthlyReportRevision.objects.filter(report=report)
         .select_related("submitted_by", "reviewed_by")
@@ -288,10 +279,9 @@ def _render_detail(request: HttpRequest, report: MonthlyReport, status: int = 20
     return render(request, "reporting/report_detail.html", _detail_context(request, report, **overrides), status=status)
 
 
-def _refused(request: HttpRequest, report: MonthlyReport, error: DomainError, **overrides) -> HttpResponse:
-    """Show why a service refused, with the error's status (403, 409 or 400); nothing was saved."""
-    messages.error(request, error.message)
-    return _render_detail(request, report, status=error.http_status, **overrides)
+def _page(request: HttpRequest, report: MonthlyReport):
+    """The report page, for `refused()` to render with the error's status."""
+    return partial(_render_detail, request, report)
 
 
 @login_required
@@ -311,7 +301,9 @@ def report_lines(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the edited lines: every changed line goes to the service at once, or none does."""
     report = _visible_report(request, pk)
     if not report.is_editable:
-        return _refused(request, report, TransitionNotAllowed(_("This report can no longer be changed.")))
+        return refused(
+            request, TransitionNotAllowed(_("This report can no longer be changed.")), _page(request, report)
+        )
     lines = list(report.current_revision.lines.select_related("waste_code").order_by("waste_code__code"))
     formset = forms.line_formset(lines=lines, data=request.POST)
     if not formset.is_valid():
@@ -331,7 +323,7 @@ def report_lines(request: HttpRequest, pk: int) -> HttpResponse:
         services.adjust_report_lines(report=report, actor=request.user, lines=adjustments)
     except DomainError as error:
         _field_errors(formset, error)
-        return _refused(request, report, error, formset=formset)
+        return refused(request, error, _page(request, report), formset=formset)
     messages.success(request, _("Lines saved. Check the balance, then submit."))
     return redirect("reporting:report_detail", pk=pk)
 
@@ -354,7 +346,7 @@ def report_prefill(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.refresh_prefill(report=report, actor=request.user)
     except DomainError as error:
-        return _refused(request, report, error)
+        return refused(request, error, _page(request, report))
     messages.success(request, _("The prefilled figures were read again from the ledger and the manifests."))
     return redirect("reporting:report_detail", pk=pk)
 
@@ -369,7 +361,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.submit_monthly_report(report=report, actor=request.user, comment=form.cleaned_data["comment"])
     except DomainError as error:
-        return _refused(request, report, error, submit_form=form)
+        return refused(request, error, _page(request, report), submit_form=form)
     messages.success(request, _("The report is submitted to the park."))
     return redirect("reporting:report_detail", pk=pk)
 
@@ -384,7 +376,7 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.accept_monthly_report(report=report, officer=request.user, comment=form.cleaned_data["comment"])
     except DomainError as error:
-        return _refused(request, report, error, accept_form=form)
+        return refused(request, error, _page(request, report), accept_form=form)
     messages.success(request, _("The report is accepted."))
     return redirect("reporting:report_detail", pk=pk)
 
@@ -399,7 +391,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.return_monthly_report(report=report, officer=request.user, comment=form.cleaned_data["comment"])
     except DomainError as error:
-        return _refused(request, report, error, return_form=form, open_form="return")
+        return refused(request, error, _page(request, report), return_form=form, open_form="return")
     messages.success(request, _("The report is returned to the enterprise with your comment."))
     return redirect("reporting:report_detail", pk=pk)
 

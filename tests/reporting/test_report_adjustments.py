@@ -6,8 +6,7 @@ from django.db import IntegrityError
 from reporting.models import MonthlyReportEvent, MonthlyReportLine
 from reporting.services import reports as services
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import D
+from tests.fixtures.reports import D
 from wasteparks.errors import NotPermitted, RuleViolation
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,10 @@ from django.urls import reverse
 from registry.clients import create_api_client
 from registry.models import ApiScope
 from reporting.models import MonthlyReport, ReportStatus
-from reporting.rules.reports import Period
 from tests import factories as f
 from tests.api.conftest import Caller, bearer, error_of, session_of
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import last_period, make_report
+from tests.fixtures.reports import last_period, make_report
+from wasteparks.periods import Period
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from reporting.models import ReportStatus
 from reporting.rules.reports import expected_closing, imbalances
 from reporting.services import reports as services
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import D
+from tests.fixtures.reports import D
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from reporting.models import MonthlyReport
 from reporting.rules.reports import FIGURES
 from reporting.services import reports as services
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import D, last_period, make_report
+from tests.fixtures.reports import D, last_period, make_report
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import pytest
 from reporting.models import MonthlyReport, ReportStatus
 from reporting.services import reports as services
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import D, at, clock, record
+from tests.fixtures.reports import D, at, clock, record
 from transfers.models import LedgerStage
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +152,7 @@ def test_refreshing_the_prefill_picks_up_late_entries_and_keeps_adjusted_lines(
 
 
 def test_a_month_without_waste_gives_an_empty_report(enterprise_x, preparer_x):
-    from tests.reporting.conftest_reports import last_period
+    from tests.fixtures.reports import last_period
 
     period = last_period()
     report = services.create_monthly_report(

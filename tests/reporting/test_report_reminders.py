@@ -6,15 +6,17 @@ import pytest
 from django.core import mail
 
 from reporting.models import ReminderKind, ReportReminder
-from reporting.rules.reports import Period, reminder_due
+from reporting.rules.reports import reminder_due
 from reporting.services import reports as services
 from reporting.tasks.reports import send_report_reminders
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import last_period
+from tests.fixtures.reports import last_period, registered_on
+from wasteparks.periods import Period
 
 
 @pytest.fixture
 def everyone(enterprise_x, preparer_x, admin_x, viewer_x, carrier_c, driver_c, receiver_r, clerk_r, enterprise_y):
+    # Registered before the months these tests remind about.
+    registered_on(last_period().previous().start, enterprise_x, receiver_r, enterprise_y, carrier_c)
     return {"x": enterprise_x, "r": receiver_r, "y": enterprise_y, "c": carrier_c}
 
 

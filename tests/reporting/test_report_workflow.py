@@ -1,30 +1,40 @@
-"""draft → submitted (locked) → accepted, or returned with a comment → corrected as the next revision."""
+"""draft → submitted (locked) → accepted, or returned with a comment → corrected as the next revision.
+
+Accepting a report queues the recompute of the park's month through the outbox, in the accepting
+transaction."""
+
+from unittest import mock
 
 import pytest
 from django.test import override_settings
 
-from reporting.models import MonthlyReport, MonthlyReportEvent, MonthlyReportRevision, ReportStatus
-from reporting.rules.reports import Period
+from reporting.models import MonthlyReport, MonthlyReportEvent, MonthlyReportRevision, ReportStatus, UtilizationSnapshot
 from reporting.services import reports as services
-from reporting.signals import report_accepted
+from reporting.services.utilization import recompute_period
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import D, at, clock, last_period
+from tests.fixtures.reports import SW, D, at, clock, last_period, record
+from transfers.models import LedgerStage
+from wasteparks import outbox
+from wasteparks.celery import app
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
+from wasteparks.models import OutboxMessage
+from wasteparks.periods import Period
 
 pytestmark = pytest.mark.django_db
 
+RECOMPUTE = "reporting.tasks.utilization.refresh_park_period"
+
 
 @pytest.fixture
-def heard():
-    calls = []
-
-    def listener(sender, signal, **kwargs):
-        calls.append(kwargs)
-
-    report_accepted.connect(listener)
-    yield calls
-    report_accepted.disconnect(listener)
+def broker():
+    """Celery not eager, the publish itself replaced: the outbox writes its rows as in production."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    outbox._broker_paused_until = 0.0
+    with mock.patch.object(app, "send_task") as send_task:
+        yield send_task
+    app.conf.task_always_eager = eager
+    outbox._broker_paused_until = 0.0
 
 
 def history(report) -> list[tuple]:
@@ -35,12 +45,15 @@ def history(report) -> list[tuple]:
     )
 
 
-def test_submit_then_accept_records_each_step_and_announces_after_commit(
-    report_x, preparer_x, officer_a, heard, django_capture_on_commit_callbacks, enterprise_x
+def test_submit_then_accept_records_each_step_and_queues_the_recompute_with_the_acceptance(
+    report_x, preparer_x, officer_a, broker, django_capture_on_commit_callbacks, enterprise_x
 ):
     services.submit_monthly_report(report=report_x, actor=preparer_x, comment="All in order")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.accept_monthly_report(report=report_x, officer=officer_a, comment="Checked against manifests")
+        # Written inside the accepting transaction, published only once it commits.
+        message = OutboxMessage.objects.get()
+        assert not broker.called
     report_x.refresh_from_db()
     assert report_x.status == ReportStatus.ACCEPTED
     assert (report_x.submitted_by, report_x.reviewed_by) == (preparer_x, officer_a)
@@ -52,24 +65,53 @@ def test_submit_then_accept_records_each_step_and_announces_after_commit(
     ]
     revision = report_x.current_revision
     assert (revision.number, revision.outcome, revision.reviewed_by) == (1, "accepted", officer_a)
-    assert heard == [
-        {
-            "report_id": report_x.pk,
-            "enterprise_id": enterprise_x.pk,
-            "park_id": enterprise_x.park_id,
-            "year": report_x.year,
-            "month": report_x.month,
-        }
-    ]
+    assert (message.task, message.args) == (RECOMPUTE, [enterprise_x.park_id, report_x.year, report_x.month])
+    assert len(callbacks) == 1
+    broker.assert_called_once()
+    assert broker.call_args.args == (RECOMPUTE,)
+    message.refresh_from_db()
+    assert message.sent_at is not None
 
 
-def test_a_refused_acceptance_announces_nothing(
-    report_x, preparer_x, officer_b, heard, django_capture_on_commit_callbacks
+def test_a_refused_acceptance_queues_nothing(
+    report_x, preparer_x, officer_b, broker, django_capture_on_commit_callbacks
 ):
     services.submit_monthly_report(report=report_x, actor=preparer_x)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotPermitted):
         services.accept_monthly_report(report=report_x, officer=officer_b)
-    assert heard == []
+    assert not OutboxMessage.objects.exists()
+    assert not broker.called
+
+
+def _park_general(park_id: int, period: Period) -> UtilizationSnapshot:
+    return UtilizationSnapshot.objects.for_period(period).get(
+        subject_key=f"park:{park_id}", waste_class="general", category_code=""
+    )
+
+
+def test_accepting_brings_a_computed_month_of_the_park_up_to_date(
+    report_x, preparer_x, officer_a, x_store, enterprise_x, django_capture_on_commit_callbacks
+):
+    period = report_x.period
+    recompute_period(year=period.year, month=period.month)
+    assert _park_general(enterprise_x.park_id, period).generated_t == D("100")
+    # A late entry of the month, recorded after the figures were computed.
+    record(actor=preparer_x, facility=x_store, code=SW, stage=LedgerStage.GENERATED, quantity="5", when=at(period, 13))
+    services.submit_monthly_report(report=report_x, actor=preparer_x)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_monthly_report(report=report_x, officer=officer_a)
+    assert _park_general(enterprise_x.park_id, period).generated_t == D("105")
+
+
+def test_accepting_leaves_a_month_never_computed_to_the_whole_recompute(
+    report_x, preparer_x, officer_a, django_capture_on_commit_callbacks
+):
+    services.submit_monthly_report(report=report_x, actor=preparer_x)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_monthly_report(report=report_x, officer=officer_a)
+    report_x.refresh_from_db()
+    assert report_x.status == ReportStatus.ACCEPTED
+    assert not UtilizationSnapshot.objects.exists()
 
 
 def test_return_keeps_the_submitted_revision_and_opens_the_next(report_x, preparer_x, officer_a):

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from reporting import warnings as warning_services
 from reporting.models import Warning
-from reporting.rules.warnings import RULES_BY_CODE
-from reporting.services import warnings as warning_services
 from reporting.services.utilization import recompute_period
+from reporting.warnings import RULES_BY_CODE
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import error_of, session_of
 from tests.reporting import test_utilization_rates as scripted

@@ -27,18 +27,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from registry.models import EnterpriseRole, PermitKind
-from reporting.models import SnapshotScope, UtilizationSnapshot, rate_pct
+from reporting.models import SnapshotScope, UtilizationSnapshot, rate_pct, rates_of
 from reporting.services import utilization
-from reporting.services.utilization import (
-    PeriodNotComputable,
-    recompute_period,
-    resolve_park,
-    window_figures,
-)
+from reporting.services.utilization import PeriodNotComputable, recompute_period, resolve_park
 from tests import factories as f
 from tests.transfers.factories import draft, receipt, treatment
 from transfers import services as transfers
 from transfers.models import LedgerEntry, LedgerStage, ManifestLine
+from wasteparks.periods import Period
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HW = "900-249-08"
@@ -166,33 +162,46 @@ def test_shipment_utilized_in_another_park_counts_for_the_generator_once(
     assert figures(row("province", "52", 2025, 3))[:5] == (D(100), D(30), D(10), D(75), D(15))
 
 
+def window(subject_key: str, period: Period) -> dict:
+    """The window's totals of one subject's HW08 rows, with their two rates."""
+    totals = (
+        UtilizationSnapshot.objects.filter(subject_key=subject_key, waste_class="hazardous", category_code="HW08")
+        .window_totals(period, "subject_key")
+        .get()
+    )
+    totals["utilization_rate_pct"], totals["utilization_disposal_rate_pct"] = rates_of(totals)
+    return totals
+
+
 def test_year_to_date_and_rolling_figures_are_sums_of_numerators_over_denominators(dataset, enterprise_x):
     recompute_months(*ROLLING)
     key = f"enterprise:{enterprise_x.pk}"
+    april = Period.month_of(2025, 4)
 
-    ytd = window_figures(
-        subject_key=key, waste_class="hazardous", category_code="HW08", year=2025, month=4, window="ytd"
+    ytd = window(key, april.year_to_date())
+    assert (ytd["generated_t"], ytd["utilized_t"], ytd["disposed_t"], ytd["utilized_from_prior_storage_t"]) == (
+        D(100),
+        D(70),
+        D(10),
+        D(15),
     )
-    assert (ytd["generated"], ytd["utilized"], ytd["disposed"], ytd["utilized_prior"]) == (D(100), D(70), D(10), D(15))
     assert ytd["utilization_rate_pct"] == D("60.8696")
     assert ytd["utilization_disposal_rate_pct"] == D("69.5652")
 
-    rolling = window_figures(
-        subject_key=key, waste_class="hazardous", category_code="HW08", year=2025, month=4, window="rolling12"
-    )
-    assert (rolling["generated"], rolling["utilized"], rolling["disposed"]) == (D(120), D(75), D(10))
+    rolling = window(key, april.rolling(12))
+    assert (rolling["generated_t"], rolling["utilized_t"], rolling["disposed_t"]) == (D(120), D(75), D(10))
     assert rolling["utilization_rate_pct"] == D("55.5556")
     assert rolling["utilization_disposal_rate_pct"] == D("62.9630")
-    assert rolling["stored_end"] == D(35)
+    assert rolling["stored_end_t"] == D(35)
 
     # The same windows, annotated in SQL on the April row (what the API serves).
-    april = UtilizationSnapshot.objects.with_windows().get(pk=row("enterprise", enterprise_x, 2025, 4).pk)
-    assert (april.ytd_generated_t, april.ytd_utilized_t, april.ytd_utilized_from_prior_storage_t) == (
+    annotated = UtilizationSnapshot.objects.with_windows().get(pk=row("enterprise", enterprise_x, 2025, 4).pk)
+    assert (annotated.ytd_generated_t, annotated.ytd_utilized_t, annotated.ytd_utilized_from_prior_storage_t) == (
         D(100),
         D(70),
         D(15),
     )
-    assert (april.r12_generated_t, april.r12_utilized_t, april.r12_disposed_t) == (D(120), D(75), D(10))
+    assert (annotated.r12_generated_t, annotated.r12_utilized_t, annotated.r12_disposed_t) == (D(120), D(75), D(10))
 
 
 def test_recomputing_a_period_twice_gives_identical_rows(dataset):

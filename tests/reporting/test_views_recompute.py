@@ -5,14 +5,14 @@ import pytest
 from django.urls import reverse
 
 from reporting.models import UtilizationSnapshot
-from reporting.services.utilization import add_months, current_month
 from tests.reporting.views_seed import seed_ledger
+from wasteparks.periods import Period
 
 FORM = reverse("reporting:recompute")
 
 
-def month(year_month) -> str:
-    return f"{year_month[0]:04d}-{year_month[1]:02d}"
+def this_month() -> Period:
+    return Period.containing()
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_an_officer_recomputes_a_month_and_sees_it_done(
     client.force_login(officer_a)
     assert client.get(FORM, {"park": park_a.pk}).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(FORM, {"park": park_a.pk, "period": month(current_month())})
+        response = client.post(FORM, {"park": park_a.pk, "period": str(this_month())})
     assert response.status_code == 302
     progress_url = response["Location"]
     assert UtilizationSnapshot.objects.filter(park=park_a).exists()
@@ -48,7 +48,7 @@ def test_an_officer_recomputes_a_month_and_sees_it_done(
 def test_a_queued_task_is_polled_every_two_seconds(client, officer_a, park_a):
     client.force_login(officer_a)
     # Without running the commit hooks the task is still waiting for a worker.
-    response = client.post(FORM, {"park": park_a.pk, "period": month(current_month())})
+    response = client.post(FORM, {"park": park_a.pk, "period": str(this_month())})
     html = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert 'data-state="PENDING"' in html
@@ -56,7 +56,7 @@ def test_a_queued_task_is_polled_every_two_seconds(client, officer_a, park_a):
 
 def test_a_future_month_is_refused(client, officer_a, park_a):
     client.force_login(officer_a)
-    response = client.post(FORM, {"park": park_a.pk, "period": month(add_months(*current_month(), 1))})
+    response = client.post(FORM, {"park": park_a.pk, "period": str(this_month().next())})
     assert response.status_code == 400
     assert response.context["form"].errors["period"]
 
@@ -68,7 +68,7 @@ def test_a_malformed_month_is_refused(client, officer_a, park_a):
 
 def test_an_officer_cannot_recompute_another_park(client, officer_b, park_a):
     client.force_login(officer_b)
-    response = client.post(FORM, {"park": park_a.pk, "period": month(current_month())})
+    response = client.post(FORM, {"park": park_a.pk, "period": str(this_month())})
     assert response.status_code == 400
     assert "park" in response.context["form"].errors
 
@@ -76,7 +76,7 @@ def test_an_officer_cannot_recompute_another_park(client, officer_b, park_a):
 def test_enterprise_users_cannot_recompute(client, preparer_x, park_a):
     client.force_login(preparer_x)
     assert client.get(FORM).status_code == 403
-    assert client.post(FORM, {"park": park_a.pk, "period": month(current_month())}).status_code == 403
+    assert client.post(FORM, {"park": park_a.pk, "period": str(this_month())}).status_code == 403
 
 
 def test_anonymous_users_are_sent_to_log_in(client):
@@ -86,7 +86,7 @@ def test_anonymous_users_are_sent_to_log_in(client):
 
 def test_another_session_cannot_follow_the_task(client, officer_a, officer_b, park_a):
     client.force_login(officer_a)
-    response = client.post(FORM, {"park": park_a.pk, "period": month(current_month())})
+    response = client.post(FORM, {"park": park_a.pk, "period": str(this_month())})
     progress_url = response["Location"]
     client.force_login(officer_b)
     assert client.get(progress_url).status_code == 404

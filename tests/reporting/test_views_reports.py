@@ -8,10 +8,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from reporting.models import MonthlyReport, MonthlyReportEvent, ReportStatus
-from reporting.rules.reports import Period
 from tests import factories as f
-from tests.reporting.conftest_reports import *  # noqa: F403
-from tests.reporting.conftest_reports import HW, SW, D, last_period, make_report
+from tests.fixtures.reports import HW, SW, D, last_period, make_report
+from wasteparks.periods import Period
 
 pytestmark = pytest.mark.django_db
 

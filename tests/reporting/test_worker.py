@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from reporting.models import UtilizationSnapshot
-from reporting.services.utilization import add_months, current_month
 from tests.transfers.factories import generate
 from wasteparks.celery import app
+from wasteparks.periods import Period
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_nightly_recompute_runs_on_a_real_worker_and_writes_the_snapshots(
     celery_worker_process, preparer_x, x_store, enterprise_x, park_a
 ):
-    year, month = current_month()
+    current = Period.containing()
+    year, month = current.year, current.month
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="12.5")
     start_of_month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     hours_back = (timezone.now() - (start_of_month - timedelta(days=2))).total_seconds() / 3600
@@ -27,7 +28,7 @@ def test_nightly_recompute_runs_on_a_real_worker_and_writes_the_snapshots(
     result = app.send_task("reporting.tasks.utilization.recompute_recent_months")
     summary = result.get(timeout=90)
 
-    previous = add_months(year, month, -1)
+    previous = (current.previous().year, current.previous().month)
     assert [(item["year"], item["month"]) for item in summary] == [previous, (year, month)]
     this_month = UtilizationSnapshot.objects.get(
         subject_key=f"park:{park_a.pk}", year=year, month=month, waste_class="hazardous", category_code=""

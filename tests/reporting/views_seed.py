@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from registry.models import Enterprise
 from reporting.models import Severity, Warning, WarningStatus
-from reporting.services import utilization, warnings
+from reporting.services import utilization
+from reporting.warnings import engine
 from tests import factories as f
 from transfers import services as transfers
 from transfers.models import LedgerStage, Manifest
+from wasteparks.periods import Period
 
 
 def record(actor, facility, code: str, stage: str, quantity: str, method: str | None = None, hours_ago: float = 1):
@@ -36,15 +38,15 @@ def seed_ledger(preparer_x, x_store) -> None:
 
 
 def recompute_now() -> None:
-    year, month = utilization.current_month()
-    utilization.recompute_period(year=year, month=month)
+    month = Period.containing()
+    utilization.recompute_period(year=month.year, month=month.month)
 
 
 def overdue_manifest(hazardous_draft, advance) -> Manifest:
     """A manifest from X to R in transit for four days: MANIFEST_OVERDUE finds it."""
     manifest = advance(hazardous_draft, "in_transit")
     Manifest.objects.filter(pk=manifest.pk).update(picked_up_at=timezone.now() - timedelta(days=4))
-    warnings.run_rules(manifest_id=manifest.pk)
+    engine.run_rules(manifest_id=manifest.pk)
     manifest.refresh_from_db()
     return manifest
 

@@ -1,1 +1,0 @@
-"""Utilization-rate snapshots: rules."""
