@@ -2,7 +2,7 @@
 
 Park A (Tongren) holds enterprise X (a generator), carrier C and receiver R; park B (Guiyang) holds
 enterprise Y. Officer A supervises park A, officer B park B; the provincial officer sees all of
-Guizhou (52).
+Guizhou (52). Fixtures built on them that several test packages use are plugins in tests/fixtures/.
 """
 
 import os
@@ -16,6 +16,9 @@ from django.utils import translation
 from registry.catalogue import load_catalogue
 from registry.models import EnterpriseRole, PermitKind
 from tests import factories as f
+
+# Fixtures shared across test packages (tests/fixtures/__init__.py): found by name, never imported.
+pytest_plugins = ["tests.fixtures.transfers", "tests.fixtures.reports", "tests.fixtures.worker"]
 
 
 def pytest_sessionstart(session):
@@ -123,6 +126,11 @@ def preparer_x(enterprise_x):
 @pytest.fixture
 def admin_x(enterprise_x):
     return f.member(f.UserFactory(username="admin_x"), enterprise_x, EnterpriseRole.ADMIN)
+
+
+@pytest.fixture
+def viewer_x(enterprise_x):
+    return f.member(f.UserFactory(username="viewer_x"), enterprise_x, EnterpriseRole.VIEWER)
 
 
 @pytest.fixture

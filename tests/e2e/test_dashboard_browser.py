@@ -8,7 +8,6 @@ from django.conf import settings
 
 from reporting.models import Warning, WarningStatus
 from tests.reporting.views_seed import overdue_manifest, recompute_now, seed_ledger
-from tests.transfers.conftest import advance, hazardous_draft, parties, r_store, road_permit, x_store  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

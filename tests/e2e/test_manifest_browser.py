@@ -4,9 +4,6 @@ manifest through the pages, and the park's officer reads the signature trail."""
 import pytest
 
 from tests import factories as f
-
-# The transfer fixtures (facilities, the carrier's permit, stock at X) are shared with tests/transfers.
-from tests.transfers.conftest import parties, r_store, road_permit, x_store  # noqa: F401
 from transfers.models import Manifest, ManifestStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -160,6 +160,7 @@ def test_invalid_credit_codes_are_refused_in_the_registration_form(client, park_
 @pytest.mark.parametrize("name", list(HOSTILE_TEXT), ids=list(HOSTILE_TEXT))
 def test_text_is_stored_exactly_and_escaped_in_pages(erp, client, officer_a, enterprise_x, name):
     text = HOSTILE_TEXT[name]
+    before = table_counts()
     response = post_json(erp, "/api/v1/facilities/",
                          {"enterprise": enterprise_x.pk, "name": text, "kind": "yard", "capacity_t": "3"})  # fmt: skip
     assert response.status_code == 201, response.content
@@ -168,9 +169,18 @@ def test_text_is_stored_exactly_and_escaped_in_pages(erp, client, officer_a, ent
                         content_type="application/json")  # fmt: skip
     assert patched.status_code == 200
     assert Enterprise.objects.get(pk=enterprise_x.pk).contact_name == text
-    assert Enterprise.objects.count() >= 1  # the SQL string did nothing but be stored
+    # The text did nothing but be stored: one new facility and the two history rows of the writes, every
+    # other table (the enterprises among them) exactly as it was.
+    after = table_counts()
+    assert {label: after[label] - before[label] for label in after if after[label] != before[label]} == {
+        "registry.Facility": 1,
+        "registry.HistoricalFacility": 1,
+        "registry.HistoricalEnterprise": 1,
+    }
     client.force_login(officer_a)
-    page = client.get(reverse("registry:enterprise_detail", args=[enterprise_x.pk])).content.decode()
+    response = client.get(reverse("reporting:enterprise_detail", args=[enterprise_x.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "<script>alert" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
     if name == "html":
         assert "&lt;script&gt;" in page

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from registry.models import Enterprise
+from reporting import warnings as warning_services
 from reporting.models import (
     MonthlyReport,
     MonthlyReportEvent,
@@ -24,12 +25,9 @@ from reporting.models import (
     Warning,
     WarningEvent,
 )
-from reporting.rules.warnings import RULES_BY_CODE
 from reporting.services import reports as report_services
-from reporting.services import warnings as warning_services
+from reporting.warnings import RULES_BY_CODE
 from tests import factories as f
-from tests.reporting.conftest import advance, hazardous_draft, parties, r_store, road_permit, x_store  # noqa: F401
-from tests.reporting.conftest_reports import *  # noqa: F403
 from tests.transfers.factories import generate
 from transfers import services as transfer_services
 from transfers.models import Manifest, ManifestEvent, ManifestLine, RevisionDecision

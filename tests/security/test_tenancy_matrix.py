@@ -138,6 +138,9 @@ ROUTES: dict[str, Route] = {
     "reporting:inspection_new": Route(SIGNED_IN, officers_only=True),
     "reporting:inspection_detail": Route("inspection", officers_only=True),
     "reporting:inspection_rectified": Route("inspection", method="post", officers_only=True),
+    "reporting:enterprise_detail": Route("enterprise"),
+    "reporting:threshold_list": Route(SIGNED_IN, officers_only=True, lists="park"),
+    "reporting:threshold_park": Route("park", officers_only=True),
     # API documentation
     "api:schema": Route(PUBLIC),
     "api:swagger-ui": Route(PUBLIC),

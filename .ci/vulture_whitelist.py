@@ -1,0 +1,244 @@
+"""Names that Django, DRF, django-filter, drf-spectacular, Celery and the templates use, but vulture
+cannot see used: the framework reads them by name, from a dotted path in settings.py, from a string in a
+Meta class or a URLconf, or from a template.
+
+vulture matches by name, so each line keeps every definition with that name alive. Add a name here only
+when something outside Python reaches it; code only the tests call is dead code, not a whitelist entry.
+Decorated entry points (@admin.register, @shared_task, @action, ...) and the `clean_*` / `validate_*`
+hooks are configured in pyproject.toml instead.
+"""
+
+from vulture.whitelist_utils import Whitelist
+
+_ = Whitelist()
+
+# --- Django: apps, commands, URLconfs, WSGI/ASGI ------------------------------------------------------
+_.RegistryConfig  # apps.py: found by Django for the app in INSTALLED_APPS
+_.TransfersConfig
+_.ReportingConfig
+_.WasteparksConfig
+_.ready
+_.default_auto_field
+_.Command  # management/commands/*.py: run by manage.py
+_.help
+_.add_arguments
+_.app_name  # urls.py: the namespace
+_.handler400  # wasteparks/urls.py: Django's error views
+_.handler403
+_.handler404
+_.handler500
+_.application  # wsgi.py / asgi.py: the server's entry point
+
+# --- Django: named by a dotted path in settings.py -----------------------------------------------------
+_.ContentSecurityPolicyMiddleware  # MIDDLEWARE
+_.RefuseNulMiddleware
+_.navigation  # TEMPLATES context processor
+_.exception_handler  # REST_FRAMEWORK
+_.WritesNeedWriteScope
+_.ApiAutoSchema
+_.state_what_the_api_accepts  # SPECTACULAR_SETTINGS postprocessing hook ...
+_.generator  # ... and the keyword arguments drf-spectacular passes to it
+_.public
+
+# --- Django: models, Meta, lookups -------------------------------------------------------------------
+_.abstract  # Meta options
+_.swappable
+_.verbose_name_plural
+_.lookup_name  # wasteparks/lookups.py: a registered lookup
+_.prepare_rhs
+_.get_prep_lookup
+_.as_sql
+_.output_field
+
+# Model fields: written by the services through keyword arguments and read through ORM lookups, Meta
+# and serializer field lists, the admin and the templates, never (or not yet) as a Python attribute.
+_.acting_enterprise
+_.adjusted_at
+_.adjusted_by
+_.available_at
+_.cancelled_at
+_.closed_reason
+_.closing_stock_prefill_t
+_.completed_at
+_.covers_collection
+_.covers_disposal
+_.covers_storage
+_.covers_utilization
+_.created_at
+_.decided_at
+_.decided_by
+_.disposed_in_house_prefill_t
+_.disposed_in_house_t
+_.generated_prefill_t
+_.latitude
+_.longitude
+_.name_en
+_.opening_stock_prefill_t
+_.opening_stock_t
+_.phone
+_.picked_up_at
+_.proposed_by
+_.proposing_enterprise
+_.proposing_party
+_.received_prefill_t
+_.received_t
+_.rectification_note
+_.rectified_at
+_.rectified_by
+_.rejected_at
+_.reviewed_by
+_.shipped_for_disposal_prefill_t
+_.shipped_for_disposal_t
+_.shipped_for_utilization_prefill_t
+_.shipped_for_utilization_t
+_.status_reason
+_.submitted_by
+_.suppresses
+_.token_prefix
+_.total_in_t
+_.total_out_t
+_.treated_at
+_.treated_from_prior_storage_t
+_.treated_quantity_t
+_.treatment_method
+_.updated_at
+_.utilized_from_prior_storage_t
+_.utilized_in_house_prefill_t
+_.utilized_in_house_t
+_.verified_at
+_.verified_by
+
+# Choices members: stored as their value, offered in forms, the admin and the API.
+_.BAG
+_.BOX
+_.BULK
+_.DESK_CHECK
+_.GAS
+_.IBC
+_.LIQUID
+_.OTHER
+_.POOL
+_.SEMI_SOLID
+_.SITE_VISIT
+_.SLUDGE
+_.STORAGE_POINT
+_.TANK
+_.TANK_FARM
+_.VIEWER
+
+# django-simple-history: read by its pre_save handler from the instance being saved.
+_._history_user
+_._change_reason
+_.history_list_display
+
+# --- Django: forms and the admin ---------------------------------------------------------------------
+_.widgets
+_.label_from_instance
+_.total_form_count
+# Declared form fields: read back by name from cleaned_data and rendered by the templates.
+_.discrepancy
+_.include_empty
+_.line_field
+_.line_value
+_.occurred_from
+_.occurred_to
+_.period_from
+_.period_to
+_.planned_from
+_.planned_to
+# ModelAdmin options and hooks.
+_.autocomplete_fields
+_.date_hierarchy
+_.extra
+_.get_readonly_fields
+_.has_add_permission
+_.has_change_permission
+_.has_delete_permission
+_.inlines
+_.list_display
+_.list_select_related
+_.search_fields
+_.show_change_link
+
+# --- Attributes the templates read -------------------------------------------------------------------
+_.more  # _pagination.html: page.more
+_.too_old  # registry/_enterprise_activity.html: balance.too_old
+_.state_label  # registry/permit_list.html: permit.state_label
+_.medical_treatment_due  # transfers/manifest_detail.html
+_.value_text  # reporting/threshold_park.html: record.value_text
+
+# --- DRF, django-filter, drf-spectacular -------------------------------------------------------------
+# View and viewset options and hooks.
+_.filterset_class
+_.http_method_names
+_.lookup_value_regex
+_.pagination_class
+_.parser_classes
+_.partial_update
+_.perform_create
+_.perform_update
+# Set on the view and the request by APIView.initial(), which wasteparks.api.viewsets reproduces.
+_.accepted_media_type
+_.accepted_renderer
+_.format_kwarg
+_.version
+_.versioning_scheme
+# Authentication, permissions, throttling, parsing, errors.
+_.authenticate
+_.authenticate_header
+_.has_permission
+_.get_cache_key
+_.parse  # BaseParser.parse(stream, media_type, parser_context)
+_.media_type
+_.default_detail
+# Serializers: Meta options, declared fields (listed in Meta.fields), SerializerMethodField getters.
+_.read_only_fields
+_.carrier_name
+_.consignor_name
+_.division_name
+_.enterprise_name
+_.expected_closing_stock_t
+_.receiver_name
+_.rolling_12_months
+_.signatures
+_.get_age_days
+_.get_balances
+_.get_expected_closing_stock_t
+_.get_period
+_.get_rolling_12_months
+_.get_year_to_date
+# FilterSets: declared filters (query parameters), their `method=` targets, custom filter fields.
+_.default_error_messages
+_.field_class
+_.occurred_after
+_.occurred_before
+_.raised_after
+_.raised_before
+_.submitted_after
+_.submitted_before
+_.updated_after
+_.valid_to_after
+_.valid_to_before
+_.filter_code
+_.filter_on_hand
+_.filter_party
+_.filter_role
+_.filter_valid_on
+_.filter_waste_code
+# drf-spectacular: an extension registered by subclassing, and the schema hooks of the paginator.
+_.ApiClientAuthenticationScheme
+_.target_class
+_.get_security_definition
+_.auto_schema
+_.get_paginated_response_schema
+_.get_schema_operation_parameters
+
+# --- Celery and signals ------------------------------------------------------------------------------
+_.sender  # every signal receiver takes it as a keyword argument
+
+# --- openpyxl: attributes of cells, columns and sheets, written for the library to read ---------------
+_.data_type
+_.font
+_.freeze_panes
+_.number_format
+_.width
