@@ -26,7 +26,9 @@ DOOR = Workflow(
     actions=DoorAction,
     transitions={
         DoorAction.SHUT: Transition(sources={DoorStatus.OPEN}, target=DoorStatus.SHUT, actor="keeper"),
-        DoorAction.LOCK: Transition(sources={DoorStatus.SHUT}, target=DoorStatus.LOCKED, actor="keeper"),
+        DoorAction.LOCK: Transition(
+            sources={DoorStatus.SHUT}, target=DoorStatus.LOCKED, actor="keeper", verb="lock the door"
+        ),
         DoorAction.KNOCK: Transition(sources={DoorStatus.SHUT, DoorStatus.LOCKED}, target=None),
     },
 )
@@ -43,8 +45,14 @@ def test_a_step_that_keeps_the_status_targets_the_current_one():
 def test_a_refused_step_names_the_action_the_status_and_what_it_needs():
     with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
         DOOR.check(DoorAction.LOCK, DoorStatus.OPEN)
-    assert refused.value.message == "“Lock the door” is not possible: this door is “Open”; it needs “Shut”."
+    assert refused.value.message == "Cannot lock the door: this door is “Open”; it needs to be “Shut”."
     assert refused.value.http_status == 409
+
+
+def test_without_a_verb_the_refusal_names_the_actions_label():
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
+        DOOR.check(DoorAction.SHUT, DoorStatus.LOCKED)
+    assert refused.value.message == "Cannot Shut the door: this door is “Locked”; it needs to be “Open”."
 
 
 def test_available_lists_the_steps_from_a_status_in_declaration_order():

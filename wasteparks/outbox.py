@@ -38,32 +38,14 @@ def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage | None
     Arguments must be JSON-serialisable (ids, dates as ISO strings). Returns the outbox row, or None in
     eager mode.
     """
-    return _enqueue(task, args, kwargs, after_commit=True)
-
-
-def enqueue_now(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage | None:
-    """`enqueue()` for callers past their commit already (receivers of the after-commit signals): the row
-    is written and published at once instead of waiting for an enclosing transaction."""
-    return _enqueue(task, args, kwargs, after_commit=False)
-
-
-def _enqueue(task: Task | str, args: tuple, kwargs: dict, *, after_commit: bool) -> OutboxMessage | None:
     name = task if isinstance(task, str) else task.name
     if app.conf.task_always_eager:
-
-        def run() -> None:
-            app.tasks[name].apply_async(args=args, kwargs=kwargs)
-
-        if after_commit:
-            transaction.on_commit(run)
-        else:
-            run()
+        # As a worker would: the task runs after the commit, and its failure is logged, never raised into
+        # the request whose work is already committed (robust=True).
+        transaction.on_commit(lambda: app.tasks[name].apply_async(args=args, kwargs=kwargs), robust=True)
         return None
     message = OutboxMessage.objects.create(task=name, args=list(args), kwargs=kwargs)
-    if after_commit:
-        transaction.on_commit(lambda: _publish_after_commit(message.pk), robust=True)
-    else:
-        _publish_after_commit(message.pk)
+    transaction.on_commit(lambda: _publish_after_commit(message.pk), robust=True)
     return message
 
 

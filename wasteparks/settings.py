@@ -5,7 +5,9 @@ half-working. The embedded default (no variables at all, DEBUG=1) is a SQLite fi
 tasks eagerly in-process; production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
+import logging
 import os
+import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -61,6 +63,20 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+_RATE = re.compile(r"^\s*[0-9]+\s*/[smhd][a-z]*$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate: requests per second, minute, hour or day (e.g. 1200/minute or 60/m)."""
+    raw = os.environ.get(name, default)
+    if not _RATE.match(raw) or int(raw.split("/")[0]) < 1:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; use <requests, at least 1>/<period: s, m, h or d (second, "
+            "minute, hour, day)>, e.g. 1200/minute."
+        )
+    return raw
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -74,6 +90,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "://" not in _origin:  # Django would only say so in `manage.py check`, which gunicorn never runs
+        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS: {_origin!r} needs its scheme, e.g. https://{_origin}.")
 CSRF_FAILURE_VIEW = "wasteparks.api.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 INSTALLED_APPS = [
@@ -100,6 +119,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wasteparks.security.ContentSecurityPolicyMiddleware",
+    "wasteparks.security.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -177,16 +197,19 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://.")
 
 if REDIS_URL:
-    # Fail-open (wasteparks/cache.py): with Redis unreachable the cache answers as empty instead of raising,
-    # so web and API requests keep working (rate limits do not limit meanwhile). The socket timeouts bound
-    # what a Redis that does not answer costs each cache call.
+    # Fail-open: with Redis unreachable the cache answers as empty (a miss; writes do nothing) instead of
+    # raising, so web and API requests keep working (rate limits do not limit meanwhile). The cache holds
+    # only what can be recomputed. The socket timeouts bound what a Redis that does not answer costs each
+    # cache call.
     CACHES = {
         "default": {
-            "BACKEND": "wasteparks.cache.FailOpenRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
+    # Each failure the cache ignores is logged (logger django_redis.cache), so an outage is seen.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -222,7 +245,6 @@ OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000
 # so a year's recompute never delays a notification.
 CELERY_TASK_ROUTES = {
     "reporting.tasks.utilization.*": {"queue": "long"},
-    "reporting.tasks.reports.export_*": {"queue": "long"},
 }
 # Installed into django-celery-beat's database schedule when beat starts; times are Asia/Shanghai.
 CELERY_BEAT_SCHEDULE = {
@@ -311,8 +333,8 @@ REST_FRAMEWORK = {
         "wasteparks.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "client": os.environ.get("API_RATE_CLIENT", "1200/minute"),
-        "anon": os.environ.get("API_RATE_ANON", "60/minute"),
+        "client": env_rate("API_RATE_CLIENT", "1200/minute"),
+        "anon": env_rate("API_RATE_ANON", "60/minute"),
     },
     # How many proxies in front of the app add X-Forwarded-For; 0 trusts only REMOTE_ADDR.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0, maximum=5),
@@ -370,16 +392,20 @@ REPORT_DEADLINE_DAY = env_int("REPORT_DEADLINE_DAY", 15, minimum=1, maximum=28)
 DASHBOARD_FLOWS_CACHE_SECONDS = env_int("DASHBOARD_FLOWS_CACHE_SECONDS", 300, minimum=0)
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2, minimum=1))
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not a level; use DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # --- Early warnings and utilization ---------------------------------------------------------------
-# Thresholds of the warning rules (DESIGN 6) and the background jobs; reporting/rules/warnings.py reads
-# them at evaluation time, so a test or a deployment changes them here, never in code.
+# Thresholds of the warning rules (DESIGN 6) and the background jobs. The WARNING_* values are the
+# platform's defaults: a province's value, or a park's own, set by provincial officers on the thresholds
+# page (reporting/warnings/thresholds.py), takes their place.
 WARNING_TRANSIT_DAYS = env_int("WARNING_TRANSIT_DAYS", 3, minimum=1)
 WARNING_CONFIRM_WORKING_DAYS = env_int("WARNING_CONFIRM_WORKING_DAYS", 5, minimum=1)
 WARNING_QUANTITY_TOLERANCE = env_decimal("WARNING_QUANTITY_TOLERANCE", str(QUANTITY_TOLERANCE))

@@ -21,6 +21,7 @@ user's language, and lists the statuses the step needs.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -34,7 +35,8 @@ class Transition:
 
     `actor` names the side that acts (a manifest party, "officer", "enterprise"); `roles` are the
     enterprise roles that may sign for that side, where roles matter; `reason_required` says the step
-    is refused without a written reason.
+    is refused without a written reason. `verb` is the step as a verb ("submit", 提交) for the refusal
+    message; without it the action's label (which names the event: "Submitted") is used.
     """
 
     sources: frozenset[str]
@@ -42,6 +44,7 @@ class Transition:
     actor: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
     reason_required: bool = False
+    verb: Any = None
 
     def __init__(
         self,
@@ -51,12 +54,14 @@ class Transition:
         actor: str = "",
         roles: Iterable[str] = (),
         reason_required: bool = False,
+        verb: Any = None,
     ) -> None:
         object.__setattr__(self, "sources", frozenset(sources))
         object.__setattr__(self, "target", target)
         object.__setattr__(self, "actor", actor)
         object.__setattr__(self, "roles", frozenset(roles))
         object.__setattr__(self, "reason_required", reason_required)
+        object.__setattr__(self, "verb", verb)
 
     def allows(self, status: str) -> bool:
         return status in self.sources
@@ -106,11 +111,12 @@ class Workflow:
 
     def refusal(self, action: str, status: str) -> TransitionNotAllowed:
         """The one refusal message for a step the current status does not allow."""
-        needed = sorted(self.transitions[action].sources, key=list(self.statuses.values).index)
+        transition = self.transitions[action]
+        needed = sorted(transition.sources, key=list(self.statuses.values).index)
         return TransitionNotAllowed(
-            _("“%(action)s” is not possible: this %(subject)s is “%(status)s”; it needs “%(needed)s”.")
+            _("Cannot %(action)s: this %(subject)s is “%(status)s”; it needs to be “%(needed)s”.")
             % {
-                "action": self.action_label(action),
+                "action": transition.verb or self.action_label(action),
                 "subject": self.subject,
                 "status": self.status_label(status),
                 "needed": _("” or “").join(self.status_label(s) for s in needed),

@@ -18,6 +18,9 @@
     charts.push(chart);
   }
 
+  // Tooltips are HTML: every name from the data (enterprise names are typed by enterprises) is escaped.
+  var esc = echarts.format.encodeHTML;
+
   function round(value, places) {
     if (value === null || value === undefined) { return "—"; }
     var factor = Math.pow(10, places);
@@ -60,7 +63,7 @@
     series.push({ name: item.label + " · " + labels.disposed, type: "line", data: item.disposed, symbolSize: 4, lineStyle: { color: colour, width: 1.5, type: "dashed" }, itemStyle: { color: colour } });
   });
   mount("trend", {
-    tooltip: { trigger: "axis", valueFormatter: function (value) { return round(value, 2) + " " + labels.tonnes; } },
+    tooltip: { trigger: "axis", valueFormatter: function (value) { return round(value, 2) + " " + esc(labels.tonnes); } },
     legend: { type: "scroll", bottom: 0, textStyle: { fontSize: 11 } },
     grid: { left: 50, right: 20, top: 20, bottom: 60 },
     xAxis: { type: "category", data: data.months, axisLabel: { fontSize: 11 } },
@@ -77,9 +80,9 @@
         trigger: "item",
         formatter: function (params) {
           if (params.dataType === "edge") {
-            return names[params.data.source] + " → " + names[params.data.target] + ": " + round(params.data.value, 2) + " " + labels.tonnes;
+            return esc(names[params.data.source]) + " → " + esc(names[params.data.target]) + ": " + round(params.data.value, 2) + " " + esc(labels.tonnes);
           }
-          return names[params.name] + ": " + round(params.value, 2) + " " + labels.tonnes;
+          return esc(names[params.name]) + ": " + round(params.value, 2) + " " + esc(labels.tonnes);
         }
       },
       series: [{

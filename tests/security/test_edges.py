@@ -119,3 +119,24 @@ def test_list_pages_read_only_ascii_page_numbers(client, officer_a, enterprise_x
     for url in ("/registry/enterprises/", "/transfers/manifests/", "/transfers/ledger/", "/reporting/warnings/"):
         response = client.get(url, {"page": page})
         assert response.status_code == 200, (url, page, response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/registry/enterprises/", "/transfers/manifests/", "/reporting/warnings/"])
+def test_a_nul_in_a_search_is_a_400_not_a_database_error(client, officer_a, url):
+    client.force_login(officer_a)
+    for params in ({"q": "\x00"}, {"q": "\x00", "export": "csv"}, {"sort": "name\x00"}):
+        response = client.get(url, params)
+        assert response.status_code == 400, (url, params, response.status_code)
+
+
+def test_a_nul_in_a_query_parameter_of_the_api_is_answered_in_the_error_shape(erp):
+    response = erp.get(LEDGER, {"batch_code": "\x00"})
+    assert_refused_in_error_shape(response)
+
+
+def test_a_nul_in_a_posted_form_is_refused_and_nothing_is_written(client, preparer_x):
+    client.force_login(preparer_x)
+    before = table_counts()
+    response = client.post("/registry/enterprises/apply/", {"name": "企业\x00"})
+    assert response.status_code == 400
+    assert table_counts() == before
