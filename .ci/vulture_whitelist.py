@@ -242,3 +242,6 @@ _.font
 _.freeze_panes
 _.number_format
 _.width
+
+# --- Kept ahead of its callers (the one exception to "only the tests call it" being dead code) --------
+_.quarter_of  # wasteparks/periods.py: quarterly reporting duties (HJ 1259-2022, a later issue) build on it

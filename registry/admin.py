@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from wasteparks.bounds import VALIDITY
+
 from .clients import create_api_client, revoke_api_client
 from .models import (
     ApiClient,
@@ -96,6 +98,22 @@ class FacilityAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["enterprise"]
 
 
+class ValidityDatesForm(forms.ModelForm):
+    """The admin form of a model valid from one day to another: both days held to the VALIDITY window
+    (wasteparks/bounds.py), so a mistyped 9999-12-31 is a field message, not a row that breaks every read.
+
+    On the form, not the model fields, so that the window (which moves with today) needs no migration."""
+
+    VALIDITY_FIELDS = ("valid_from", "valid_to")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.VALIDITY_FIELDS:
+            if name in self.fields:
+                # Each form instance has its own copy of its fields: this does not pile up on the class.
+                self.fields[name].validators.append(VALIDITY)
+
+
 class PermitLineInline(admin.TabularInline):
     model = PermitLine
     extra = 0
@@ -104,6 +122,7 @@ class PermitLineInline(admin.TabularInline):
 
 @admin.register(Permit)
 class PermitAdmin(SimpleHistoryAdmin):
+    form = ValidityDatesForm
     list_display = ["number", "kind", "enterprise", "valid_from", "valid_to", "revoked_at"]
     list_filter = ["kind", "valid_to"]
     search_fields = ["number", "enterprise__name", "enterprise__credit_code", "issuer"]
@@ -114,6 +133,7 @@ class PermitAdmin(SimpleHistoryAdmin):
 
 @admin.register(TransferApproval)
 class TransferApprovalAdmin(SimpleHistoryAdmin):
+    form = ValidityDatesForm
     list_display = [
         "number",
         "consignor",
@@ -145,7 +165,11 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "email", "is_staff", "is_service_account", "is_active"]
     list_filter = [*BaseUserAdmin.list_filter, "is_service_account"]
     search_fields = ["username", "full_name", "email", "phone"]
-    fieldsets = [*BaseUserAdmin.fieldsets, (_("Profile"), {"fields": ["full_name", "phone", "is_service_account"]})]
+    # Django's UserAdmin always sets fieldsets; the stubs type it as ModelAdmin's, which may be None.
+    fieldsets = [
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Profile"), {"fields": ["full_name", "phone", "is_service_account"]}),
+    ]
     inlines = [EnterpriseMembershipInline, JurisdictionInline]
 
 

@@ -2,6 +2,8 @@
 facilities and the waste catalogue. Enterprise administrators (and enterprise API clients) may update
 their enterprise's contact details and its facilities; everything else here is read-only."""
 
+from __future__ import annotations
+
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -15,8 +17,8 @@ from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
 from wasteparks.errors import NotPermitted
 
 from .models import (
+    Division,
     Enterprise,
-    EnterpriseRole,
     EnterpriseStatus,
     Facility,
     FacilityKind,
@@ -31,13 +33,14 @@ from .models import (
     WasteCode,
 )
 from .rules import ManagementClass
-from .tenancy import scope_of
 
 # --- serializers ----------------------------------------------------------------------------------
 
 
 class ParkSerializer(serializers.ModelSerializer):
-    division = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="GB/T 2260 city code.")
+    division: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="GB/T 2260 city code."
+    )
     division_name = serializers.CharField(source="division.name_zh", read_only=True)
     province_code = serializers.CharField(source="division.province_code", read_only=True)
 
@@ -56,9 +59,15 @@ class ParkSerializer(serializers.ModelSerializer):
 
 
 class PermitLineSerializer(serializers.ModelSerializer):
-    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    category: serializers.SlugRelatedField[WasteCategory] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    method: serializers.SlugRelatedField[ManagementMethod] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = PermitLine
@@ -111,7 +120,7 @@ class FacilitySerializer(StrictModelSerializer):
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
-    park = serializers.PrimaryKeyRelatedField(read_only=True)
+    park: serializers.PrimaryKeyRelatedField[Park] = serializers.PrimaryKeyRelatedField(read_only=True)
     roles = serializers.ListField(child=serializers.ChoiceField(["generator", "carrier", "receiver"]), read_only=True)
     permits = PermitSerializer(many=True, read_only=True)
     facilities = FacilitySerializer(many=True, read_only=True)
@@ -157,7 +166,9 @@ class WasteCategorySerializer(serializers.ModelSerializer):
 
 
 class WasteCodeSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: serializers.SlugRelatedField[WasteCategory] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = WasteCode
@@ -271,7 +282,7 @@ class ManagementMethodFilter(SyncFilterSet):
 
 
 def _require_enterprise_admin(user, enterprise: Enterprise) -> None:
-    if EnterpriseRole.ADMIN not in scope_of(user).roles_on(enterprise.pk):
+    if not enterprise.is_administered_by(user):
         raise NotPermitted(_("Only an administrator of %(name)s may change it.") % {"name": enterprise.name})
 
 

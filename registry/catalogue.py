@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 
 from .models import Division, ManagementMethod, MethodKind, WasteCategory, WasteClass, WasteCode
 
@@ -53,7 +53,7 @@ def _read(path: Path, required: set[str]) -> list[dict[str, str]]:
     return rows
 
 
-def _sync(model, key: str, wanted: dict[str, dict], result: LoadResult, table: str) -> dict[str, object]:
+def _sync(model, key: str, wanted: dict[str, dict], result: LoadResult, table: str) -> dict[str, models.Model]:
     """Make `model`'s rows match `wanted` (key -> field values); return key -> instance."""
     existing = {getattr(obj, key): obj for obj in model.objects.all()}
     for code, values in wanted.items():

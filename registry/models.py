@@ -14,6 +14,7 @@ from wasteparks.models import Timestamped, tonnes_field, touch
 
 from . import querysets
 from .rules import EnterpriseStatus, ManagementClass, validate_credit_code
+from .tenancy import scope_of
 
 ZERO = Decimal("0")
 
@@ -219,6 +220,9 @@ class Enterprise(Timestamped):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
 
     history = HistoricalRecords()
+    # Set before a save: simple_history records them as who made the change and why; not columns.
+    _history_user: "User | None"
+    _change_reason: str
     objects = querysets.EnterpriseQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
@@ -253,6 +257,10 @@ class Enterprise(Timestamped):
     def is_active(self) -> bool:
         return self.status == EnterpriseStatus.ACTIVE
 
+    def is_administered_by(self, user) -> bool:
+        """Whether `user` is an administrator of this enterprise (its own API client counts as one)."""
+        return EnterpriseRole.ADMIN in scope_of(user).roles_on(self.pk)
+
 
 class FacilityKind(models.TextChoices):
     WAREHOUSE = "warehouse", _("Warehouse")
@@ -283,6 +291,8 @@ class Facility(Timestamped):
     active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
+    # Set before a save: simple_history records it as who made the change; not a column.
+    _history_user: "User | None"
     objects = querysets.FacilityQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
@@ -458,8 +468,10 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        # django-stubs declares AbstractUser.Meta's names as str, but Django's own are lazy translations
+        # too (and Options takes either): the stub is narrower than Django.
+        verbose_name = _("user")  # type: ignore[assignment]
+        verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -64,7 +64,10 @@ class FacilityQuerySet(models.QuerySet):
         return self.filter(scope_of(user).q(park="enterprise__park", enterprise="enterprise"))
 
     def storage(self):
-        return self.exclude(kind__in=("utilization", "disposal"))
+        """Storage places: every facility but the treatment installations."""
+        from .models import TREATMENT_KINDS  # models import this module
+
+        return self.exclude(kind__in=TREATMENT_KINDS)
 
 
 class PermitQuerySet(models.QuerySet):

@@ -5,7 +5,6 @@ or enterprise action moves an enterprise from which status to which).
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -63,19 +62,6 @@ class ManagementClass(models.TextChoices):
 
 KEY_THRESHOLD_T = Decimal("100")
 SIMPLIFIED_THRESHOLD_T = Decimal("10")
-
-
-@dataclass(frozen=True)
-class ReportingDuty:
-    frequency: str  # "monthly", "quarterly" or "annual"
-    deadline: str  # plain description, e.g. "15th of the following month"
-
-
-REPORTING_DUTIES = {
-    ManagementClass.KEY: ReportingDuty("monthly", _("by the 15th of the following month")),
-    ManagementClass.SIMPLIFIED: ReportingDuty("quarterly", _("by the 15th of the quarter's first month")),
-    ManagementClass.REGISTRATION: ReportingDuty("annual", _("by 31 March")),
-}
 
 
 def management_class(

@@ -4,6 +4,7 @@ Every change goes through simple_history with the acting user and a reason, so t
 can show who registered, verified, rejected or suspended it, and when.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,7 +44,7 @@ def apply_for_registration(
     is_receiver: bool,
     address: str = "",
     contact_email: str = "",
-    facilities: list[FacilityInput] = (),
+    facilities: Sequence[FacilityInput] = (),
 ) -> Enterprise:
     """Register an enterprise as pending; the applicant becomes its administrator.
 
@@ -133,7 +134,7 @@ def close_enterprise(*, enterprise: Enterprise, officer: User, reason: str) -> E
 def resubmit_registration(*, enterprise: Enterprise, actor: User, note: str = "") -> Enterprise:
     """A rejected applicant, having corrected its details, asks for verification again."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if EnterpriseRole.ADMIN not in scope_of(actor).roles_on(enterprise.pk):
+    if not enterprise.is_administered_by(actor):
         raise NotPermitted(_("Only an administrator of this enterprise may resubmit its registration."))
     transition = ENTERPRISE_FLOW.check(A.RESUBMIT, enterprise.status)
     enterprise.full_clean()

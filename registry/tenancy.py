@@ -129,11 +129,16 @@ def _compute_scope(user) -> Scope:
             return ANONYMOUS
         if client.scope == ApiScope.READ_ALL:
             return Scope(everything=True, read_only=True)
+        enterprise = client.enterprise
+        if enterprise is None:
+            # The database refuses an enterprise client without its enterprise
+            # (api_client_enterprise_matches_scope); should one appear anyway, it sees nothing.
+            return ANONYMOUS
         # An enterprise client acts with an administrator's rights on its own enterprise only, and sees its
         # park as the enterprise's own staff do.
         return Scope(
-            enterprise_roles={client.enterprise_id: frozenset({"admin"})},
-            member_park_ids=frozenset({client.enterprise.park_id}),
+            enterprise_roles={enterprise.pk: frozenset({"admin"})},
+            member_park_ids=frozenset({enterprise.park_id}),
         )
 
     provinces, parks = set(), set()

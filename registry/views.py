@@ -1,9 +1,9 @@
-"""Registry pages: the enterprise register, registration applications and officers' decisions, and the
-permits list.
+"""Registry pages: the enterprise register, registration applications, officers' decisions and an
+applicant's resubmission, and the permits list.
 
 The enterprise page itself shows what transfers and reporting hold about the enterprise too, so it is
 composed in reporting (reporting/views/enterprises.py: `reporting:enterprise_detail`); the decisions
-taken on it are posted here.
+and the resubmission taken on it are posted here.
 """
 
 from collections.abc import Callable
@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
+from wasteparks.pages import SignedInRequest
 
 from . import services
 from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
@@ -52,7 +53,7 @@ DECISIONS: dict[str, Callable[..., Enterprise]] = {
 
 
 @login_required
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: SignedInRequest) -> HttpResponse:
     enterprises = Enterprise.objects.visible_to(request.user).select_related("park")
     query = request.GET.get("q", "").strip()
     if query:
@@ -104,7 +105,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_moved(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_moved(request: SignedInRequest, pk: int) -> HttpResponse:
     """The enterprise page's old address: links and bookmarks to it follow to the page in reporting."""
     # Only for someone who may see the enterprise: to anyone else it does not exist (404, as the page).
     get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
@@ -112,7 +113,7 @@ def enterprise_moved(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_apply(request: HttpRequest) -> HttpResponse:
+def enterprise_apply(request: SignedInRequest) -> HttpResponse:
     form = EnterpriseApplicationForm(request.POST or None)
     facilities = FacilityFormSet(request.POST or None, prefix="facility")
     if request.method == "POST" and form.is_valid() and facilities.is_valid():
@@ -150,7 +151,7 @@ def enterprise_apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def enterprise_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def enterprise_decide(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
     if action not in DECISIONS:
         return HttpResponse(status=404)
@@ -173,6 +174,27 @@ def enterprise_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
     return redirect(ENTERPRISE_PAGE, pk=pk)
 
 
+@login_required
+@require_POST
+def enterprise_resubmit(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A rejected applicant's administrator asks the park's officers to verify the registration again.
+
+    Posted from the enterprise page; as with the officers' decisions, a refusal (not an administrator:
+    403, not rejected: 409) is shown there as a message and nothing is saved."""
+    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The note is too long."))
+        return redirect(ENTERPRISE_PAGE, pk=pk)
+    try:
+        services.resubmit_registration(enterprise=enterprise, actor=request.user, note=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(ENTERPRISE_PAGE, pk=pk)
+    messages.success(request, _("Registration resubmitted. The park's officers will verify it again."))
+    return redirect(ENTERPRISE_PAGE, pk=pk)
+
+
 # --- permits --------------------------------------------------------------------------------------
 
 PERMIT_SORTS = {
@@ -184,7 +206,7 @@ PERMIT_SORTS = {
 }
 
 
-def _filtered_permits(request: HttpRequest, form: PermitFilterForm, today: date):
+def _filtered_permits(request: SignedInRequest, form: PermitFilterForm, today: date):
     permits = Permit.objects.visible_to(request.user).select_related("enterprise__park")
     form.is_valid()
     data = form.cleaned_data
@@ -223,7 +245,7 @@ def _permit_state(permit: Permit, today: date) -> str:
 
 
 @login_required
-def permit_list(request: HttpRequest) -> HttpResponse:
+def permit_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     form = PermitFilterForm(request.GET, user=request.user)
     permits, sort = sort_by_request(_filtered_permits(request, form, today), request, PERMIT_SORTS, "valid_to")

@@ -75,6 +75,7 @@ def xlsx_response(filename: str, sheet_title: str, header: Sequence[str], rows: 
 
     workbook = Workbook(write_only=False)
     sheet = workbook.active
+    assert sheet is not None  # a new workbook opens with one worksheet, the active one
     # Sheet titles are at most 31 characters and may not contain []:*?/\
     sheet.title = "".join(ch for ch in str(sheet_title) if ch not in "[]:*?/\\")[:31] or "Sheet1"
     sheet.append([safe_cell(str(label)) for label in header])

@@ -3,7 +3,10 @@
 An entry whose page does not exist (yet) is left out, so an app adds its pages here by name only.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +15,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.tenancy import scope_of
+from wasteparks.pages import SignedInRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 OFFICER, ENTERPRISE = "officer", "enterprise"
 
@@ -19,7 +26,7 @@ OFFICER, ENTERPRISE = "officer", "enterprise"
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
-    label: str
+    label: StrOrPromise  # translated when the bar is rendered, in the user's language
     audiences: frozenset[str]
 
 
@@ -50,12 +57,12 @@ def audiences_of(user) -> set[str]:
     return found or {"newcomer"}
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     audiences = audiences_of(user)
-    items = []
+    items: list[dict[str, Any]] = []
     for item in NAV_ITEMS:
         if not item.audiences & audiences:
             continue
@@ -72,7 +79,7 @@ def navigation(request: HttpRequest) -> dict:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Where `/` and a fresh login lead: officers to their dashboard, enterprise staff to their manifests,
     someone without any role yet to the registration form."""
     audiences = audiences_of(request.user)

@@ -4,12 +4,13 @@ A write that queues work with `.delay()` after commit loses that work when Redis
 (the request fails, or the error is swallowed). Instead, `enqueue()` writes an OutboxMessage row in the
 caller's transaction, so the message exists exactly when the change does, and after commit tries to
 publish it right away with a fail-fast publish (no broker retries; a connect timeout of about a second).
-A message the broker did not take stays unsent; `relay()` (beat every 30 s, or `manage.py relay_outbox`)
-publishes unsent rows in order once the broker answers again.
+A message the broker did not take stays unsent, and the process leaves publishing to the relay for the
+next BROKER_PAUSE_SECONDS; `relay()` (beat every 30 s, or `manage.py relay_outbox`) publishes unsent rows
+in order once the broker answers again. Nothing after the commit raises into the request.
 
 Delivery is at least once (a publish whose row could not be marked sent is published again), so every
 task queued here is idempotent. In eager mode (the embedded default and the test suite) no row is
-written: the task runs in-process after commit, as `.delay()` would.
+written: the task runs in-process after commit, and its failure is logged, as a worker's would be.
 """
 
 import logging

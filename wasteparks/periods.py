@@ -90,11 +90,6 @@ class Period:
             moment = local_date(moment)
         return cls(moment.year, moment.month)
 
-    @classmethod
-    def between(cls, first: "Period", last: "Period") -> "Period":
-        """The months from the start of `first` to the end of `last`."""
-        return cls.from_index(first.first_index, last.last_index - first.first_index + 1)
-
     # --- kind ---------------------------------------------------------------------------------------
 
     @property
@@ -193,9 +188,6 @@ class Period:
     def last_day(self) -> date:
         last = self.last
         return date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
-
-    def has_begun(self, now: datetime | None = None) -> bool:
-        return (now or timezone.now()) >= self.start
 
     def has_ended(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.end

@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from wasteparks.api.viewsets import ApiView
+from wasteparks.api.viewsets import ApiViewMixin
 
 
-class Boom(ApiView):
+class Boom(ApiViewMixin, APIView):
     def get(self, request):
         raise RuntimeError("unexpected")
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from registry.rules import REPORTING_DUTIES, ManagementClass, management_class
+from registry.rules import ManagementClass, management_class
 
 
 @pytest.mark.parametrize(
@@ -44,9 +44,3 @@ def test_an_operating_licence_makes_a_site_key_supervised():
         management_class(annual_hazardous_tonnes=[], operates_own_treatment=False, holds_operating_licence=True)
         == ManagementClass.KEY
     )
-
-
-def test_each_class_has_its_reporting_duty():
-    assert REPORTING_DUTIES[ManagementClass.KEY].frequency == "monthly"
-    assert REPORTING_DUTIES[ManagementClass.SIMPLIFIED].frequency == "quarterly"
-    assert REPORTING_DUTIES[ManagementClass.REGISTRATION].frequency == "annual"

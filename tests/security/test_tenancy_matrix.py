@@ -99,6 +99,7 @@ ROUTES: dict[str, Route] = {
     "registry:enterprise_apply": Route(SIGNED_IN),
     "registry:enterprise_detail": Route("enterprise"),
     "registry:enterprise_decide": Route("enterprise", method="post", extra={"action": "suspend"}),
+    "registry:enterprise_resubmit": Route("enterprise", method="post"),
     # Transfers pages
     "transfers:manifest_list": Route(SIGNED_IN, lists="manifest"),
     "transfers:manifest_new": Route(SIGNED_IN),

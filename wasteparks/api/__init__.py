@@ -44,5 +44,5 @@ What a viewset from ``wasteparks.api.viewsets`` does without further code
 Custom actions (``@action(detail=True, methods=["post"])``) get all of the above too; fetch the object
 with ``self.get_object()`` so tenancy applies, call a service, and return its result serialized. Describe
 request and response bodies with ``drf_spectacular.utils.extend_schema`` so the OpenAPI schema stays
-complete. A plain endpoint that is not a viewset subclasses ``wasteparks.api.viewsets.ApiView``.
+complete. A plain endpoint that is not a viewset mixes ``ApiViewMixin`` into DRF's ``APIView``.
 """

@@ -118,10 +118,14 @@ def describe(exc: Exception) -> tuple[int, str, str, dict, dict]:
     elif isinstance(exc, IntegrityError):
         return (*_integrity(exc), headers)
     if isinstance(exc, exceptions.APIException):
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait) + (exc.wait % 1 > 0))
+        # Not attributes of every APIException: DRF's handle_exception adds auth_header to a 401, and
+        # Throttled carries wait.
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait) + (wait % 1 > 0))
         return (*_api_exception(exc), headers)
     logger.error("Unexpected error serving the API", exc_info=exc)
     return 500, "server_error", _("An unexpected error occurred; it has been logged."), {}, headers

@@ -48,7 +48,11 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine code, e.g. not_found, invalid, transition_not_allowed.")
     message = serializers.CharField(help_text="Human-readable; names the problem.")
-    fields = serializers.DictField(help_text="Field name -> list of messages; empty when not about fields.")
+    # The error shape's key. DRF's metaclass takes declared fields off the class, so this does not replace
+    # Serializer.fields at run time; the stubs cannot know that.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        help_text="Field name -> list of messages; empty when not about fields."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ class Command(BaseCommand):
             if not enterprise:
                 raise CommandError("--scope enterprise needs --enterprise <credit code or id>.")
             # A credit code may be all digits: 18 characters mean a credit code, anything shorter an id.
+            lookup: dict[str, str | int]
             if len(enterprise) == 18:
                 lookup = {"credit_code": enterprise.upper()}
             elif enterprise.isdigit():

@@ -5,6 +5,8 @@ page reading them. The check runs in SQL and reads only primary keys, so such a 
 being converted to a Python value (which is what fails).
 """
 
+from datetime import datetime
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, models
@@ -14,7 +16,7 @@ from wasteparks.bounds import EARLIEST_DAY, OUTER
 from wasteparks.periods import day_start
 
 
-def rows_outside_window(*, now=None) -> list[tuple[str, str, list]]:
+def rows_outside_window(*, now: datetime | None = None) -> list[tuple[str, str, list]]:
     """(model label, field name, primary keys) for every date or date-time column with rows outside."""
     now = now or timezone.now()
     found = []
@@ -24,14 +26,17 @@ def rows_outside_window(*, now=None) -> list[tuple[str, str, list]]:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateTimeField):
-                low, high = day_start(EARLIEST_DAY), OUTER.latest_instant(now)
-                params = [field.get_db_prep_value(low, connection), field.get_db_prep_value(high, connection)]
+                instants = (day_start(EARLIEST_DAY), OUTER.latest_instant(now))
+                params = [field.get_db_prep_value(instant, connection) for instant in instants]
             elif isinstance(field, models.DateField):
-                low, high = EARLIEST_DAY, OUTER.latest_day(now)
-                params = [low.isoformat(), high.isoformat()]
+                params = [EARLIEST_DAY.isoformat(), OUTER.latest_day(now).isoformat()]
             else:
                 continue
-            column, table, pk = quote(field.column), quote(model._meta.db_table), quote(model._meta.pk.column)
+            # Every concrete field of an installed model has its column (the stubs allow None for a field
+            # not yet attached to a model).
+            pk_column = model._meta.pk.column
+            assert field.column is not None and pk_column is not None
+            column, table, pk = quote(field.column), quote(model._meta.db_table), quote(pk_column)
             sql = f"SELECT {pk} FROM {table} WHERE {column} < %s OR {column} > %s ORDER BY {pk}"  # noqa: S608
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
