@@ -8,8 +8,8 @@ the error shape, and nothing is written:
 
 | window        | from       | to                         | for                                              |
 |---------------|------------|----------------------------|--------------------------------------------------|
-| EVENT         | 2000-01-01 | now (10 minutes of skew)   | what happened: ledger entries, signatures        |
-| PLAN          | 2000-01-01 | one year ahead             | planned dates, inspections, revisions            |
+| EVENT         | 2000-01-01 | now (10 minutes of skew)   | what happened: ledger entries, inspection visits |
+| PLAN          | 2000-01-01 | one year ahead             | planned dates, revisions, report months          |
 | DEADLINE      | 2000-01-01 | five years ahead           | rectification deadlines                          |
 | VALIDITY      | 2000-01-01 | twenty years ahead         | permits and approvals: valid from / valid to     |
 

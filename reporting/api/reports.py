@@ -15,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from registry.models import Enterprise, WasteCode
+from registry.models import Enterprise, User, WasteCode
 from wasteparks.api.filters import IntegerFilter, StrictBooleanFilter, SyncFilterSet
 from wasteparks.api.serializers import StrictSerializer
 from wasteparks.api.viewsets import WriteViewSet
@@ -36,7 +36,9 @@ def _figure(**kwargs) -> serializers.DecimalField:
 
 
 class MonthlyReportLineSerializer(serializers.ModelSerializer):
-    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    waste_code: "serializers.SlugRelatedField[WasteCode]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     waste_class = serializers.CharField(source="waste_code.waste_class", read_only=True)
     is_adjusted = serializers.BooleanField(read_only=True)
     expected_closing_stock_t = serializers.SerializerMethodField(
@@ -66,7 +68,7 @@ class MonthlyReportLineSerializer(serializers.ModelSerializer):
 
 
 class MonthlyReportEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = MonthlyReportEvent
@@ -79,8 +81,12 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField()
     revision = serializers.IntegerField(source="current_revision.number", read_only=True)
     deadline = serializers.DateField(read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    reviewed_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     lines = MonthlyReportLineSerializer(source="current_revision.lines", many=True, read_only=True)
     history = MonthlyReportEventSerializer(source="events", many=True, read_only=True)
 

@@ -2,10 +2,12 @@
 12-month sums computed in SQL beside each monthly row (one query per page)."""
 
 import re
+from typing import Any
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import WasteClass
@@ -97,10 +99,12 @@ class UtilizationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_year_to_date(self, snapshot) -> WindowSerializer:
+    @extend_schema_field(WindowSerializer)
+    def get_year_to_date(self, snapshot) -> dict[str, Any]:
         return WindowSerializer(_window(snapshot, "ytd")).data
 
-    def get_rolling_12_months(self, snapshot) -> WindowSerializer:
+    @extend_schema_field(WindowSerializer)
+    def get_rolling_12_months(self, snapshot) -> dict[str, Any]:
         return WindowSerializer(_window(snapshot, "r12")).data
 
 

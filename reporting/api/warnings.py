@@ -28,7 +28,7 @@ class WarningFilter(SyncFilterSet):
 
 
 class WarningEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
 
     class Meta:
         model = WarningEvent

@@ -51,7 +51,7 @@ def _bold_row(sheet) -> None:
 
 
 def _lines(report: MonthlyReport):
-    return sorted(report.current_revision.lines.all(), key=lambda line: line.waste_code.code)
+    return sorted(report.revision.lines.all(), key=lambda line: line.waste_code.code)
 
 
 def _report_sheet(sheet, report: MonthlyReport) -> None:
@@ -61,7 +61,7 @@ def _report_sheet(sheet, report: MonthlyReport) -> None:
         (_("Unified social credit code"), enterprise.credit_code),
         (_("Period"), str(report.period)),
         (_("Status"), report.get_status_display()),
-        (_("Revision"), report.current_revision.number),
+        (_("Revision"), report.revision.number),
         (_("Deadline"), report.deadline),
         (_("Filed late"), _("yes") if report.is_late else _("no")),
         (_("Submitted at"), report.submitted_at),
@@ -105,6 +105,7 @@ def report_workbook(report: MonthlyReport) -> bytes:
     """One report: its header, its lines (figures as numbers) and the adjustments with their reasons."""
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook opens with one worksheet, the active one
     sheet.title = str(report.period)
     _report_sheet(sheet, report)
     return _save(workbook)
@@ -115,6 +116,7 @@ def park_workbook(*, park: Park, period: Period, reports: Iterable[MonthlyReport
     report."""
     workbook = Workbook()
     summary = workbook.active
+    assert summary is not None  # a new workbook opens with one worksheet, the active one
     summary.title = _("Summary")
     _write(summary, [park.name, str(period)])
     _write(summary, [_("Enterprise"), _("Status"), _("Revision"), _("Filed late"), *_header()])
@@ -123,7 +125,7 @@ def park_workbook(*, park: Park, period: Period, reports: Iterable[MonthlyReport
         head = [
             report.enterprise.name,
             report.get_status_display(),
-            report.current_revision.number,
+            report.revision.number,
             _("yes") if report.is_late else _("no"),
         ]
         lines = _lines(report)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Park
+from wasteparks.bounds import EARLIEST_DAY
 from wasteparks.forms import BootstrapFormMixin
 from wasteparks.periods import Period
 
@@ -41,4 +42,7 @@ class RecomputeForm(BootstrapFormMixin, forms.Form):
         period = self.cleaned_data["period"]
         if period is not None and period > Period.containing():
             raise forms.ValidationError(_("Choose the current month or an earlier one."))
+        # The months the platform keeps start with EARLIEST_DAY's (wasteparks.bounds).
+        if period is not None and period < Period.containing(EARLIEST_DAY):
+            raise forms.ValidationError(_("Must be on or after %(earliest)s.") % {"earliest": EARLIEST_DAY.isoformat()})
         return period

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
 from registry.tenancy import scope_of
+from wasteparks.bounds import DEADLINE, EVENT
 from wasteparks.forms import BootstrapFormMixin
 
 from ..models.inspections import Inspection, InspectionKind, InspectionState
@@ -16,11 +17,17 @@ def _date_widget():
     return forms.DateInput(attrs={"type": "date"})
 
 
-def _warning_label(warning: Warning) -> str:
-    return f"{warning.get_severity_display()} · {warning.rule} · {warning.message[:90]}"
+class WarningsField(forms.ModelMultipleChoiceField):
+    """The warnings an inspection follows up, each labelled by severity, rule and message."""
+
+    def label_from_instance(self, obj: Warning) -> str:
+        return f"{obj.get_severity_display()} · {obj.rule} · {obj.message[:90]}"
 
 
 class InspectionForm(BootstrapFormMixin, forms.ModelForm):
+    # The model's own form field (label, required), as a WarningsField for the labels of the choices.
+    warnings = Inspection.warnings.field.formfield(form_class=WarningsField, widget=forms.CheckboxSelectMultiple)
+
     class Meta:
         model = Inspection
         fields = [
@@ -37,27 +44,31 @@ class InspectionForm(BootstrapFormMixin, forms.ModelForm):
             "rectification_deadline": _date_widget(),
             "findings": forms.Textarea(attrs={"rows": 4}),
             "required_rectification": forms.Textarea(attrs={"rows": 3}),
-            "warnings": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, user, enterprise: Enterprise | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         scope = scope_of(user)
-        self.fields["enterprise"].queryset = Enterprise.objects.filter(scope.q(park="park", enterprise=None)).order_by(
-            "name"
-        )
+        # The ForeignKey's form field, and the WarningsField declared above.
+        enterprise_field, warnings_field = self.fields["enterprise"], self.fields["warnings"]
+        assert isinstance(enterprise_field, forms.ModelChoiceField)
+        assert isinstance(warnings_field, WarningsField)
+        enterprise_field.queryset = Enterprise.objects.filter(scope.q(park="park", enterprise=None)).order_by("name")
         self.fields["date"].initial = timezone.localdate()
+        # Date windows (wasteparks.bounds): the deadline is at most five years ahead; the visit's date is
+        # held to EVENT in clean_date, after the plainer "not after today".
+        self.fields["rectification_deadline"].validators.append(DEADLINE)
         warnings = Warning.objects.live().filter(scope.q(park="park", enterprise=None))
         if enterprise is not None:
             warnings = warnings.filter(park_id=enterprise.park_id, enterprise__in=[enterprise.pk, None])
-        self.fields["warnings"].queryset = warnings.select_related("enterprise").order_by("-raised_at")
-        self.fields["warnings"].widget.attrs["class"] = "form-check-input"
-        self.fields["warnings"].label_from_instance = _warning_label
+        warnings_field.queryset = warnings.select_related("enterprise").order_by("-raised_at")
+        warnings_field.widget.attrs["class"] = "form-check-input"
 
     def clean_date(self):
         day = self.cleaned_data["date"]
         if day and day > timezone.localdate():
             raise forms.ValidationError(_("Choose today or an earlier day."))
+        EVENT(day)
         return day
 
 

@@ -5,6 +5,7 @@ enforce the rules (a reason for every adjustment, a balanced report before submi
 """
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise, Park
 from registry.tenancy import scope_of
+from wasteparks.bounds import EARLIEST_DAY
 from wasteparks.forms import BootstrapFormMixin
 from wasteparks.periods import Period
 
@@ -40,8 +42,17 @@ class PeriodField(forms.CharField):
         if not value:
             return None
         period = parse_period(value)
-        if period is None or not 2000 <= period.year <= 2100:
+        if period is None:
             raise forms.ValidationError(_("Give a month as YYYY-MM."), code="invalid_period")
+        # The months a report may name: from the platform's first day (wasteparks.bounds) to 2100 (the
+        # MonthlyReport table's constraint).
+        if period < Period.containing(EARLIEST_DAY):
+            message = _("Must be on or after %(earliest)s.") % {"earliest": EARLIEST_DAY.isoformat()}
+            raise forms.ValidationError(message, code="out_of_window")
+        if period.year > 2100:
+            raise forms.ValidationError(
+                _("Must be on or before %(latest)s.") % {"latest": "2100-12-31"}, code="out_of_window"
+            )
         return period
 
 
@@ -168,7 +179,11 @@ class BaseReportLineFormSet(forms.BaseFormSet):
         return {**super().get_form_kwargs(index), "line": self.lines[index]}
 
 
-ReportLineFormSet = forms.formset_factory(ReportLineForm, formset=BaseReportLineFormSet, extra=0)
+# formset_factory returns a subclass of the `formset` it is given; the stubs type it as the plain
+# BaseFormSet, which knows nothing of `lines`.
+ReportLineFormSet = cast(
+    type[BaseReportLineFormSet], forms.formset_factory(ReportLineForm, formset=BaseReportLineFormSet, extra=0)
+)
 
 
 def line_formset(*, lines: list[MonthlyReportLine], data=None) -> BaseReportLineFormSet:

@@ -43,6 +43,8 @@ class MonthlyReport(Timestamped):
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
     )
+    # Null only inside create_monthly_report's transaction: the report row must exist before its first
+    # revision can point at it, and the same transaction then sets it. `revision` reads it, never None.
     current_revision = models.OneToOneField(
         "reporting.MonthlyReportRevision",
         models.PROTECT,
@@ -97,8 +99,18 @@ class MonthlyReport(Timestamped):
         return self.period.deadline(settings.REPORT_DEADLINE_DAY)
 
     @property
+    def revision(self) -> "MonthlyReportRevision":
+        """The current revision, for a saved report (which always has one)."""
+        revision = self.current_revision
+        # The transaction that creates the report sets it (see the field), so only a report still being
+        # created can lack it, and nothing reads one then.
+        assert revision is not None, f"monthly report {self.pk} has no current revision"
+        return revision
+
+    @property
     def revision_number(self) -> int | None:
-        return self.current_revision.number if self.current_revision_id else None
+        revision = self.current_revision
+        return revision.number if revision is not None else None
 
     @property
     def is_editable(self) -> bool:

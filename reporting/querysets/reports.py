@@ -136,25 +136,26 @@ def ledger_figures(*, enterprise_id: int, period: Period) -> dict[int, dict[str,
     for_disposal = ends_in(MethodKind.DISPOSAL, MethodKind.STORAGE)
     shipped = in_month & Q(stage=LedgerStage.SHIPPED)
     signed = Case(When(stage__in=INFLOW_STAGES, then=F("quantity_t")), default=-F("quantity_t"), output_field=_TONNES)
+    sums = {
+        "stock_before": _sum(signed, Q(occurred_at__lt=start)),
+        "generated": _sum("quantity_t", in_month & Q(stage=LedgerStage.GENERATED)),
+        "received": _sum("quantity_t", in_month & Q(stage=LedgerStage.RECEIVED)),
+        "utilized_in_house": _sum("quantity_t", in_month & Q(stage=LedgerStage.UTILIZED_IN_HOUSE)),
+        "disposed_in_house": _sum("quantity_t", in_month & Q(stage=LedgerStage.DISPOSED_IN_HOUSE)),
+        "shipped_for_utilization": _sum("quantity_t", shipped & for_utilization),
+        "shipped_for_disposal": _sum("quantity_t", shipped & for_disposal),
+    }
     rows = (
         LedgerEntry.objects.filter(enterprise_id=enterprise_id, occurred_at__lt=end)
         .order_by()
         .values("waste_code_id")
-        .annotate(
-            stock_before=_sum(signed, Q(occurred_at__lt=start)),
-            generated=_sum("quantity_t", in_month & Q(stage=LedgerStage.GENERATED)),
-            received=_sum("quantity_t", in_month & Q(stage=LedgerStage.RECEIVED)),
-            utilized_in_house=_sum("quantity_t", in_month & Q(stage=LedgerStage.UTILIZED_IN_HOUSE)),
-            disposed_in_house=_sum("quantity_t", in_month & Q(stage=LedgerStage.DISPOSED_IN_HOUSE)),
-            shipped_for_utilization=_sum("quantity_t", shipped & for_utilization),
-            shipped_for_disposal=_sum("quantity_t", shipped & for_disposal),
-        )
+        .annotate(**sums)
+        .values_list("waste_code_id", *sums)
     )
-    result = {}
-    for row in rows:
-        code_id = row.pop("waste_code_id")
-        if any(row.values()):
-            result[code_id] = row
+    result: dict[int, dict[str, Decimal]] = {}
+    for code_id, *values in rows:
+        if any(values):
+            result[code_id] = dict(zip(sums, values, strict=True))
     return result
 
 

@@ -72,7 +72,7 @@ class Subject:
     def enterprises(self):
         if self.park is not None:
             return Enterprise.objects.filter(park=self.park)
-        return Enterprise.objects.filter(park__division__province_code=self.province_code)
+        return Enterprise.objects.filter(park__in=Park.objects.in_province(self.province_code))
 
 
 @dataclass
@@ -185,7 +185,7 @@ def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
     if subject.park is not None:
         warnings = warnings.filter(park=subject.park)
     else:
-        warnings = warnings.filter(park__division__province_code=subject.province_code)
+        warnings = warnings.filter(park__in=Park.objects.in_province(subject.province_code))
     counts = dict(warnings.order_by().values_list("severity").annotate(n=Count("pk")))
     return {severity: counts.get(severity, 0) for severity in reversed(Severity.values)}
 
@@ -297,7 +297,7 @@ def _park_comparison(
 ) -> list[dict]:
     """Per park of the province: rolling rate vs target, generated this month and over the window, open
     critical warnings and reporting compliance. Three queries whatever the number of parks."""
-    parks = list(Park.objects.filter(division__province_code=subject.province_code).order_by("name"))
+    parks = list(Park.objects.in_province(subject.province_code).order_by("name"))
     generated: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
         if row.month_index == window.last_index:
@@ -307,7 +307,7 @@ def _park_comparison(
         generated_window[subject_key] += total["generated_t"]
     critical = dict(
         Warning.objects.live()
-        .filter(severity=Severity.CRITICAL, park__division__province_code=subject.province_code)
+        .filter(severity=Severity.CRITICAL, park__in=Park.objects.in_province(subject.province_code))
         .order_by()
         .values_list("park_id")
         .annotate(n=Count("pk"))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, User
 from registry.tenancy import scope_of
+from wasteparks.bounds import DEADLINE, EVENT
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 
 from ..models.inspections import Inspection, InspectionStatus
@@ -43,6 +44,20 @@ def record_inspection(
             _("An inspection cannot be recorded for a future date."),
             code="inspection_in_future",
             fields={"date": [_("Choose today or an earlier day.")]},
+        )
+    # Date windows (wasteparks.bounds): the visit has happened (an event, and not after today, above);
+    # its deadline may be set up to five years ahead.
+    out_of_window = {
+        name: [problem]
+        for name, window, value in (("date", EVENT, date), ("rectification_deadline", DEADLINE, rectification_deadline))
+        if (problem := window.problem(value))
+    }
+    if out_of_window:
+        raise RuleViolation(
+            _("The inspection cannot be recorded with these dates: %(problems)s")
+            % {"problems": " ".join(problem for problems in out_of_window.values() for problem in problems)},
+            code="out_of_window",
+            fields=out_of_window,
         )
     if rectification_deadline is not None and rectification_deadline < date:
         raise RuleViolation(

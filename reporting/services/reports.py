@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from registry.models import Enterprise, EnterpriseMembership, User, WasteCode
 from registry.tenancy import scope_of
 from wasteparks import outbox
+from wasteparks.bounds import PLAN
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 from wasteparks.periods import Period, local_date
 from wasteparks.workflow import Transition
@@ -98,7 +99,7 @@ def _check_editable(report: MonthlyReport) -> None:
 def _log(*, report: MonthlyReport, action: str, from_status: str, actor: User, at: datetime, comment: str = "") -> None:
     MonthlyReportEvent.objects.create(
         report=report,
-        revision=report.current_revision.number,
+        revision=report.revision.number,
         action=action,
         from_status=from_status,
         to_status=report.status,
@@ -174,11 +175,20 @@ def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, mon
     _check_filer(actor, enterprise)
     try:
         period = Period.month_of(int(year), int(month))
+        # The months the platform keeps (wasteparks.bounds): from 2000 to a year ahead. A nearer month
+        # that has not ended gets the clearer refusal below.
+        out_of_window = PLAN.problem(period.first_day)  # a date: ValueError outside the years 1 to 9999
     except (TypeError, ValueError):
         raise RuleViolation(
             _("%(year)s-%(month)s is not a calendar month.") % {"year": year, "month": month},
             code="invalid_period",
             fields={"month": [_("Use a month from 1 to 12.")]},
+        )
+    if out_of_window:
+        raise RuleViolation(
+            _("There is no report for %(period)s: %(problem)s") % {"period": period, "problem": out_of_window},
+            code="out_of_window",
+            fields={"month": [out_of_window]},
         )
     now = timezone.now()
     if not period.has_ended(now):
@@ -220,7 +230,7 @@ def refresh_prefill(*, report: MonthlyReport, actor: User) -> MonthlyReport:
     report = _lock(report)
     _check_filer(actor, report.enterprise)
     _check_editable(report)
-    _apply_prefill(report.current_revision, compute_prefill(enterprise=report.enterprise, period=report.period))
+    _apply_prefill(report.revision, compute_prefill(enterprise=report.enterprise, period=report.period))
     report.save(update_fields=[])
     _log(report=report, action=A.PREFILL, from_status=report.status, actor=actor, at=timezone.now())
     return report
@@ -234,7 +244,7 @@ def adjust_report_lines(*, report: MonthlyReport, actor: User, lines: list[LineA
     report = _lock(report)
     _check_filer(actor, report.enterprise)
     _check_editable(report)
-    revision = report.current_revision
+    revision = report.revision
     existing = {line.waste_code_id: line for line in revision.lines.all()}
     problems: dict[str, list[str]] = {}
     seen = set()
@@ -295,7 +305,7 @@ def submit_monthly_report(*, report: MonthlyReport, actor: User, comment: str = 
     report = _lock(report)
     _check_filer(actor, report.enterprise)
     transition = _check_transition(report, A.SUBMIT)
-    revision = report.current_revision
+    revision = report.revision
     lines = _lines(revision)
     failing = rules.imbalances((line.waste_code.code, line.figures()) for line in lines)
     if failing:
@@ -341,7 +351,7 @@ def _review(*, report: MonthlyReport, officer: User, action: str, comment: str) 
         )
     now = timezone.now()
     target = transition.target_from(report.status)
-    revision = report.current_revision
+    revision = report.revision
     revision.outcome = target
     revision.reviewed_by = officer
     revision.reviewed_at = now
@@ -372,7 +382,7 @@ def return_monthly_report(*, report: MonthlyReport, officer: User, comment: str)
     """The park's officer returns the report with a comment. The submitted revision stays as it was; the
     next revision opens as its copy for the enterprise to correct and submit again."""
     report = _review(report=report, officer=officer, action=A.RETURN, comment=comment)
-    previous = report.current_revision
+    previous = report.revision
     revision = MonthlyReportRevision.objects.create(report=report, number=previous.number + 1)
     copies = []
     for line in previous.lines.all():
@@ -419,7 +429,9 @@ def enterprises_due(*, period: Period):
 
 def _recipients(enterprise: Enterprise) -> list[str]:
     addresses = [enterprise.contact_email]
-    addresses += [membership.user.email for membership in enterprise.filing_members]
+    addresses += [
+        membership.user.email for membership in enterprise.memberships.all() if membership.role in rules.FILING_ROLES
+    ]
     return sorted({address for address in addresses if address})
 
 
@@ -485,15 +497,7 @@ def send_due_reminders(*, today: date | None = None) -> int:
             due = (
                 enterprises_due(period=period)
                 .exclude(pk__in=ReportReminder.objects.for_period(period).filter(kind=kind).values("enterprise_id"))
-                .prefetch_related(
-                    Prefetch(
-                        "memberships",
-                        queryset=EnterpriseMembership.objects.filter(role__in=rules.FILING_ROLES).select_related(
-                            "user"
-                        ),
-                        to_attr="filing_members",
-                    )
-                )
+                .prefetch_related(Prefetch("memberships", queryset=EnterpriseMembership.objects.select_related("user")))
                 .order_by("pk")
             )
             for enterprise in due:

@@ -281,7 +281,7 @@ def recompute_period(
     province_code = park.division.province_code if park is not None else None
 
     if park is not None:
-        _lock_parks(Park.objects.filter(division__province_code=province_code))
+        _lock_parks(Park.objects.in_province(park.division.province_code))
     else:
         _lock_parks(Park.objects.all())
 

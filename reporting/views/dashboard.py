@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from registry.models import Park
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
+from wasteparks.pages import SignedInRequest
 
 from ..forms.dashboard import RecomputeForm
 from ..services import dashboard as services
@@ -19,7 +20,7 @@ SESSION_TASKS = "reporting_recompute_tasks"
 SESSION_TASKS_KEPT = 20
 
 
-def _supervised_parks(request: HttpRequest):
+def _supervised_parks(request: SignedInRequest):
     """The parks this officer supervises (not the park an enterprise user merely belongs to)."""
     scope = scope_of(request.user)
     if not scope.is_officer and not scope.everything:
@@ -41,7 +42,7 @@ def _chart_labels() -> dict:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     """A park officer sees their park (one of several, picked); a provincial officer the province
     and, per park, the comparison table (or one park, picked)."""
     parks = _supervised_parks(request)
@@ -85,7 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recompute(request: HttpRequest) -> HttpResponse:
+def recompute(request: SignedInRequest) -> HttpResponse:
     """The form (GET) and the start of a recompute (POST), then the progress page."""
     parks = _supervised_parks(request)
     initial_park = request.GET.get("park")
@@ -113,7 +114,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/recompute_form.html", {"form": form}, status=status)
 
 
-def _own_task(request: HttpRequest, task_id: str) -> dict:
+def _own_task(request: SignedInRequest, task_id: str) -> dict:
     # Only the recomputes this session started: a task id seen elsewhere reveals nothing.
     task = request.session.get(SESSION_TASKS, {}).get(str(task_id))
     if task is None:
@@ -122,7 +123,7 @@ def _own_task(request: HttpRequest, task_id: str) -> dict:
 
 
 @login_required
-def recompute_progress(request: HttpRequest, task_id: str) -> HttpResponse:
+def recompute_progress(request: SignedInRequest, task_id: str) -> HttpResponse:
     _supervised_parks(request)
     task = _own_task(request, task_id)
     return render(
@@ -133,7 +134,7 @@ def recompute_progress(request: HttpRequest, task_id: str) -> HttpResponse:
 
 
 @login_required
-def recompute_status(request: HttpRequest, task_id: str) -> HttpResponse:
+def recompute_status(request: SignedInRequest, task_id: str) -> HttpResponse:
     """The partial the progress page polls every two seconds (htmx)."""
     _supervised_parks(request)
     task = _own_task(request, task_id)

@@ -11,16 +11,17 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
 from registry.forms import DecisionForm
 from registry.models import Enterprise, WasteClass
-from registry.rules import ENTERPRISE_FLOW, OFFICER
+from registry.rules import ENTERPRISE_FLOW, OFFICER, EnterpriseAction
 from registry.tenancy import scope_of
 from transfers.models import Manifest, StockBalance
+from wasteparks.pages import SignedInRequest
 
 from ..models.inspections import Inspection
 from ..models.reports import MonthlyReport
@@ -73,7 +74,7 @@ def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int)
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
     history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
     # Whoever may see the enterprise (fetched through visible_to above) may see every manifest naming it
@@ -107,6 +108,8 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": scope_of(request.user).supervises_park(enterprise.park),
             "decisions": _decisions(enterprise),
             "decision_form": DecisionForm(),
+            "can_resubmit": EnterpriseAction.RESUBMIT in ENTERPRISE_FLOW.available(enterprise.status)
+            and enterprise.is_administered_by(request.user),
             "stock": _stock_with_ages(enterprise, now=timezone.now(), notice_days=notice_days),
             "storage_notice_days": notice_days,
             "manifests": manifests,

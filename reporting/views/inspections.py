@@ -4,7 +4,7 @@ rectification). Officers only: an inspection is the officers' own working record
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -15,6 +15,7 @@ from registry.models import Enterprise
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
+from wasteparks.pages import SignedInRequest
 
 from ..forms.inspections import InspectionFilterForm, InspectionForm, RectifiedForm
 from ..models.inspections import Inspection, InspectionState
@@ -30,18 +31,18 @@ SORTS = {
 }
 
 
-def _officer_only(request: HttpRequest) -> None:
+def _officer_only(request: SignedInRequest) -> None:
     scope = scope_of(request.user)
     if not scope.is_officer and not scope.everything:
         raise PermissionDenied(_("Inspections are for park and provincial officers."))
 
 
-def _inspections(request: HttpRequest):
+def _inspections(request: SignedInRequest):
     return Inspection.objects.visible_to(request.user).with_state(timezone.localdate())
 
 
 @login_required
-def inspection_list(request: HttpRequest) -> HttpResponse:
+def inspection_list(request: SignedInRequest) -> HttpResponse:
     _officer_only(request)
     form = InspectionFilterForm(request.GET, user=request.user)
     form.is_valid()
@@ -98,13 +99,13 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible(request: HttpRequest, pk: int) -> Inspection:
+def _visible(request: SignedInRequest, pk: int) -> Inspection:
     return get_object_or_404(
         _inspections(request).select_related("enterprise", "park__division", "officer", "rectified_by"), pk=pk
     )
 
 
-def _detail(request: HttpRequest, inspection: Inspection, status: int = 200, **overrides) -> HttpResponse:
+def _detail(request: SignedInRequest, inspection: Inspection, status: int = 200, **overrides) -> HttpResponse:
     scope = scope_of(request.user)
     context = {
         "inspection": inspection,
@@ -117,13 +118,13 @@ def _detail(request: HttpRequest, inspection: Inspection, status: int = 200, **o
 
 
 @login_required
-def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     _officer_only(request)
     return _detail(request, _visible(request, pk))
 
 
 @login_required
-def inspection_new(request: HttpRequest) -> HttpResponse:
+def inspection_new(request: SignedInRequest) -> HttpResponse:
     """Record an inspection; from an enterprise page (?enterprise=) or a warning page (?warning=, which
     pre-links the warning and its enterprise)."""
     _officer_only(request)
@@ -169,7 +170,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def inspection_rectified(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_rectified(request: SignedInRequest, pk: int) -> HttpResponse:
     _officer_only(request)
     inspection = _visible(request, pk)
     form = RectifiedForm(request.POST)

@@ -11,7 +11,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +22,7 @@ from registry.tenancy import scope_of
 from wasteparks.errors import DomainError, TransitionNotAllowed
 from wasteparks.exports import csv_response, xlsx_response
 from wasteparks.lists import page_of, sort_by_request
-from wasteparks.pages import refused
+from wasteparks.pages import SignedInRequest, refused
 from wasteparks.periods import Period
 
 from ..exports.reports import park_workbook_response, report_workbook_response
@@ -44,11 +44,11 @@ REPORT_SORTS = {
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _sorted(queryset, request: HttpRequest, default: str):
+def _sorted(queryset, request: SignedInRequest, default: str):
     return sort_by_request(queryset, request, REPORT_SORTS, default, then=("enterprise__name", "pk"))
 
 
-def _visible_report(request: HttpRequest, pk: int) -> MonthlyReport:
+def _visible_report(request: SignedInRequest, pk: int) -> MonthlyReport:
     return get_object_or_404(
         MonthlyReport.objects.visible_to(request.user).select_related("enterprise__park__division"), pk=pk
     )
@@ -62,7 +62,7 @@ def _can_file(user, report: MonthlyReport) -> bool:
 # --- list -----------------------------------------------------------------------------------------
 
 
-def _filtered_reports(request: HttpRequest, form: forms.ReportFilterForm):
+def _filtered_reports(request: SignedInRequest, form: forms.ReportFilterForm):
     reports = MonthlyReport.objects.visible_to(request.user).select_related("enterprise__park", "current_revision")
     form.is_valid()
     data = form.cleaned_data
@@ -77,7 +77,7 @@ def _filtered_reports(request: HttpRequest, form: forms.ReportFilterForm):
     return reports
 
 
-def _list_export(request: HttpRequest, reports) -> HttpResponse | None:
+def _list_export(request: SignedInRequest, reports) -> HttpResponse | None:
     fmt = request.GET.get("export")
     if fmt not in ("csv", "xlsx"):
         return None
@@ -116,7 +116,7 @@ def _list_export(request: HttpRequest, reports) -> HttpResponse | None:
     return xlsx_response(f"monthly-reports-{stamp}.xlsx", _("Monthly reports"), header, rows)
 
 
-def _park_workbook(request: HttpRequest) -> HttpResponse:
+def _park_workbook(request: SignedInRequest) -> HttpResponse:
     """Every visible report of one park and period, as one workbook (a sheet per report)."""
     form = forms.ParkWorkbookForm(request.GET, user=request.user)
     if not form.is_valid():
@@ -134,7 +134,7 @@ def _park_workbook(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: SignedInRequest) -> HttpResponse:
     if request.GET.get("workbook"):
         return _park_workbook(request)
     form = forms.ReportFilterForm(request.GET, user=request.user)
@@ -144,11 +144,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
         return exported
     scope = scope_of(request.user)
     start_form = None
-    if scope.enterprise_ids:
+    if scope.enterprise_ids and forms.filing_enterprises(request.user).exists():
         last = Period.containing().previous()
         start_form = forms.StartReportForm(user=request.user, initial={"period": str(last)})
-        if not start_form.fields["enterprise"].queryset:
-            start_form = None
     workbook_form = None
     if scope.is_officer or scope.everything:
         period = form.cleaned_data.get("period") or Period.containing().previous()
@@ -168,13 +166,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_start(request: HttpRequest) -> HttpResponse:
+def report_start(request: SignedInRequest) -> HttpResponse:
     """Open (or find) the report of an ended month for one of the user's enterprises."""
     form = forms.StartReportForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # an ErrorList yields its messages as text
         return redirect("reporting:report_list")
     enterprise, period = form.cleaned_data["enterprise"], form.cleaned_data["period"]
     existing = MonthlyReport.objects.filter(enterprise=enterprise, year=period.year, month=period.month).first()
@@ -239,9 +237,9 @@ def _line_checks(lines: list[MonthlyReportLine], formset) -> list[LineCheck]:
     return checks
 
 
-def _detail_context(request: HttpRequest, report: MonthlyReport, **overrides) -> dict:
+def _detail_context(request: SignedInRequest, report: MonthlyReport, **overrides) -> dict:
     report = MonthlyReport.objects.with_details().select_related("enterprise__park__division").get(pk=report.pk)
-    lines = list(report.current_revision.lines.all())
+    lines = list(report.revision.lines.all())
     can_file = _can_file(request.user, report) and report.is_editable
     can_review = report.status == ReportStatus.SUBMITTED and scope_of(request.user).supervises_park(
         report.enterprise.park
@@ -275,36 +273,36 @@ def _detail_context(request: HttpRequest, report: MonthlyReport, **overrides) ->
     return context
 
 
-def _render_detail(request: HttpRequest, report: MonthlyReport, status: int = 200, **overrides) -> HttpResponse:
+def _render_detail(request: SignedInRequest, report: MonthlyReport, status: int = 200, **overrides) -> HttpResponse:
     return render(request, "reporting/report_detail.html", _detail_context(request, report, **overrides), status=status)
 
 
-def _page(request: HttpRequest, report: MonthlyReport):
+def _page(request: SignedInRequest, report: MonthlyReport):
     """The report page, for `refused()` to render with the error's status."""
     return partial(_render_detail, request, report)
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _visible_report(request, pk))
 
 
 @login_required
-def report_workbook(request: HttpRequest, pk: int) -> HttpResponse:
+def report_workbook(request: SignedInRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     return report_workbook_response(MonthlyReport.objects.with_details().get(pk=report.pk))
 
 
 @login_required
 @require_POST
-def report_lines(request: HttpRequest, pk: int) -> HttpResponse:
+def report_lines(request: SignedInRequest, pk: int) -> HttpResponse:
     """Save the edited lines: every changed line goes to the service at once, or none does."""
     report = _visible_report(request, pk)
     if not report.is_editable:
         return refused(
             request, TransitionNotAllowed(_("This report can no longer be changed.")), _page(request, report)
         )
-    lines = list(report.current_revision.lines.select_related("waste_code").order_by("waste_code__code"))
+    lines = list(report.revision.lines.select_related("waste_code").order_by("waste_code__code"))
     formset = forms.line_formset(lines=lines, data=request.POST)
     if not formset.is_valid():
         messages.error(request, _("Some lines need attention; nothing was saved."))
@@ -341,7 +339,7 @@ def _field_errors(formset, error: DomainError) -> None:
 
 @login_required
 @require_POST
-def report_prefill(request: HttpRequest, pk: int) -> HttpResponse:
+def report_prefill(request: SignedInRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     try:
         services.refresh_prefill(report=report, actor=request.user)
@@ -353,7 +351,7 @@ def report_prefill(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_submit(request: SignedInRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     form = forms.CommentForm(request.POST)
     if not form.is_valid():
@@ -368,7 +366,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def report_accept(request: SignedInRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     form = forms.CommentForm(request.POST)
     if not form.is_valid():
@@ -383,7 +381,7 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+def report_return(request: SignedInRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     form = forms.ReturnForm(request.POST)
     if not form.is_valid():

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from registry.models import Park
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
+from wasteparks.pages import SignedInRequest
 
 from ..forms.thresholds import ThresholdForm
 from ..models.thresholds import ThresholdLevel, WarningThreshold
@@ -32,7 +33,7 @@ from ..warnings.thresholds import (
 HISTORY_ROWS = 100
 
 
-def _supervised_parks(request: HttpRequest):
+def _supervised_parks(request: SignedInRequest):
     """The parks the user supervises as an officer; anyone else is turned away before any lookup."""
     if not may_see_thresholds(request.user):
         raise PermissionDenied
@@ -40,7 +41,7 @@ def _supervised_parks(request: HttpRequest):
 
 
 @login_required
-def threshold_list(request: HttpRequest) -> HttpResponse:
+def threshold_list(request: SignedInRequest) -> HttpResponse:
     supervised = _supervised_parks(request)
     parks = list(supervised.order_by("name"))
     table = ParkThresholds.load(supervised)
@@ -63,7 +64,9 @@ def _history(park: Park) -> list:
     return records
 
 
-def _render_park(request: HttpRequest, park: Park, form: ThresholdForm | None, *, status: int = 200) -> HttpResponse:
+def _render_park(
+    request: SignedInRequest, park: Park, form: ThresholdForm | None, *, status: int = 200
+) -> HttpResponse:
     can_change = may_change_thresholds(request.user, park.province_code)
     context = {
         "park": park,
@@ -76,7 +79,7 @@ def _render_park(request: HttpRequest, park: Park, form: ThresholdForm | None, *
 
 
 @login_required
-def threshold_park(request: HttpRequest, pk: int) -> HttpResponse:
+def threshold_park(request: SignedInRequest, pk: int) -> HttpResponse:
     park = get_object_or_404(_supervised_parks(request), pk=pk)
     if request.method != "POST":
         return _render_park(request, park, None)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
-from wasteparks.pages import refused
+from wasteparks.pages import SignedInRequest, refused
 
 from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
 from ..models.warnings import Warning, WarningAction, WarningStatus
@@ -46,7 +46,7 @@ SORTS = {
 # --- list -----------------------------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, form: WarningFilterForm):
+def _filtered(request: SignedInRequest, form: WarningFilterForm):
     warnings = Warning.objects.visible_to(request.user).with_details().annotate(severity_rank=SEVERITY_ORDER)
     form.is_valid()
     data = form.cleaned_data
@@ -68,11 +68,11 @@ def _filtered(request: HttpRequest, form: WarningFilterForm):
     return warnings
 
 
-def _sorted(queryset, request: HttpRequest):
+def _sorted(queryset, request: SignedInRequest):
     return sort_by_request(queryset, request, SORTS, "-raised_at")
 
 
-def _export(request: HttpRequest, warnings) -> HttpResponse | None:
+def _export(request: SignedInRequest, warnings) -> HttpResponse | None:
     header = [
         _("Raised at"),
         _("Severity"),
@@ -102,7 +102,7 @@ def _export(request: HttpRequest, warnings) -> HttpResponse | None:
 
 
 @login_required
-def warning_list(request: HttpRequest) -> HttpResponse:
+def warning_list(request: SignedInRequest) -> HttpResponse:
     form = WarningFilterForm(request.GET, user=request.user)
     warnings, sort = _sorted(_filtered(request, form), request)
     exported = _export(request, warnings)
@@ -123,7 +123,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 # --- detail and actions ---------------------------------------------------------------------------
 
 
-def _visible(request: HttpRequest, pk: int) -> Warning:
+def _visible(request: SignedInRequest, pk: int) -> Warning:
     return get_object_or_404(
         Warning.objects.visible_to(request.user).select_related(
             "park__division",
@@ -161,42 +161,42 @@ def _evidence_rows(evidence) -> list[tuple[str, str]]:
     return rows
 
 
-def _subjects(warning: Warning) -> list[dict]:
+def _subjects(warning: Warning) -> list[dict[str, str | None]]:
     """What the warning is about, each with a link to its page (a transfer approval has none)."""
-    subjects = []
-    if warning.manifest_id:
+    subjects: list[dict[str, str | None]] = []
+    if (manifest := warning.manifest) is not None:
         subjects.append(
             {
                 "kind": _("Manifest"),
-                "label": warning.manifest.number or f"#{warning.manifest_id}",
-                "url": reverse("transfers:manifest_detail", args=[warning.manifest_id]),
+                "label": manifest.number or f"#{manifest.pk}",
+                "url": reverse("transfers:manifest_detail", args=[manifest.pk]),
                 "testid": "subject-manifest",
             }
         )
-    if warning.enterprise_id:
+    if (enterprise := warning.enterprise) is not None:
         subjects.append(
             {
                 "kind": _("Enterprise"),
-                "label": warning.enterprise.name,
-                "url": reverse("reporting:enterprise_detail", args=[warning.enterprise_id]),
+                "label": enterprise.name,
+                "url": reverse("reporting:enterprise_detail", args=[enterprise.pk]),
                 "testid": "subject-enterprise",
             }
         )
-    if warning.permit_id:
+    if (permit := warning.permit) is not None:
         subjects.append(
             {
                 "kind": _("Permit"),
-                "label": warning.permit.number,
-                "url": reverse("registry:permit_list") + "?" + urlencode({"q": warning.permit.number}),
+                "label": permit.number,
+                "url": reverse("registry:permit_list") + "?" + urlencode({"q": permit.number}),
                 "testid": "subject-permit",
             }
         )
-    if warning.facility_id:
+    if (facility := warning.facility) is not None:
         subjects.append(
             {
                 "kind": _("Facility"),
-                "label": warning.facility.name,
-                "url": reverse("transfers:stock_list") + "?" + urlencode({"q": warning.facility.name}),
+                "label": facility.name,
+                "url": reverse("transfers:stock_list") + "?" + urlencode({"q": facility.name}),
                 "testid": "subject-facility",
             }
         )
@@ -224,7 +224,7 @@ def _subjects(warning: Warning) -> list[dict]:
     return subjects
 
 
-def _context(request: HttpRequest, warning: Warning, **overrides) -> dict:
+def _context(request: SignedInRequest, warning: Warning, **overrides) -> dict:
     scope = scope_of(request.user)
     can_act = warning.is_live and not scope.read_only and scope.supervises_park(warning.park)
     context = {
@@ -245,21 +245,22 @@ def _context(request: HttpRequest, warning: Warning, **overrides) -> dict:
     return context
 
 
-def _render_detail(request: HttpRequest, warning: Warning, *, status: int = 200, **overrides) -> HttpResponse:
+def _render_detail(request: SignedInRequest, warning: Warning, *, status: int = 200, **overrides) -> HttpResponse:
     return render(request, "reporting/warning_detail.html", _context(request, warning, **overrides), status=status)
 
 
 @login_required
-def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _visible(request, pk))
 
 
 @login_required
 @require_POST
-def warning_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def warning_action(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     warning = _visible(request, pk)
     if action not in WARNING_FLOW:
         raise Http404
+    form: AssignForm | NoteForm
     if action == WarningAction.ASSIGN:
         form = AssignForm(request.POST, prefix="assign", warning=warning)
     elif action == WarningAction.ACKNOWLEDGE:

@@ -5,12 +5,11 @@ import statistics
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
-
+from registry.models import WasteClass
 from wasteparks.periods import Period
 
 from ..models.thresholds import ThresholdKey
-from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_pct
+from ..models.utilization import SnapshotScope, UtilizationSnapshot, rates_of
 from .base import CENT, HUNDRED, ZERO, Finding, Rule, text
 
 K = ThresholdKey
@@ -40,24 +39,13 @@ class UtilizationBelowTarget(Rule):
     def findings(self, ctx):
         month = last_complete_month(ctx)
         window = month.rolling(12)
-        rows = (
-            UtilizationSnapshot.objects.filter(
-                scope=SnapshotScope.PARK,
-                waste_class="general",
-                category_code="",
-                month_index__gte=window.first_index,
-                month_index__lte=window.last_index,
-            )
-            .order_by()
-            .values("park_id", "park__name", "park__utilization_target_pct")
-            .annotate(
-                generated=Sum("generated_t"), utilized=Sum("utilized_t"), prior=Sum("utilized_from_prior_storage_t")
-            )
-        )
+        rows = UtilizationSnapshot.objects.filter(
+            scope=SnapshotScope.PARK, waste_class=WasteClass.GENERAL, category_code=""
+        ).window_totals(window, "park_id", "park__name", "park__utilization_target_pct")
         result = []
         period = str(month)
         for row in rows:
-            rate = rate_pct(row["utilized"], row["generated"] + row["prior"])
+            rate = rates_of(row)[0]
             target = row["park__utilization_target_pct"]
             if rate is None or rate >= target:
                 continue
@@ -73,9 +61,9 @@ class UtilizationBelowTarget(Rule):
                     },
                     evidence={
                         "period": period,
-                        "generated_t": text(row["generated"]),
-                        "utilized_t": text(row["utilized"]),
-                        "utilized_from_prior_storage_t": text(row["prior"]),
+                        "generated_t": text(row["generated_t"]),
+                        "utilized_t": text(row["utilized_t"]),
+                        "utilized_from_prior_storage_t": text(row["utilized_from_prior_storage_t"]),
                         "rate_pct": text(rate),
                         "target_pct": text(target),
                     },

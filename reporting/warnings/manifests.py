@@ -34,9 +34,10 @@ class ManifestOverdue(Rule):
         thresholds = ctx.thresholds
         result = []
         fields = ("pk", "number", "picked_up_at", "received_at", "consignor_id", "consignor__park_id", "receiver_id")
-        in_transit = self._manifests(ctx).filter(
-            status=ManifestStatus.IN_TRANSIT,
-            picked_up_at__lt=ctx.now - timedelta(days=thresholds.smallest(K.TRANSIT_DAYS)),
+        in_transit = (
+            self._manifests(ctx)
+            .in_transit()
+            .filter(picked_up_at__lt=ctx.now - timedelta(days=thresholds.smallest(K.TRANSIT_DAYS)))
         )
         for row in in_transit.values(*fields, "receiver__park_id"):
             transit_days = thresholds.for_park(row["consignor__park_id"])[K.TRANSIT_DAYS]

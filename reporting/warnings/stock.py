@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from registry.models import TREATMENT_KINDS, Facility
+from registry.models import Facility
 from transfers.models import StockBalance
 
 from ..models.thresholds import ThresholdKey
@@ -98,8 +98,8 @@ class StorageOverCapacity(Rule):
     def findings(self, ctx):
         thresholds = ctx.thresholds
         facilities = (
-            Facility.objects.filter(active=True, capacity_t__gt=0)
-            .exclude(kind__in=TREATMENT_KINDS)
+            Facility.objects.storage()
+            .filter(active=True, capacity_t__gt=0)
             .annotate(on_hand=Coalesce(Sum("stock__quantity_t"), Value(ZERO, output_field=TONNES)))
             .filter(on_hand__gt=F("capacity_t") * thresholds.smallest(K.FACILITY_FILL_WARNING_PCT) / HUNDRED)
         )

@@ -96,3 +96,19 @@ def test_the_address_is_the_enterprises_resubmit_step():
 def test_only_its_administrators_administer_an_enterprise(admin_x, viewer_x, officer_a, superuser, enterprise_x):
     assert enterprise_x.is_administered_by(admin_x)
     assert not any(enterprise_x.is_administered_by(user) for user in (viewer_x, officer_a, superuser))
+
+
+def test_the_enterprise_page_offers_resubmission_to_its_administrator_only(client, admin_x, viewer_x, rejected_x):
+    url = reverse("reporting:enterprise_detail", args=[rejected_x.pk])
+    action = reverse("registry:enterprise_resubmit", args=[rejected_x.pk])
+    client.force_login(admin_x)
+    assert action in client.get(url).content.decode()
+    client.force_login(viewer_x)
+    assert action not in client.get(url).content.decode()
+
+
+def test_a_pending_registration_offers_no_resubmission(client, admin_x, enterprise_x):
+    Enterprise.objects.filter(pk=enterprise_x.pk).update(status=EnterpriseStatus.PENDING)
+    client.force_login(admin_x)
+    page = client.get(reverse("reporting:enterprise_detail", args=[enterprise_x.pk])).content.decode()
+    assert reverse("registry:enterprise_resubmit", args=[enterprise_x.pk]) not in page
