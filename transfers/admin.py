@@ -17,31 +17,37 @@ from .models import (
     StockBalance,
 )
 
+# The inlines show these columns, all read-only. Tuples: the admin's declared types accept a tuple
+# of names for both `fields` and `readonly_fields`.
+LINE_COLUMNS = (
+    "line_no",
+    "waste_code",
+    "source_facility",
+    "declared_quantity_t",
+    "packaging_type",
+    "packaging_count",
+    "physical_form",
+    "received_quantity_t",
+    "accepted_quantity_t",
+    "acceptance",
+    "is_discrepancy",
+    "treatment_method",
+    "treated_quantity_t",
+)
+EVENT_COLUMNS = ("at", "action", "from_status", "to_status", "actor", "acting_enterprise", "role", "source", "comment")
+DECISION_COLUMNS = ("party", "enterprise", "decided_by", "decision", "comment", "at")
+
 
 class ManifestLineInline(ReadOnlyInline):
     model = ManifestLine
-    fields = [
-        "line_no",
-        "waste_code",
-        "source_facility",
-        "declared_quantity_t",
-        "packaging_type",
-        "packaging_count",
-        "physical_form",
-        "received_quantity_t",
-        "accepted_quantity_t",
-        "acceptance",
-        "is_discrepancy",
-        "treatment_method",
-        "treated_quantity_t",
-    ]
-    readonly_fields = fields
+    fields = LINE_COLUMNS
+    readonly_fields = LINE_COLUMNS
 
 
 class ManifestEventInline(ReadOnlyInline):
     model = ManifestEvent
-    fields = ["at", "action", "from_status", "to_status", "actor", "acting_enterprise", "role", "source", "comment"]
-    readonly_fields = fields
+    fields = EVENT_COLUMNS
+    readonly_fields = EVENT_COLUMNS
 
 
 @admin.register(Manifest)
@@ -80,8 +86,8 @@ class StockBalanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class RevisionDecisionInline(ReadOnlyInline):
     model = RevisionDecision
-    fields = ["party", "enterprise", "decided_by", "decision", "comment", "at"]
-    readonly_fields = fields
+    fields = DECISION_COLUMNS
+    readonly_fields = DECISION_COLUMNS
 
 
 @admin.register(RevisionRequest)

@@ -21,6 +21,7 @@ from registry.models import (
     WasteCode,
 )
 from registry.tenancy import scope_of
+from wasteparks.bounds import EVENT, PLAN
 from wasteparks.forms import BootstrapFormMixin
 
 from . import rules
@@ -38,6 +39,14 @@ from .models import (
 def DATE_INPUT() -> forms.DateInput:  # noqa: N802 (reads like the widget class it builds)
     # The browser's date picker reads and writes ISO dates whatever the page's language.
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's own copy of a model choice field declared on its class, to narrow its queryset to the
+    user's rows."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), name  # declared as one on the form class
+    return field
 
 
 class FacilityField(forms.ModelChoiceField):
@@ -139,6 +148,7 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"),
         required=False,
+        validators=[EVENT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty for now."),
     )
@@ -154,8 +164,8 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         enterprises = signing_enterprises(user, Party.CONSIGNOR)
-        self.fields["enterprise"].queryset = enterprises
-        self.fields["facility"].queryset = Facility.objects.filter(
+        _choice_field(self, "enterprise").queryset = enterprises
+        _choice_field(self, "facility").queryset = Facility.objects.filter(
             enterprise__in=enterprises, active=True
         ).select_related("enterprise")
         if len(enterprises) == 1:
@@ -188,7 +198,7 @@ class ManifestForm(BootstrapFormMixin, forms.Form):
     )
     waste_class = forms.ChoiceField(label=_("Waste class"), choices=WasteClass.choices)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
-    planned_date = forms.DateField(label=_("Planned date"), widget=DATE_INPUT())
+    planned_date = forms.DateField(label=_("Planned date"), widget=DATE_INPUT(), validators=[PLAN])
     vehicle_plate = forms.CharField(label=_("Vehicle plate"), required=False, max_length=16)
     approval = forms.ModelChoiceField(
         queryset=TransferApproval.objects.none(),
@@ -200,8 +210,8 @@ class ManifestForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user: User, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         enterprises = signing_enterprises(user, Party.CONSIGNOR)
-        self.fields["consignor"].queryset = enterprises
-        self.fields["approval"].queryset = TransferApproval.objects.visible_to(user)
+        _choice_field(self, "consignor").queryset = enterprises
+        _choice_field(self, "approval").queryset = TransferApproval.objects.visible_to(user)
         if editing:
             # The consignor of a draft is fixed; a different consignor is a different manifest.
             del self.fields["consignor"]
@@ -226,12 +236,7 @@ class ManifestLineForm(BootstrapFormMixin, forms.Form):
 
 
 class _BaseLineFormSet(forms.BaseFormSet):
-    def __init__(self, *args, facilities=None, **kwargs):
-        self.facilities = facilities
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "facilities": self.facilities}
+    """The lines of a manifest; each line form takes `facilities` through `form_kwargs`."""
 
     def clean(self):
         super().clean()
@@ -291,7 +296,7 @@ class PickupForm(BootstrapFormMixin, forms.Form):
             # A driver signs for the load they drive; only the carrier's administrator names someone else.
             del self.fields["driver"]
         else:
-            self.fields["driver"].queryset = User.objects.filter(
+            _choice_field(self, "driver").queryset = User.objects.filter(
                 enterprise_memberships__enterprise_id=manifest.carrier_id,
                 enterprise_memberships__role__in=rules.PARTY_ROLES[Party.CARRIER],
             ).order_by("username")
@@ -349,7 +354,7 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
     ]
 
     vehicle_plate = forms.CharField(label=_("New vehicle plate"), required=False, max_length=16)
-    planned_date = forms.DateField(label=_("New planned date"), required=False, widget=DATE_INPUT())
+    planned_date = forms.DateField(label=_("New planned date"), required=False, widget=DATE_INPUT(), validators=[PLAN])
     line_no = forms.TypedChoiceField(label=_("Line"), required=False, coerce=int, empty_value=None)
     line_field = forms.ChoiceField(label=_("Field of the line"), required=False, choices=LINE_FIELDS)
     line_value = forms.CharField(label=_("New value"), required=False, max_length=64)

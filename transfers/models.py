@@ -227,6 +227,8 @@ class Manifest(Timestamped):
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
 
     history = HistoricalRecords()
+    # Why a save changed the row, kept on its history row (simple_history reads it); not a column.
+    _change_reason: str
     objects = querysets.ManifestQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
@@ -254,12 +256,21 @@ class Manifest(Timestamped):
         return self.number or _("Draft manifest #%(id)s") % {"id": self.pk}
 
     def party_enterprise(self, party: str) -> Enterprise:
-        return {Party.CONSIGNOR: self.consignor, Party.CARRIER: self.carrier, Party.RECEIVER: self.receiver}[party]
+        # Keyed by str: a Party member is its value, and callers pass either.
+        enterprises: dict[str, Enterprise] = {
+            Party.CONSIGNOR: self.consignor,
+            Party.CARRIER: self.carrier,
+            Party.RECEIVER: self.receiver,
+        }
+        return enterprises[party]
 
     def party_id(self, party: str) -> int:
-        return {Party.CONSIGNOR: self.consignor_id, Party.CARRIER: self.carrier_id, Party.RECEIVER: self.receiver_id}[
-            party
-        ]
+        ids: dict[str, int] = {
+            Party.CONSIGNOR: self.consignor_id,
+            Party.CARRIER: self.carrier_id,
+            Party.RECEIVER: self.receiver_id,
+        }
+        return ids[party]
 
     @property
     def is_medical(self) -> bool:
@@ -330,6 +341,8 @@ class ManifestLine(models.Model):
     treated_at = models.DateTimeField(_("treated at"), null=True, blank=True)
 
     history = HistoricalRecords()
+    # Why a save changed the row, kept on its history row (simple_history reads it); not a column.
+    _change_reason: str
 
     class Meta:
         ordering = ["manifest_id", "line_no"]

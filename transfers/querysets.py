@@ -23,17 +23,6 @@ class LedgerEntryQuerySet(models.QuerySet):
     def in_year(self, year: int):
         return self.filter(occurred_at__year=year)
 
-    def signed_total(self):
-        """Inflows minus outflows of the rows, in one aggregate."""
-        from .models import INFLOW_STAGES
-
-        signed = Case(
-            When(stage__in=INFLOW_STAGES, then=F("quantity_t")),
-            default=-F("quantity_t"),
-            output_field=_TONNES,
-        )
-        return self.aggregate(total=Coalesce(Sum(signed), Value(0, output_field=_TONNES)))["total"]
-
 
 class StockBalanceQuerySet(models.QuerySet):
     def visible_to(self, user):

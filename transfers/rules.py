@@ -4,6 +4,7 @@ the checks that read the registry or the ledger (permits, approvals, capacity) a
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.models import Enterprise, EnterpriseRole, MethodKind, PermitKind, WasteClass
+from wasteparks.bounds import DateWindow
 from wasteparks.errors import RuleViolation
 from wasteparks.workflow import Transition, Workflow
 
@@ -40,8 +42,6 @@ ZERO = Decimal("0")
 MAX_LINE_QUANTITY_T = Decimal("1000000")
 QUANTITY_PLACES = 4
 MIN_QUANTITY_T = Decimal("0.0001")
-# A ledger entry may be recorded this far ahead of the server clock (clock skew of enterprise systems).
-FUTURE_TOLERANCE_MINUTES = 10
 MAX_LINES_PER_MANIFEST = 50
 MAX_PLATE_LENGTH = 16
 
@@ -161,11 +161,12 @@ MANUAL_STAGES = frozenset(
         LedgerStage.DISPOSED_IN_HOUSE,
     }
 )
-STAGE_METHOD_KIND = {
+# Keyed by str, like PARTY_ROLES: stages and kinds arrive as the plain values forms and the API give.
+STAGE_METHOD_KIND: dict[str, str] = {
     LedgerStage.UTILIZED_IN_HOUSE: MethodKind.UTILIZATION,
     LedgerStage.DISPOSED_IN_HOUSE: MethodKind.DISPOSAL,
 }
-METHOD_KIND_STAGE = {kind: stage for stage, kind in STAGE_METHOD_KIND.items()}
+METHOD_KIND_STAGE: dict[str, str] = {kind: stage for stage, kind in STAGE_METHOD_KIND.items()}
 
 # Permits that let a receiver accept each class. General industrial waste needs no operating licence.
 RECEIVER_PERMIT_KINDS: dict[str, frozenset[str]] = {
@@ -234,6 +235,17 @@ def is_discrepancy(*, declared: Decimal, received: Decimal, tolerance: Decimal) 
 
 def deviation_pct(*, declared: Decimal, received: Decimal) -> Decimal:
     return ((received - declared) / declared * 100).quantize(Decimal("0.01"))
+
+
+# --- Dates ----------------------------------------------------------------------------------------
+
+
+def check_in_window(value: date | datetime | None, window: DateWindow, *, field: str) -> None:
+    """A date or time someone gave lies in its window (wasteparks.bounds: EVENT for what happened, PLAN
+    for what is planned), or RuleViolation(out_of_window) naming `field`."""
+    problem = window.problem(value)
+    if problem:
+        raise RuleViolation(problem, code="out_of_window", fields={field: [problem]})
 
 
 # --- A manifest's parties and lines ---------------------------------------------------------------

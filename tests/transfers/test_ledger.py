@@ -105,7 +105,8 @@ class TestRefusedEntries:
     def test_an_entry_in_the_future_is_refused(self, preparer_x, x_store):
         with pytest.raises(RuleViolation) as refused:
             record(preparer_x, x_store, "generated", Decimal("1"), occurred_at=timezone.now() + timedelta(days=1))
-        assert refused.value.code == "occurred_in_future"
+        assert refused.value.code == "out_of_window"
+        assert "occurred_at" in refused.value.fields
 
     def test_another_enterprises_facility_is_refused(self, preparer_x, enterprise_x, r_store):
         with pytest.raises(RuleViolation) as refused:

@@ -1,9 +1,11 @@
 """The enterprise portal: preparing a manifest and recording ledger entries through the forms."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories as f
 from transfers.models import LedgerEntry, LedgerStage, Manifest, ManifestStatus
@@ -18,7 +20,7 @@ def manifest_data(*, consignor, carrier, receiver, facility, quantity="10", line
         "receiver": receiver.pk,
         "waste_class": "hazardous",
         "purpose": "utilization",
-        "planned_date": "2030-01-15",
+        "planned_date": (timezone.localdate() + timedelta(days=45)).isoformat(),
         "vehicle_plate": "",
         "line-TOTAL_FORMS": str(lines),
         "line-INITIAL_FORMS": "0",

@@ -14,6 +14,7 @@ from registry.models import (
     WasteCode,
 )
 from wasteparks.api.serializers import StrictSerializer
+from wasteparks.bounds import EVENT, PLAN
 
 from .. import rules, services
 from ..models import Acceptance, PackagingType, PhysicalForm, Purpose
@@ -62,7 +63,7 @@ class ManifestInputSerializer(StrictSerializer):
     receiver = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     waste_class = serializers.ChoiceField(WasteClass.choices)
     purpose = serializers.ChoiceField(Purpose.choices)
-    planned_date = serializers.DateField()
+    planned_date = serializers.DateField(validators=[PLAN])
     vehicle_plate = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     approval = _VisibleField(queryset=TransferApproval.objects.all(), required=False, allow_null=True, default=None)
     lines = serializers.ListField(child=LineInputSerializer(), min_length=1, max_length=rules.MAX_LINES_PER_MANIFEST)
@@ -75,7 +76,9 @@ class ManifestInputSerializer(StrictSerializer):
 class DraftUpdateSerializer(ManifestInputSerializer):
     """A draft's editable fields; all optional. `lines`, when given, replaces every line."""
 
-    consignor = None
+    # DRF drops a field a subclass sets to None (the consignor of a draft is fixed); the stubs only allow
+    # the base class's field type here.
+    consignor = None  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, partial=True, **kwargs)
@@ -132,7 +135,7 @@ class LedgerEntryInputSerializer(StrictSerializer):
     waste_code = _code_field()
     stage = serializers.ChoiceField(sorted(rules.MANUAL_STAGES))
     quantity_t = tonnes()
-    occurred_at = serializers.DateTimeField(required=False, default=None)
+    occurred_at = serializers.DateTimeField(required=False, default=None, validators=[EVENT])
     batch_code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     method = _method_field(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -4,12 +4,18 @@ read under /api/v1/ (ManifestFeed writes the same manifest representation for wh
 from django.utils import timezone
 from rest_framework import serializers
 
+from registry.models import ManagementMethod, User, WasteCode
+
 from ..models import LedgerEntry, Manifest, ManifestEvent, ManifestLine, StockBalance
 
 
 class ManifestLineSerializer(serializers.ModelSerializer):
-    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    treatment_method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    treatment_method: serializers.SlugRelatedField[ManagementMethod] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ManifestLine
@@ -36,7 +42,7 @@ class ManifestLineSerializer(serializers.ModelSerializer):
 
 
 class ManifestEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ManifestEvent
@@ -96,8 +102,12 @@ class ManifestSerializer(serializers.ModelSerializer):
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    method: serializers.SlugRelatedField[ManagementMethod] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     manifest = serializers.IntegerField(source="manifest_line.manifest_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -121,7 +131,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
 
 class StockSerializer(serializers.ModelSerializer):
-    waste_code = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     waste_class = serializers.CharField(source="waste_code.waste_class", read_only=True)
     oldest_on_hand_at = serializers.DateTimeField(read_only=True, allow_null=True)
     age_days = serializers.SerializerMethodField(help_text="Age of the oldest tonne on hand (FIFO), in days.")

@@ -140,7 +140,7 @@ def check_treatment_capacity(
         .filter(method=method, permit__valid_from__lte=on, permit__valid_to__gte=on)
         .select_related("permit")
     )
-    best_remaining, best_line, best_used = None, None, None
+    best: tuple[Decimal, PermitLine, Decimal] | None = None  # (remaining, line, used) of the roomiest line
     for line in lines:
         covered = (
             Q(waste_code_id=line.waste_code_id) if line.waste_code_id else Q(waste_code__category_id=line.category_id)
@@ -152,9 +152,13 @@ def check_treatment_capacity(
             method=method,
         ).in_year(on.year).aggregate(total=Sum("quantity_t"))["total"] or Decimal("0")
         remaining = line.annual_capacity_t - used
-        if best_remaining is None or remaining > best_remaining:
-            best_remaining, best_line, best_used = remaining, line, used
-    if best_line is not None and quantity_t <= best_remaining:
+        if best is None or remaining > best[0]:
+            best = (remaining, line, used)
+    # check_receiver_permit above found a line of this method valid on this day, and `lines` is that same
+    # set, so there is always a best line here.
+    assert best is not None
+    best_remaining, best_line, best_used = best
+    if quantity_t <= best_remaining:
         return
     raise RuleViolation(
         _(

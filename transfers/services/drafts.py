@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from registry.models import Enterprise, Facility, TransferApproval, User, WasteCode
+from wasteparks.bounds import PLAN
 from wasteparks.errors import RuleViolation, TransitionNotAllowed
 
 from .. import rules
@@ -73,6 +74,7 @@ def create_manifest(
     acting_role(actor=actor, enterprise=consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="create")
     rules.check_parties(consignor=consignor, carrier=carrier, receiver=receiver)
     rules.check_purpose(purpose)
+    rules.check_in_window(planned_date, PLAN, field="planned_date")
     rules.check_lines(lines=lines, waste_class=waste_class, consignor=consignor)
     manifest = Manifest.objects.create(
         waste_class=waste_class,
@@ -116,6 +118,8 @@ def update_draft(*, manifest: Manifest, actor: User, changes: dict, lines: list[
         setattr(manifest, name, value.strip() if isinstance(value, str) else value)
     rules.check_parties(consignor=manifest.consignor, carrier=manifest.carrier, receiver=manifest.receiver)
     rules.check_purpose(manifest.purpose)
+    if "planned_date" in changes:
+        rules.check_in_window(manifest.planned_date, PLAN, field="planned_date")
     if lines is not None:
         rules.check_lines(lines=lines, waste_class=manifest.waste_class, consignor=manifest.consignor)
         manifest.lines.all().delete()

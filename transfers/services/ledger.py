@@ -1,6 +1,6 @@
 """The waste ledger: entries and the stock balances kept in step with them."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, Facility, ManagementMethod, User, WasteCode
+from wasteparks.bounds import EVENT
 from wasteparks.errors import RuleViolation
 
 from .. import rules
@@ -70,6 +71,7 @@ def post_entry(
         balance.quantity_t = on_hand - quantity_t
         balance.total_out_t += quantity_t
     else:
+        assert balance is not None  # an inflow created its balance above if there was none
         balance.quantity_t = on_hand + quantity_t
         balance.total_in_t += quantity_t
     balance.save(update_fields=["quantity_t", "total_in_t", "total_out_t"])
@@ -117,14 +119,9 @@ def record_ledger_entry(
             fields={"stage": [_("Choose one of: %(stages)s.") % {"stages": ", ".join(sorted(rules.MANUAL_STAGES))}]},
         )
     rules.check_quantity(quantity_t, field="quantity_t")
-    now = timezone.now()
-    occurred_at = occurred_at or now
-    if occurred_at > now + timedelta(minutes=rules.FUTURE_TOLERANCE_MINUTES):
-        raise RuleViolation(
-            _("A ledger entry cannot be recorded for a time in the future."),
-            code="occurred_in_future",
-            fields={"occurred_at": [_("Must not be in the future.")]},
-        )
+    # What happened lies in the EVENT window: not before 2000, not in the future beyond clock skew.
+    occurred_at = occurred_at or timezone.now()
+    rules.check_in_window(occurred_at, EVENT, field="occurred_at")
     if not waste_code.active:
         raise RuleViolation(
             _("Waste code %(code)s is no longer in the catalogue.") % {"code": waste_code.code}, code="code_inactive"

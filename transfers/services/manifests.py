@@ -9,7 +9,7 @@ Any refusal rolls the whole step back.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -88,7 +88,7 @@ class _Signature:
     role: str
     from_status: str
     target: str
-    at: object
+    at: datetime
 
 
 def _begin(*, manifest: Manifest, actor: User, action: str) -> _Signature:
@@ -97,9 +97,8 @@ def _begin(*, manifest: Manifest, actor: User, action: str) -> _Signature:
     enterprise = manifest.party_enterprise(transition.actor)
     role = acting_role(actor=actor, enterprise=enterprise, allowed=transition.roles, action=action)
     rules.MANIFEST_FLOW.check(action, manifest.status)
-    return _Signature(
-        manifest, action, enterprise, transition.actor, role, manifest.status, transition.target, timezone.now()
-    )
+    target = transition.target_from(manifest.status)
+    return _Signature(manifest, action, enterprise, transition.actor, role, manifest.status, target, timezone.now())
 
 
 def _log(sig: _Signature, *, actor: User, comment: str, source: str) -> None:
@@ -253,16 +252,16 @@ def pickup_manifest(
             source=source,
         )
     if manifest.approval_id is not None:
-        _use_approval(manifest=manifest, lines=lines, on=today)
+        _use_approval(manifest=manifest, approval_id=manifest.approval_id, lines=lines, on=today)
     manifest.vehicle_plate = plate
     manifest.driver = driver
     _log(sig, actor=actor, comment=comment, source=source)
     return _finish(sig, stamp="picked_up_at", fields=("vehicle_plate", "driver"))
 
 
-def _use_approval(*, manifest: Manifest, lines: list[ManifestLine], on: date) -> None:
+def _use_approval(*, manifest: Manifest, approval_id: int, lines: list[ManifestLine], on: date) -> None:
     # Lock the approval: two manifests shipping under it at once must not both fit in what is left.
-    approval = TransferApproval.objects.select_for_update().select_related("waste_code").get(pk=manifest.approval_id)
+    approval = TransferApproval.objects.select_for_update().select_related("waste_code").get(pk=approval_id)
     total = sum((line.declared_quantity_t for line in lines), ZERO)
     check_approval(
         approval=approval,
@@ -276,7 +275,9 @@ def _use_approval(*, manifest: Manifest, lines: list[ManifestLine], on: date) ->
     approval.save(update_fields=["quantity_used_t"])
 
 
-def _book_return(*, manifest: Manifest, line: ManifestLine, quantity_t: Decimal, at, actor: User, source: str) -> None:
+def _book_return(
+    *, manifest: Manifest, line: ManifestLine, quantity_t: Decimal, at: datetime, actor: User, source: str
+) -> None:
     """A refused load goes back to the consignor: it re-enters the stock it was shipped from."""
     post_entry(
         enterprise=manifest.consignor,
@@ -408,6 +409,8 @@ def treat_manifest(
         )
         stage = rules.METHOD_KIND_STAGE.get(item.method.kind)
         if stage is not None:
+            # Only lines that accepted something are treated, and the receipt put each into a facility.
+            assert line.receiving_facility is not None
             post_entry(
                 enterprise=manifest.receiver,
                 facility=line.receiving_facility,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, User
 from registry.tenancy import scope_of
+from wasteparks.bounds import PLAN
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 
 from .. import rules
@@ -47,9 +48,15 @@ def _clean_value(name: str, value, field: str):
             raise _invalid(_("A vehicle plate has 1 to 16 characters."), field)
         return value.strip()
     if name == "planned_date":
-        parsed = value if isinstance(value, date) else parse_date(str(value))
+        try:
+            parsed = value if isinstance(value, date) else parse_date(str(value))
+        except ValueError:  # well formed but not a day (2025-02-30)
+            parsed = None
         if parsed is None:
             raise _invalid(_("Use a date such as 2025-03-01."), field)
+        problem = PLAN.problem(parsed)
+        if problem:
+            raise _invalid(problem, field)
         return parsed.isoformat()
     if name == "packaging_type":
         if value not in PackagingType.values:

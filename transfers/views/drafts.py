@@ -2,25 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from wasteparks.errors import DomainError
+from wasteparks.pages import SignedInRequest
 
 from .. import forms, rules, services
 from ..models import ManifestStatus
 from .common import field_errors, form_page, visible_manifest
 
 
-def _line_formset(request: HttpRequest, initial=None):
+def _line_formset(request: SignedInRequest, initial=None):
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and "add_line" in data:
         # "Add a line" re-renders the form with one more empty line; nothing is saved.
         total = int(data.get("line-TOTAL_FORMS", "1") or 1)
         data["line-TOTAL_FORMS"] = str(min(total + 1, rules.MAX_LINES_PER_MANIFEST))
     return forms.ManifestLineFormSet(
-        data, initial=initial, prefix="line", facilities=forms.consignor_facilities(request.user)
+        data, initial=initial, prefix="line", form_kwargs={"facilities": forms.consignor_facilities(request.user)}
     )
 
 
@@ -41,7 +42,7 @@ def _line_inputs(formset) -> list[services.LineInput]:
 
 
 @login_required
-def manifest_new(request: HttpRequest) -> HttpResponse:
+def manifest_new(request: SignedInRequest) -> HttpResponse:
     form = forms.ManifestForm(request.POST or None, user=request.user)
     formset = _line_formset(request)
     status = 200
@@ -73,7 +74,7 @@ def manifest_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def manifest_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     manifest = visible_manifest(request, pk)
     if manifest.status != ManifestStatus.DRAFT:
         messages.error(request, _("Only a draft can be edited; propose a revision instead."))

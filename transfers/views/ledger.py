@@ -4,13 +4,14 @@ and stock on hand with the age of its oldest tonne."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
+from wasteparks.pages import SignedInRequest
 
 from .. import forms, services
 from ..models import LedgerEntry, Party, StockBalance
@@ -26,7 +27,7 @@ LEDGER_SORTS = {
 
 
 @login_required
-def ledger_list(request: HttpRequest) -> HttpResponse:
+def ledger_list(request: SignedInRequest) -> HttpResponse:
     form = forms.LedgerFilterForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
@@ -95,7 +96,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_new(request: HttpRequest) -> HttpResponse:
+def ledger_new(request: SignedInRequest) -> HttpResponse:
     form = forms.LedgerEntryForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -134,7 +135,7 @@ STOCK_SORTS = {
 
 
 @login_required
-def stock_list(request: HttpRequest) -> HttpResponse:
+def stock_list(request: SignedInRequest) -> HttpResponse:
     form = forms.StockFilterForm(request.GET)
     form.is_valid()
     data = form.cleaned_data

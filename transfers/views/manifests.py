@@ -5,13 +5,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.tenancy import scope_of
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
+from wasteparks.pages import SignedInRequest
 
 from .. import forms, rules
 from ..models import (
@@ -99,7 +100,7 @@ MANIFEST_SORTS = {
 }
 
 
-def _filtered_manifests(request: HttpRequest, form: forms.ManifestFilterForm):
+def _filtered_manifests(request: SignedInRequest, form: forms.ManifestFilterForm):
     manifests = Manifest.objects.visible_to(request.user).select_related("consignor", "carrier", "receiver")
     form.is_valid()
     data = form.cleaned_data
@@ -125,7 +126,7 @@ def _filtered_manifests(request: HttpRequest, form: forms.ManifestFilterForm):
 
 
 @login_required
-def manifest_list(request: HttpRequest) -> HttpResponse:
+def manifest_list(request: SignedInRequest) -> HttpResponse:
     form = forms.ManifestFilterForm(request.GET)
     manifests, sort = sort_by_request(_filtered_manifests(request, form), request, MANIFEST_SORTS, "-created_at")
     exported = export_if_asked(
@@ -189,7 +190,7 @@ def _received_total(manifest: Manifest):
 # --- manifest detail ------------------------------------------------------------------------------
 
 
-def detail_context(request: HttpRequest, manifest: Manifest, **overrides) -> dict:
+def detail_context(request: SignedInRequest, manifest: Manifest, **overrides) -> dict:
     """Everything the detail page (and the print copy) shows; `overrides` keep a refused form open."""
     manifest = (
         Manifest.objects.select_related(
@@ -211,15 +212,14 @@ def detail_context(request: HttpRequest, manifest: Manifest, **overrides) -> dic
             Prefetch("decisions", queryset=RevisionDecision.objects.select_related("decided_by", "enterprise"))
         )
     )
-    for revision in revisions:
-        revision.rows = _revision_rows(revision)
     actions = available_actions(manifest, request.user, revisions)
     lines = list(manifest.lines.all())
     context = {
         "manifest": manifest,
         "lines": lines,
         "events": list(manifest.events.all()),
-        "revisions": revisions,
+        # Each revision with its changes as (line, field, old, new) rows, as the page lists them.
+        "revision_rows": [(revision, _revision_rows(revision)) for revision in revisions],
         "actions": actions,
         "comment_form": forms.CommentForm(),
         "reason_form": forms.ReasonForm(),
@@ -247,12 +247,12 @@ def _revision_rows(revision: RevisionRequest) -> list[tuple]:
     return rows
 
 
-def render_detail(request: HttpRequest, manifest: Manifest, status: int = 200, **overrides) -> HttpResponse:
+def render_detail(request: SignedInRequest, manifest: Manifest, status: int = 200, **overrides) -> HttpResponse:
     return render(
         request, "transfers/manifest_detail.html", detail_context(request, manifest, **overrides), status=status
     )
 
 
 @login_required
-def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return render_detail(request, visible_manifest(request, pk))

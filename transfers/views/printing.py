@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from wasteparks.pages import SignedInRequest
+
 from ..models import Manifest
 from .common import visible_manifest
 from .manifests import detail_context
@@ -22,7 +24,7 @@ def verification_token(manifest: Manifest) -> str:
 
 
 @login_required
-def manifest_print(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_print(request: SignedInRequest, pk: int) -> HttpResponse:
     context = detail_context(request, visible_manifest(request, pk))
     verify_url = request.build_absolute_uri(reverse("transfers:verify", args=[verification_token(context["manifest"])]))
     qr_svg = segno.make(verify_url, error="m").svg_inline(scale=3, omitsize=False)

@@ -7,7 +7,8 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,14 +16,15 @@ from django.views.decorators.http import require_POST
 
 from registry.models import Facility
 from wasteparks.errors import DomainError
-from wasteparks.pages import refused
+from wasteparks.pages import SignedInRequest, refused
 
 from .. import forms, rules, services
 from ..models import Manifest, ManifestAction, ManifestLine, ManifestStatus, Party, RevisionDecision
 from .common import field_errors, safe_next, visible_manifest
 from .manifests import render_detail
 
-SIGN_FORMS = {
+# Keyed by str: the action comes from the URL as a plain string.
+SIGN_FORMS: dict[str, tuple[type[Form], str]] = {
     ManifestAction.SUBMIT: (forms.CommentForm, "comment_form"),
     ManifestAction.CANCEL: (forms.ReasonForm, "reason_form"),
     ManifestAction.REJECT: (forms.RequiredReasonForm, "reject_form"),
@@ -31,7 +33,7 @@ SIGN_FORMS = {
 
 @login_required
 @require_POST
-def manifest_sign(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def manifest_sign(request: SignedInRequest, pk: int, action: str) -> HttpResponse:
     """The one-button signatures: submit, cancel and reject (the last two with a reason)."""
     manifest = visible_manifest(request, pk)
     if action not in SIGN_FORMS:
@@ -59,7 +61,7 @@ def manifest_sign(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def manifest_pickup(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_pickup(request: SignedInRequest, pk: int) -> HttpResponse:
     """The carrier signs for the load: the plate, and the driver when an administrator signs."""
     manifest = visible_manifest(request, pk)
     form = forms.PickupForm(request.POST or None, manifest=manifest, user=request.user)
@@ -90,7 +92,7 @@ def manifest_pickup(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def pickup_list(request: HttpRequest) -> HttpResponse:
+def pickup_list(request: SignedInRequest) -> HttpResponse:
     """The driver's phone page: manifests of its carriers that wait for pickup."""
     carriers = forms.signing_enterprises(request.user, Party.CARRIER)
     manifests = (
@@ -105,7 +107,7 @@ def pickup_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def manifest_receive(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_receive(request: SignedInRequest, pk: int) -> HttpResponse:
     manifest = visible_manifest(request, pk)
     lines = list(manifest.lines.select_related("waste_code").order_by("line_no"))
     facilities = Facility.objects.filter(enterprise_id=manifest.receiver_id, active=True)
@@ -163,7 +165,7 @@ def manifest_receive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def manifest_treat(request: HttpRequest, pk: int) -> HttpResponse:
+def manifest_treat(request: SignedInRequest, pk: int) -> HttpResponse:
     manifest = visible_manifest(request, pk)
     lines = [
         line
@@ -215,7 +217,7 @@ def manifest_treat(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def revision_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def revision_propose(request: SignedInRequest, pk: int) -> HttpResponse:
     manifest = visible_manifest(request, pk)
     form = forms.RevisionForm(request.POST, line_numbers=list(manifest.lines.values_list("line_no", flat=True)))
     if not form.is_valid():
@@ -233,7 +235,7 @@ def revision_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def revision_decide(request: HttpRequest, pk: int, revision_pk: int, decision: str) -> HttpResponse:
+def revision_decide(request: SignedInRequest, pk: int, revision_pk: int, decision: str) -> HttpResponse:
     manifest = visible_manifest(request, pk)
     revision = get_object_or_404(manifest.revisions.all(), pk=revision_pk)
     if decision not in (RevisionDecision.APPROVE, RevisionDecision.REFUSE):
