@@ -233,9 +233,7 @@ class PermitFilter(SyncFilterSet):
         code = WasteCode.objects.filter(code=value).only("pk", "category_id").first()
         if code is None:
             return queryset.none()
-        return queryset.filter(pk__in=PermitLine.objects.filter(waste_code=code).values("permit_id")) | queryset.filter(
-            pk__in=PermitLine.objects.filter(category_id=code.category_id).values("permit_id")
-        )
+        return queryset.filter(pk__in=PermitLine.objects.covering(code).values("permit_id"))
 
     def filter_valid_on(self, queryset, name, value):
         return queryset.valid_on(value)

@@ -369,6 +369,8 @@ class PermitLine(models.Model):
     method = models.ForeignKey(ManagementMethod, models.PROTECT, related_name="+", verbose_name=_("method"))
     annual_capacity_t = tonnes_field(_("annual capacity (t)"), validators=[MinValueValidator(ZERO)])
 
+    objects = querysets.PermitLineQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:

@@ -80,16 +80,20 @@ class PermitQuerySet(models.QuerySet):
     def expiring_within(self, today: date, days: int):
         return self.filter(revoked_at__isnull=True, valid_to__gte=today, valid_to__lte=today + timedelta(days=days))
 
-    def covering(self, *, waste_code, method, on: date):
-        """Valid permits with a line for this code (or its category) and this method on that day."""
-        return (
-            self.valid_on(on)
-            .filter(
-                Q(lines__waste_code=waste_code) | Q(lines__category_id=waste_code.category_id),
-                lines__method=method,
-            )
-            .distinct()
-        )
+
+class PermitLineQuerySet(models.QuerySet):
+    def covering(self, waste_code, category=None):
+        """Licence lines that cover a waste code: lines naming the code itself or its whole category.
+
+        `waste_code` is a WasteCode, or an expression (OuterRef) in a subquery, with `category` the
+        expression of that code's category."""
+        if category is None:
+            category = waste_code.category_id
+        return self.filter(Q(waste_code=waste_code) | Q(category=category))
+
+    def in_force_on(self, day):
+        """Lines of permits valid and not revoked on `day` (a date, or an expression in a subquery)."""
+        return self.filter(permit__revoked_at__isnull=True, permit__valid_from__lte=day, permit__valid_to__gte=day)
 
 
 class TransferApprovalQuerySet(models.QuerySet):
@@ -110,6 +114,7 @@ __all__ = [
     "EnterpriseQuerySet",
     "FacilityQuerySet",
     "ParkQuerySet",
+    "PermitLineQuerySet",
     "PermitQuerySet",
     "TransferApprovalQuerySet",
 ]

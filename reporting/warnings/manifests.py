@@ -252,8 +252,8 @@ class PermitNotCovering(Rule):
 
     @staticmethod
     def _permit_lines():
-        return PermitLine.objects.filter(
-            Q(waste_code=OuterRef("waste_code")) | Q(category=OuterRef("waste_code__category")),
+        # Valid on the day of receipt: a licence revoked after the load arrived still covered it.
+        return PermitLine.objects.covering(OuterRef("waste_code"), OuterRef("waste_code__category")).filter(
             Q(permit__revoked_at__isnull=True) | Q(permit__revoked_at__gt=OuterRef("manifest__received_at")),
             permit__enterprise=OuterRef("manifest__receiver"),
             permit__kind__in=LICENCE_KINDS,

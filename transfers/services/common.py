@@ -66,7 +66,7 @@ def _covering_lines(*, receiver: Enterprise, waste_code: WasteCode, waste_class:
         permit__enterprise=receiver,
         permit__kind__in=rules.RECEIVER_PERMIT_KINDS[waste_class],
         permit__revoked_at__isnull=True,
-    ).filter(Q(waste_code=waste_code) | Q(category_id=waste_code.category_id))
+    ).covering(waste_code)
 
 
 def check_receiver_permit(
@@ -89,7 +89,7 @@ def check_receiver_permit(
     else:
         lines = lines.filter(method__kind__in=method_kinds)
         what = _("a %(kinds)s method") % {"kinds": "/".join(sorted(method_kinds))}
-    valid = lines.filter(permit__valid_from__lte=on, permit__valid_to__gte=on).select_related("permit", "method")
+    valid = lines.in_force_on(on).select_related("permit", "method")
     best = valid.order_by("-annual_capacity_t").first()
     if best is not None:
         return best
