@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import (
     Enterprise,
@@ -48,7 +49,8 @@ SEVERITY_RANK: dict[str, int] = {Severity.INFO: 0, Severity.WARNING: 1, Severity
 
 
 class WarningStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # Open as a warning not yet handled (未处理), not an inspection awaiting rectification.
+    OPEN = "open", pgettext_lazy("warning status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
     DISMISSED = "dismissed", _("Dismissed")

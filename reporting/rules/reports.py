@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import EnterpriseRole
 from wasteparks.periods import Period, local_date
@@ -26,7 +27,8 @@ REMIND_DAYS_BEFORE = 3
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
+    # A report is accepted by its officer (通过), not received as a load is: the context keeps the two apart.
+    ACCEPTED = "accepted", pgettext_lazy("report status", "Accepted")
     RETURNED = "returned", _("Returned")
 
 
@@ -37,7 +39,7 @@ class ReportAction(models.TextChoices):
     PREFILL = "prefill", _("Prefill refreshed")
     ADJUST = "adjust", _("Lines adjusted")
     SUBMIT = "submit", _("Submitted")
-    ACCEPT = "accept", _("Accepted")
+    ACCEPT = "accept", pgettext_lazy("report step", "Accepted")
     RETURN = "return", _("Returned")
 
 
