@@ -1,13 +1,20 @@
-"""Mail the parties of a manifest. Always after commit: a rolled-back receipt must tell nobody."""
+"""Mail the parties of a manifest: the consignor hears of a quantity discrepancy at receipt.
+
+The receipt queues the mail through the outbox in its own transaction (`transfers.tasks.mail_discrepancy`),
+so a rolled-back receipt tells nobody and a mail server that is down never turns a committed receipt into
+an error answer: the task retries. The mail is composed from the stored lines, in Chinese and in English.
+"""
 
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from registry.models import EnterpriseMembership, EnterpriseRole
 
+from . import rules
 from .models import Manifest
 
 
@@ -20,19 +27,45 @@ def consignor_recipients(manifest: Manifest) -> list[str]:
     return sorted({address for address in addresses if address})
 
 
-def notify_discrepancy_on_commit(*, manifest: Manifest, lines: list[dict], tolerance: Decimal) -> None:
-    recipients = consignor_recipients(manifest)
-    if not recipients:
-        return
-    subject = f"Quantity discrepancy on manifest {manifest.number}"
+def _deviation(line) -> Decimal:
+    return rules.deviation_pct(declared=line.declared_quantity_t, received=line.received_quantity_t)
+
+
+def _discrepancy_text(manifest: Manifest, lines: list, tolerance: Decimal) -> tuple[str, str]:
+    subject = _("Quantity discrepancy on manifest %(number)s") % {"number": manifest.number}
     rows = "\n".join(
-        f"  line {item['line_no']} {item['waste_code']}: declared {item['declared_t']} t, received "
-        f"{item['received_t']} t ({item['deviation_pct']:+} %)"
-        for item in lines
+        _("  line %(line)s %(code)s: declared %(declared)s t, received %(received)s t (%(deviation)s %%)")
+        % {
+            "line": line.line_no,
+            "code": line.waste_code.code,
+            "declared": line.declared_quantity_t,
+            "received": line.received_quantity_t,
+            "deviation": f"{_deviation(line):+}",
+        }
+        for line in lines
     )
-    body = (
-        f"{manifest.receiver.name} received manifest {manifest.number} from {manifest.consignor.name} with "
-        f"quantities differing from the declaration by more than the {tolerance * 100:.0f} % tolerance:\n"
-        f"{rows}\n"
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    body = _(
+        "%(receiver)s received manifest %(number)s from %(consignor)s with quantities differing from the "
+        "declaration by more than the %(tolerance)s %% tolerance:"
+    ) % {
+        "receiver": manifest.receiver.name,
+        "number": manifest.number,
+        "consignor": manifest.consignor.name,
+        "tolerance": f"{tolerance * 100:.0f}",
+    }
+    return subject, f"{body}\n{rows}\n"
+
+
+def mail_discrepancy(*, manifest_id: int, tolerance: Decimal) -> int:
+    """Send the consignor the lines received beyond the tolerance; the number of mails sent (0 or 1)."""
+    manifest = Manifest.objects.select_related("consignor", "receiver").get(pk=manifest_id)
+    lines = list(manifest.lines.filter(is_discrepancy=True).select_related("waste_code").order_by("line_no"))
+    recipients = consignor_recipients(manifest)
+    if not lines or not recipients:
+        return 0
+    with translation.override("zh-hans"):
+        subject_zh, body_zh = _discrepancy_text(manifest, lines, tolerance)
+    with translation.override("en"):
+        subject_en, body_en = _discrepancy_text(manifest, lines, tolerance)
+    send_mail(f"{subject_zh} / {subject_en}", f"{body_zh}\n{body_en}", settings.DEFAULT_FROM_EMAIL, recipients)
+    return 1

@@ -33,19 +33,23 @@ BROKER_PAUSE_SECONDS = 10.0
 _broker_paused_until = 0.0
 
 
-def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage | None:
+def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
     """Queue `task(*args, **kwargs)` for after the current transaction commits; never raises a broker error.
 
-    Arguments must be JSON-serialisable (ids, dates as ISO strings). Returns the outbox row, or None in
-    eager mode.
+    Arguments must be JSON-serialisable (ids, dates as ISO strings). Returns the outbox row; its
+    `task_id` is the Celery task id, which a progress page can follow. In eager mode the row is not
+    saved (pk None): the task runs in-process after commit under that id.
     """
     name = task if isinstance(task, str) else task.name
+    message = OutboxMessage(task=name, args=list(args), kwargs=kwargs)
     if app.conf.task_always_eager:
         # As a worker would: the task runs after the commit, and its failure is logged, never raised into
         # the request whose work is already committed (robust=True).
-        transaction.on_commit(lambda: app.tasks[name].apply_async(args=args, kwargs=kwargs), robust=True)
-        return None
-    message = OutboxMessage.objects.create(task=name, args=list(args), kwargs=kwargs)
+        transaction.on_commit(
+            lambda: app.tasks[name].apply_async(args=args, kwargs=kwargs, task_id=str(message.task_id)), robust=True
+        )
+        return message
+    message.save()
     transaction.on_commit(lambda: _publish_after_commit(message.pk), robust=True)
     return message
 

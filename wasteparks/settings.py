@@ -217,6 +217,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", not REDIS_URL)
 if not CELERY_TASK_ALWAYS_EAGER and not REDIS_URL:
     raise ImproperlyConfigured("CELERY_EAGER=0 needs REDIS_URL: a worker needs a broker.")
 CELERY_TASK_EAGER_PROPAGATES = True
+# An eager run (embedded default, tests) keeps its state in the result backend as a worker's would, so a
+# progress page reads both alike.
+CELERY_TASK_STORE_EAGER_RESULT = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ACKS_LATE = True

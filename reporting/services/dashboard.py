@@ -22,6 +22,7 @@ from django.utils import timezone
 from registry.models import Division, Enterprise, Park, WasteClass
 from registry.tenancy import among
 from transfers.models import ManifestLine, ManifestStatus
+from wasteparks import outbox
 from wasteparks.periods import Period, local_date
 
 from ..models.reports import MonthlyReport
@@ -409,27 +410,16 @@ def chart_data(dashboard: Dashboard, labels: dict) -> dict:
 # --- recompute with progress ----------------------------------------------------------------------
 
 
+@transaction.atomic
 def start_park_recompute(*, park: Park, period: Period) -> str:
-    """Queue a recompute of one park and month after commit and return the task id the progress page
-    follows. Validates at once (a clear error for the caller)."""
-    import uuid
-
+    """Queue a recompute of one park and month through the outbox and return the task id the progress
+    page follows. Validates at once (a clear error for the caller)."""
     from ..tasks.utilization import recompute_park_period
     from .utilization import check_period, resolve_park
 
     resolve_park(park.pk)
     check_period(year=period.year, month=period.month)
-    task_id = str(uuid.uuid4())
-
-    def send() -> None:
-        result = recompute_park_period.apply_async((park.pk, period.year, period.month), task_id=task_id)
-        if recompute_park_period.app.conf.task_always_eager:
-            # An eager run (development, tests) keeps its outcome only in memory: store it so the
-            # progress page reads it as it would read a worker's.
-            recompute_park_period.backend.store_result(task_id, result.result, result.state)
-
-    transaction.on_commit(send)
-    return task_id
+    return str(outbox.enqueue(recompute_park_period, park.pk, period.year, period.month).task_id)
 
 
 def task_progress(task_id: str) -> dict:

@@ -2,9 +2,12 @@
 consignor is told."""
 
 from decimal import Decimal
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 
 from tests.transfers.factories import draft, receipt, stock, treatment
 from transfers import services
@@ -131,3 +134,46 @@ def test_receipt_into_another_enterprises_facility_is_refused(in_transit, clerk_
     with pytest.raises(RuleViolation) as refused:
         services.receive_manifest(manifest=in_transit, actor=clerk_r, lines=receipt(in_transit, x_store))
     assert refused.value.code == "facility_not_of_enterprise"
+
+
+class RefusingMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise SMTPServerDisconnected("the mail server is down")
+
+
+def test_a_mail_server_that_is_down_never_fails_a_committed_receipt(
+    in_transit, clerk_r, r_store, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(in_transit, clerk_r, r_store, received=Decimal("9"))
+    in_transit.refresh_from_db()
+    assert in_transit.status == ManifestStatus.RECEIVED
+    assert in_transit.has_discrepancy
+    assert mail.outbox == []
+
+
+def test_with_a_broker_the_discrepancy_mail_is_an_outbox_row_of_the_receipts_transaction(in_transit, clerk_r, r_store):
+    from transfers.tasks import mail_discrepancy
+    from wasteparks.celery import app
+    from wasteparks.models import OutboxMessage
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            receive(in_transit, clerk_r, r_store, received=Decimal("9"))
+            queued = OutboxMessage.objects.get(task=mail_discrepancy.name)
+            assert queued.args == [in_transit.pk, "0.05"]
+            raise RuntimeError("the request fails after the receipt")
+    finally:
+        app.conf.task_always_eager = eager
+    assert not OutboxMessage.objects.filter(task=mail_discrepancy.name).exists()
+
+
+def test_the_mail_speaks_chinese_and_english(in_transit, clerk_r, r_store, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(in_transit, clerk_r, r_store, received=Decimal("9"))
+    (message,) = mail.outbox
+    assert "数量差异" in message.subject and "Quantity discrepancy" in message.subject
+    assert "申报 10.0000 吨，实收 9.0000 吨（-10.00 %）" in message.body
+    assert "declared 10.0000 t, received 9.0000 t (-10.00 %)" in message.body

@@ -27,6 +27,7 @@ from registry.models import (
     User,
 )
 from registry.tenancy import scope_of
+from wasteparks import outbox
 from wasteparks.errors import RuleViolation
 
 from .. import rules
@@ -42,9 +43,9 @@ from ..models import (
     RevisionStatus,
     Source,
 )
-from ..notifications import notify_discrepancy_on_commit
 from ..numbering import allocate_number
 from ..signals import send_manifest_changed
+from ..tasks import mail_discrepancy
 from .common import (
     acting_role,
     check_approval,
@@ -361,20 +362,13 @@ def receive_manifest(
                 manifest=manifest, line=line, quantity_t=received - accepted, at=sig.at, actor=actor, source=source
             )
         if line.is_discrepancy:
-            discrepancies.append(
-                {
-                    "line_no": line.line_no,
-                    "waste_code": line.waste_code.code,
-                    "declared_t": line.declared_quantity_t,
-                    "received_t": received,
-                    "deviation_pct": rules.deviation_pct(declared=line.declared_quantity_t, received=received),
-                }
-            )
+            discrepancies.append(line.line_no)
     manifest.has_discrepancy = bool(discrepancies)
     _log(sig, actor=actor, comment=comment, source=source)
     manifest = _finish(sig, stamp="received_at", fields=("has_discrepancy",))
     if discrepancies:
-        notify_discrepancy_on_commit(manifest=manifest, lines=discrepancies, tolerance=tolerance)
+        # In this transaction, through the outbox: a mail server that is down never fails the receipt.
+        outbox.enqueue(mail_discrepancy, manifest.pk, str(tolerance))
     return manifest
 
 

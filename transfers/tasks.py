@@ -1,0 +1,21 @@
+"""Transfers: tasks. Thin: take ids, call the notification, retry while the mail server is away."""
+
+from decimal import Decimal
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import notifications
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=12,
+)
+def mail_discrepancy(manifest_id: int, tolerance: str) -> int:
+    """Tell the consignor about a quantity discrepancy found at receipt (queued by the receipt)."""
+    return notifications.mail_discrepancy(manifest_id=manifest_id, tolerance=Decimal(tolerance))
