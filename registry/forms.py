@@ -1,11 +1,15 @@
 """Registry forms: an enterprise's application with its facilities, officers' decisions and the permit filter."""
 
+from axes.helpers import get_client_ip_address
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from wasteparks.forms import BootstrapFormMixin
 
-from .models import Enterprise, Facility, Park, PermitKind
+from .models import Enterprise, Facility, Park, PermitKind, User
 
 ROLE_FIELDS = ("is_generator", "is_carrier", "is_receiver")
 
@@ -86,3 +90,41 @@ class PermitFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).only("pk", "name").order_by("name")
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    """Sign-in with two bounds Django's form lacks.
+
+    A user name longer than any account's (150 characters) is cut to that length before it reaches
+    authentication, so the failed attempt is counted by the lockout like any other instead of failing
+    to be stored. And one address may fail LOGIN_ADDRESS_FAILURE_LIMIT times, whatever user names it
+    tries, within LOGIN_LOCKOUT_MINUTES (password spraying): django-axes locks a user name at one
+    address; this counts the address alone, with a higher limit so one office behind one address is not
+    locked out by a few typing errors.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "too_many_from_address": _("Too many failed sign-ins from this address. Try again in %(minutes)s minutes."),
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"][: User._meta.get_field("username").max_length]
+
+    def clean(self):
+        key = f"login-failures:{get_client_ip_address(self.request)}" if self.request is not None else None
+        minutes = settings.LOGIN_LOCKOUT_MINUTES
+        if key is not None and (cache.get(key) or 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            raise forms.ValidationError(
+                self.error_messages["too_many_from_address"], code="too_many_from_address", params={"minutes": minutes}
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if key is not None:
+                cache.add(key, 0, timeout=minutes * 60)
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr
+                    cache.set(key, 1, timeout=minutes * 60)
+            raise

@@ -251,6 +251,9 @@ ManifestLineFormSet = forms.formset_factory(
     formset=_BaseLineFormSet,
     extra=1,
     max_num=rules.MAX_LINES_PER_MANIFEST,
+    # Django builds up to absolute_max forms from the posted TOTAL_FORMS (1,050 by default): a hostile
+    # count must not build a thousand forms with their querysets.
+    absolute_max=rules.MAX_LINES_PER_MANIFEST,
     validate_max=True,
     can_delete=True,
 )
@@ -336,8 +339,12 @@ class TreatmentLineForm(BootstrapFormMixin, forms.Form):
 
 
 # One form per manifest line, built from `initial`; nothing can be added or removed.
-ReceiptFormSet = forms.formset_factory(ReceiptLineForm, extra=0)
-TreatmentFormSet = forms.formset_factory(TreatmentLineForm, extra=0)
+ReceiptFormSet = forms.formset_factory(
+    ReceiptLineForm, extra=0, max_num=rules.MAX_LINES_PER_MANIFEST, absolute_max=rules.MAX_LINES_PER_MANIFEST
+)
+TreatmentFormSet = forms.formset_factory(
+    TreatmentLineForm, extra=0, max_num=rules.MAX_LINES_PER_MANIFEST, absolute_max=rules.MAX_LINES_PER_MANIFEST
+)
 
 
 class RevisionForm(BootstrapFormMixin, forms.Form):

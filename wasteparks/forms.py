@@ -1,14 +1,23 @@
 """Form helpers shared by every app's forms."""
 
 from django import forms
+from django.core.validators import MaxLengthValidator
+
+# Free text a page accepts in one field when the field sets no limit of its own (notes, findings).
+TEXT_LIMIT = 4000
 
 
 class BootstrapFormMixin:
-    """Give each widget the Bootstrap 5 class it needs, and mark invalid fields after validation."""
+    """Give each widget the Bootstrap 5 class it needs, mark invalid fields after validation, and hold
+    free text without a limit of its own to TEXT_LIMIT characters."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = TEXT_LIMIT
+                field.validators.append(MaxLengthValidator(TEXT_LIMIT))
+                field.widget.attrs.setdefault("maxlength", str(TEXT_LIMIT))
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

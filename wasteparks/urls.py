@@ -1,7 +1,10 @@
 """The project's URL map: each app's pages, the API under /api/v1/, health, admin and sign-in."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path, re_path
+
+from registry.forms import LoginForm
 
 from .api.errors import api_not_found
 from .health import healthz
@@ -11,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("registry.urls")),
     path("transfers/", include("transfers.urls")),

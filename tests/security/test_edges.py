@@ -140,3 +140,18 @@ def test_a_nul_in_a_posted_form_is_refused_and_nothing_is_written(client, prepar
     response = client.post("/registry/enterprises/apply/", {"name": "企业\x00"})
     assert response.status_code == 400
     assert table_counts() == before
+
+
+def test_free_text_beyond_the_limit_is_refused_by_the_api(officer_a, park_a, enterprise_x):
+    from reporting.models import Warning
+    from tests.api.conftest import session_of
+    from tests.reporting.views_seed import many_warnings
+
+    (warning,) = many_warnings(park=park_a, enterprise=enterprise_x, count=1)
+    officer = session_of(officer_a, csrf=False)
+    url = f"/api/v1/warnings/{warning.pk}/acknowledge/"
+    response = officer.post(url, json.dumps({"note": "长" * 4001}), content_type="application/json")
+    assert_refused_in_error_shape(response)
+    assert "note" in response.json()["error"]["fields"]
+    assert Warning.objects.get().status == "open"
+    assert officer.post(url, json.dumps({"note": "长" * 4000}), content_type="application/json").status_code == 200

@@ -238,3 +238,28 @@ def test_an_officer_or_viewer_cannot_record_for_an_enterprise(client, officer_a,
         response = client.post(reverse("transfers:ledger_new"), entry_data(enterprise_x, x_store))
         assert response.status_code == 400 and "enterprise" in response.context["form"].errors
     assert not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("total", ["abc", "²", "-1", ""])
+def test_adding_a_line_with_a_mangled_form_count_redraws_the_form(
+    client, parties, preparer_x, enterprise_x, carrier_c, receiver_r, x_store, total
+):
+    client.force_login(preparer_x)
+    data = manifest_data(consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store)
+    data.update({"line-TOTAL_FORMS": total, "add_line": "1"})
+    response = client.post(reverse("transfers:manifest_new"), data)
+    assert response.status_code in (200, 400)
+    assert not Manifest.objects.exists()
+
+
+def test_a_form_count_of_a_thousand_builds_no_more_forms_than_a_manifest_may_have(
+    client, parties, preparer_x, enterprise_x, carrier_c, receiver_r, x_store, django_assert_max_num_queries
+):
+    client.force_login(preparer_x)
+    data = manifest_data(consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store)
+    data["line-TOTAL_FORMS"] = "1000"
+    with django_assert_max_num_queries(100):  # about one query per line form, and at most 50 forms
+        response = client.post(reverse("transfers:manifest_new"), data)
+    assert response.status_code in (200, 400)
+    assert len(response.context["formset"].forms) <= 50
+    assert not Manifest.objects.exists()

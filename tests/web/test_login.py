@@ -103,3 +103,28 @@ def test_home_sends_someone_without_a_role_to_registration_and_anonymous_to_logi
     assert "/accounts/login/" in client.get(reverse("home"))["Location"]
     client.force_login(f.UserFactory(username="newcomer"))
     assert client.get(reverse("home"))["Location"] == reverse("registry:enterprise_apply")
+
+
+def test_a_user_name_longer_than_any_account_is_a_failed_login_that_counts(client, officer_a):
+    from axes.models import AccessAttempt
+
+    response = log_in(client, "x" * 300, "wrong")
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert AccessAttempt.objects.get().username == "x" * 150
+
+
+def test_one_address_spraying_many_user_names_is_stopped(client, officer_a, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for number in range(3):
+        assert log_in(client, f"guess{number}", "wrong", address="10.9.9.9").status_code == 200
+    refused = log_in(client, "officer_a", address="10.9.9.9")  # even the right password
+    assert refused.status_code == 200
+    assert "Too many failed sign-ins from this address" in refused.content.decode()
+    assert log_in(client, "officer_a", address="10.1.1.2").status_code == 302  # another address is not held
+
+
+def test_the_login_inputs_are_styled_and_bounded(client):
+    page = client.get(reverse("login")).content.decode()
+    assert 'class="form-control' in page
+    assert 'maxlength="150"' in page

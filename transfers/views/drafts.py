@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
+from wasteparks.parsing import ascii_whole_number
 
 from .. import forms, rules, services
 from ..models import ManifestStatus
@@ -18,7 +19,7 @@ def _line_formset(request: SignedInRequest, initial=None):
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and "add_line" in data:
         # "Add a line" re-renders the form with one more empty line; nothing is saved.
-        total = int(data.get("line-TOTAL_FORMS", "1") or 1)
+        total = ascii_whole_number(data.get("line-TOTAL_FORMS")) or 1
         data["line-TOTAL_FORMS"] = str(min(total + 1, rules.MAX_LINES_PER_MANIFEST))
     return forms.ManifestLineFormSet(
         data, initial=initial, prefix="line", form_kwargs={"facilities": forms.consignor_facilities(request.user)}

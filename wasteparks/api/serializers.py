@@ -1,13 +1,28 @@
 """Serializer bases for the API."""
 
+from django.core.validators import MaxLengthValidator
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+# Free text (notes, comments, reasons, findings) a client may send in one field. A text column has no
+# limit of its own; a 100,000-character "note" is abuse, not a note.
+TEXT_LIMIT = 4000
+
 
 class StrictFieldsMixin:
-    """Refuse fields the endpoint does not accept instead of ignoring them (a typo must not pass), and
-    date-times without an offset (a clerk's 09:00 and an integrator's server clock need not agree)."""
+    """Refuse fields the endpoint does not accept instead of ignoring them (a typo must not pass),
+    date-times without an offset (a clerk's 09:00 and an integrator's server clock need not agree), and
+    text beyond TEXT_LIMIT characters in any text field that sets no limit of its own."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and field.max_length is None and not field.read_only:
+                field.max_length = TEXT_LIMIT
+                message = field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
+                field.validators.append(MaxLengthValidator(TEXT_LIMIT, message=message))
+        return fields
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
