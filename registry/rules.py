@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wasteparks.errors import NotPermitted
 from wasteparks.workflow import Transition, Workflow
 
 # GB 32100-2015: the code uses digits and capital letters without I, O, S, V and Z.
@@ -131,3 +132,20 @@ ENTERPRISE_FLOW = Workflow(
         _A.RESUBMIT: Transition(sources={_S.REJECTED}, target=_S.PENDING, actor=APPLICANT, verb=_("resubmit")),
     },
 )
+
+
+def check_may_act(enterprise) -> None:
+    """Only a verified, active enterprise records waste, prepares or signs manifests and files reports.
+
+    A pending registration may prepare its profile and facilities only, until the park's officers verify
+    it; a rejected, suspended or closed one may do none of it. The one rule for every write of transfers
+    and reporting (it runs where they check the actor's role)."""
+    if enterprise.status != EnterpriseStatus.ACTIVE:
+        raise NotPermitted(
+            _(
+                "%(name)s is “%(status)s”: only a verified, active enterprise records waste, prepares or signs "
+                "manifests and files reports."
+            )
+            % {"name": enterprise.name, "status": enterprise.get_status_display()},
+            code="enterprise_not_active",
+        )

@@ -14,7 +14,8 @@ class BootstrapFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.CharField) and field.max_length is None:
+            # Plain text fields only: a subclass (a period, a code) turns its text into something else.
+            if type(field) is forms.CharField and field.max_length is None:
                 field.max_length = TEXT_LIMIT
                 field.validators.append(MaxLengthValidator(TEXT_LIMIT))
                 field.widget.attrs.setdefault("maxlength", str(TEXT_LIMIT))

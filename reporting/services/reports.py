@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, EnterpriseMembership, User, WasteCode
+from registry.rules import check_may_act
 from registry.tenancy import scope_of
 from wasteparks import outbox
 from wasteparks.bounds import PLAN
@@ -76,6 +77,7 @@ def _check_filer(actor: User, enterprise: Enterprise) -> None:
             _("Only an administrator or preparer of %(enterprise)s may file its monthly reports.")
             % {"enterprise": enterprise.name}
         )
+    check_may_act(enterprise)
 
 
 def _check_officer(officer: User, report: MonthlyReport) -> None:

@@ -8,6 +8,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, PermitKind, PermitLine, TransferApproval, User, WasteCode
+from registry.rules import check_may_act
 from registry.tenancy import scope_of
 from wasteparks.errors import NotPermitted, RuleViolation
 
@@ -45,6 +46,7 @@ def acting_role(*, actor: User, enterprise: Enterprise, allowed: frozenset[str],
             % {"action": action, "roles": " or ".join(sorted(allowed)), "enterprise": enterprise.name},
             code="wrong_party",
         )
+    check_may_act(enterprise)
     return next(role for role in _ROLE_ORDER if role in held)
 
 

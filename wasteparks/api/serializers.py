@@ -18,7 +18,7 @@ class StrictFieldsMixin:
     def get_fields(self):
         fields = super().get_fields()
         for field in fields.values():
-            if isinstance(field, serializers.CharField) and field.max_length is None and not field.read_only:
+            if type(field) is serializers.CharField and field.max_length is None and not field.read_only:
                 field.max_length = TEXT_LIMIT
                 message = field.error_messages["max_length"].format(max_length=TEXT_LIMIT)
                 field.validators.append(MaxLengthValidator(TEXT_LIMIT, message=message))
