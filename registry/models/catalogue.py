@@ -1,0 +1,108 @@
+"""Registry models: the waste catalogue (classes, categories, codes, methods) and administrative divisions."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wasteparks.models import Timestamped
+
+from .. import querysets
+
+# --- The waste catalogue (loaded from registry/reference/*.csv by `manage.py load_catalogue`) -----
+
+
+class WasteClass(models.TextChoices):
+    GENERAL = "general", _("General industrial solid waste")
+    HAZARDOUS = "hazardous", _("Hazardous waste")
+    MEDICAL = "medical", _("Medical waste")
+
+
+class WasteCategory(Timestamped):
+    """HW01..HW50 (National Hazardous Waste List) or SW01..SW59 (general industrial solid waste)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = querysets.CatalogueQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["code"]
+        verbose_name = _("waste category")
+        verbose_name_plural = _("waste categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class WasteCode(Timestamped):
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    waste_class = models.CharField(_("waste class"), max_length=12, choices=WasteClass.choices, db_index=True)
+    category = models.ForeignKey(WasteCategory, models.PROTECT, related_name="codes", verbose_name=_("category"))
+    hazard = models.CharField(
+        _("hazard characteristics"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^(T|C|I|R|In)(/(T|C|I|R|In))*$", _("Use T, C, I, R or In separated by /."))],
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = querysets.CatalogueQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["code"]
+        verbose_name = _("waste code")
+        verbose_name_plural = _("waste codes")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class MethodKind(models.TextChoices):
+    UTILIZATION = "utilization", _("Utilization")
+    DISPOSAL = "disposal", _("Disposal")
+    STORAGE = "storage", _("Storage")
+
+
+class ManagementMethod(Timestamped):
+    code = models.CharField(_("code"), max_length=6, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=MethodKind.choices)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = querysets.CatalogueQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["code"]
+        verbose_name = _("management method")
+        verbose_name_plural = _("management methods")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class Division(models.Model):
+    """GB/T 2260 administrative division: 2 digits a province, 4 a city (prefecture)."""
+
+    code = models.CharField(_("code"), max_length=6, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    province_code = models.CharField(_("province code"), max_length=2, db_index=True)
+
+    objects = querysets.CatalogueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def is_province(self) -> bool:
+        return len(self.code) == 2

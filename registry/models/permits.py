@@ -1,0 +1,167 @@
+"""Registry models: operating licences and their lines, transport and medical permits, transfer approvals."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from wasteparks.models import Timestamped, tonnes_field, touch
+
+from .. import querysets
+from .catalogue import ManagementMethod, WasteCategory, WasteCode
+from .organisations import Enterprise
+
+ZERO = Decimal("0")
+
+# --- Permits and approvals ------------------------------------------------------------------------
+
+
+class PermitKind(models.TextChoices):
+    HAZARDOUS_OPERATING = "hw_operating", _("Hazardous waste operating licence")
+    ROAD_TRANSPORT = "road_transport", _("Road transport permit (dangerous goods)")
+    MEDICAL_DISPOSAL = "medical_disposal", _("Medical waste disposal permit")
+
+
+class Permit(Timestamped):
+    sync_parents = ("enterprise",)
+
+    enterprise = models.ForeignKey(Enterprise, models.PROTECT, related_name="permits", verbose_name=_("enterprise"))
+    kind = models.CharField(_("kind"), max_length=16, choices=PermitKind.choices)
+    number = models.CharField(_("number"), max_length=64)
+    issuer = models.CharField(_("issued by"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    covers_collection = models.BooleanField(_("collection"), default=False)
+    covers_storage = models.BooleanField(_("storage"), default=False)
+    covers_utilization = models.BooleanField(_("utilization"), default=False)
+    covers_disposal = models.BooleanField(_("disposal"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = querysets.PermitQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["valid_to", "number"]
+        verbose_name = _("permit")
+        verbose_name_plural = _("permits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")),
+                name="permit_ends_after_it_starts",
+                violation_error_message=_("A permit cannot end before it starts."),
+            ),
+            models.UniqueConstraint(fields=["kind", "number"], name="permit_number_unique_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("A permit cannot end before it starts.")})
+
+
+class PermitLine(models.Model):
+    """One line of a licence: a waste code or a whole category, a method and an annual capacity."""
+
+    permit = models.ForeignKey(Permit, models.CASCADE, related_name="lines", verbose_name=_("permit"))
+    waste_code = models.ForeignKey(
+        WasteCode, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("waste code")
+    )
+    category = models.ForeignKey(
+        WasteCategory, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    method = models.ForeignKey(ManagementMethod, models.PROTECT, related_name="+", verbose_name=_("method"))
+    annual_capacity_t = tonnes_field(_("annual capacity (t)"), validators=[MinValueValidator(ZERO)])
+
+    objects = querysets.PermitLineQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("permit line")
+        verbose_name_plural = _("permit lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(annual_capacity_t__gte=0), name="permit_line_capacity_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(waste_code__isnull=False) & Q(category__isnull=True))
+                | (Q(waste_code__isnull=True) & Q(category__isnull=False)),
+                name="permit_line_names_code_or_category",
+                violation_error_message=_("A permit line names either a waste code or a category, not both."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.waste_code or self.category} · {self.method.code} · {self.annual_capacity_t} t/yr"
+
+    # A line is part of its permit: changing it moves the permit (and the enterprise nesting it) forward
+    # in the sync order.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_permit()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_permit()
+        return result
+
+    def _touch_permit(self) -> None:
+        touch(Permit, self.permit_id)
+        Permit.objects.only("enterprise_id").get(pk=self.permit_id).touch_sync_parents()
+
+    def clean(self) -> None:
+        if bool(self.waste_code_id) == bool(self.category_id):
+            raise ValidationError(_("A permit line names either a waste code or a category, not both."))
+
+
+class TransferApproval(Timestamped):
+    """Approval of a cross-province transfer (Hazardous Waste Transfer Measures 2022): 12 months at most."""
+
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    consignor = models.ForeignKey(Enterprise, models.PROTECT, related_name="+", verbose_name=_("consignor"))
+    receiver = models.ForeignKey(Enterprise, models.PROTECT, related_name="+", verbose_name=_("receiver"))
+    waste_code = models.ForeignKey(WasteCode, models.PROTECT, related_name="+", verbose_name=_("waste code"))
+    approved_quantity_t = tonnes_field(_("approved quantity (t)"), validators=[MinValueValidator(Decimal("0.0001"))])
+    quantity_used_t = tonnes_field(_("quantity used (t)"), default=ZERO, validators=[MinValueValidator(ZERO)])
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    issuer = models.CharField(_("approved by"), max_length=200)
+
+    history = HistoricalRecords()
+    objects = querysets.TransferApprovalQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["-valid_to"]
+        verbose_name = _("cross-province transfer approval")
+        verbose_name_plural = _("cross-province transfer approvals")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="approval_ends_after_it_starts"),
+            models.CheckConstraint(condition=Q(approved_quantity_t__gt=0), name="approval_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_used_t__gte=0) & Q(quantity_used_t__lte=F("approved_quantity_t")),
+                name="approval_used_within_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        if not (self.valid_from and self.valid_to):
+            return
+        if self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("An approval cannot end before it starts.")})
+        try:
+            limit = self.valid_from.replace(year=self.valid_from.year + 1)
+        except ValueError:  # 29 February
+            limit = self.valid_from.replace(year=self.valid_from.year + 1, day=28)
+        if self.valid_to >= limit:
+            raise ValidationError({"valid_to": _("A transfer approval is valid for 12 months at most.")})
+
+    @property
+    def remaining_t(self) -> Decimal:
+        return self.approved_quantity_t - self.quantity_used_t
