@@ -131,6 +131,9 @@ _._history_user
 _._change_reason
 _.history_list_display
 
+# A model field only written by keyword and read through its column (transfers/models.py).
+_.reverses
+
 # --- Django: forms and the admin ---------------------------------------------------------------------
 _.widgets
 _.label_from_instance

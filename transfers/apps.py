@@ -7,3 +7,24 @@ from django.utils.translation import gettext_lazy as _
 class TransfersConfig(AppConfig):
     name = "transfers"
     verbose_name = _("Transfers")
+
+    def ready(self) -> None:
+        # Ledger entries and manifest signatures join the audit hash chain in the transaction that writes them.
+        from wasteparks import audit
+
+        from .models import LedgerEntry, ManifestEvent
+
+        audit.track(
+            LedgerEntry,
+            fields=[
+                "enterprise_id", "facility_id", "waste_code_id", "stage", "quantity_t", "batch_code", "occurred_at",
+                "recorded_by_id", "manifest_line_id", "method_id", "note", "source", "reverses_id",
+            ],
+        )  # fmt: skip
+        audit.track(
+            ManifestEvent,
+            fields=[
+                "manifest_id", "action", "from_status", "to_status", "actor_id", "acting_enterprise_id", "party",
+                "role", "comment", "source", "at",
+            ],
+        )  # fmt: skip

@@ -68,6 +68,10 @@ class LedgerEntry(Timestamped):
     and received entries are written by the manifest signatures and point at their manifest line; a
     load the receiver refuses is booked back into the consignor's stock as a received entry on the same
     line, so no tonne ever leaves the books without a destination.
+
+    A wrong entry is corrected by a reversing entry (`reverses`): same key, stage and time, the opposite
+    (negative) quantity. Every sum over the ledger (stock, report prefill, snapshots, permit capacity) then
+    nets the pair to zero without knowing about reversals; the original row stays as it was.
     """
 
     enterprise = models.ForeignKey(
@@ -93,6 +97,14 @@ class LedgerEntry(Timestamped):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=3, choices=Source.choices, default=Source.WEB)
+    reverses = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
 
     objects = querysets.LedgerEntryQuerySet.as_manager()
 
@@ -105,7 +117,12 @@ class LedgerEntry(Timestamped):
             models.Index(fields=["enterprise", "facility", "waste_code", "occurred_at"], name="ledger_stock_key"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity_t__gt=0), name="ledger_quantity_positive"),
+            # An entry adds or takes a positive quantity; only a reversing entry carries the negative of the
+            # entry it undoes.
+            models.CheckConstraint(
+                condition=Q(quantity_t__gt=0, reverses__isnull=True) | Q(quantity_t__lt=0, reverses__isnull=False),
+                name="ledger_quantity_positive",
+            ),
             models.CheckConstraint(
                 condition=~Q(stage__in=MANIFEST_STAGES) | Q(manifest_line__isnull=False),
                 name="ledger_shipment_has_manifest_line",

@@ -9,6 +9,7 @@
   behind it are idempotent.
 - `IdempotencyRecord`: the API's stored answers to writes sent with an Idempotency-Key
   (wasteparks/api/idempotency.py).
+- `AuditLink`: the hash chain over the records regulators act on (wasteparks/audit.py).
 """
 
 from __future__ import annotations
@@ -132,3 +133,32 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.key}"
+
+
+# --- The audit hash chain (wasteparks/audit.py) -----------------------------------------------------
+
+
+class AuditLink(models.Model):
+    """One link of the hash chain: a digest of one tracked row as written, chained to the link before.
+
+    Appended in the transaction that writes the row; append-only in the database. A row written again
+    through the application (a report revision when it is reviewed) gets a new link; the newest link of
+    a row is what the row must still digest to.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    table = models.CharField(_("table"), max_length=100)
+    row_id = models.PositiveBigIntegerField(_("row id"))
+    row_digest = models.CharField(_("row digest"), max_length=64)
+    previous_hash = models.CharField(_("previous link hash"), max_length=64)
+    link_hash = models.CharField(_("link hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name = _("audit link")
+        verbose_name_plural = _("audit links")
+        indexes = [models.Index(fields=["table", "row_id"], name="audit_link_row")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.table} {self.row_id}"

@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.utilization.recompute_recent_months",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Tampering is evident: recompute the audit hash chain (wasteparks/audit.py) every night.
+    "verify-audit-chain-nightly": {
+        "task": "reporting.tasks.audit.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "scan-warnings-hourly": {"task": "reporting.tasks.warnings.scan_all_rules", "schedule": crontab(minute=5)},
     "warning-digest-daily": {
         "task": "reporting.tasks.warnings.send_daily_digest",

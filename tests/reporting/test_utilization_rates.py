@@ -31,7 +31,7 @@ from reporting.models import SnapshotScope, UtilizationSnapshot, rate_pct, rates
 from reporting.services import utilization
 from reporting.services.utilization import PeriodNotComputable, recompute_period, resolve_park
 from tests import factories as f
-from tests.transfers.factories import draft, receipt, treatment
+from tests.transfers.factories import draft, receipt, rewriting_the_ledger, treatment
 from transfers import services as transfers
 from transfers.models import LedgerEntry, LedgerStage, ManifestLine
 from wasteparks.periods import Period
@@ -94,9 +94,10 @@ def dataset(preparer_x, x_store, enterprise_x, carrier_c, road_permit, driver_c,
     transfers.treat_manifest(manifest=manifest, actor=clerk_q, lines=treatment(manifest, "R9"))
     # The signatures happened "now"; move them to the scripted dates.
     entries = LedgerEntry.objects.filter(manifest_line__manifest=manifest)
-    entries.filter(stage=LedgerStage.SHIPPED).update(occurred_at=at(2025, 3, 28))
-    entries.filter(stage=LedgerStage.RECEIVED).update(occurred_at=at(2025, 3, 30))
-    entries.filter(stage=LedgerStage.UTILIZED_IN_HOUSE).update(occurred_at=at(2025, 4, 2))
+    with rewriting_the_ledger():
+        entries.filter(stage=LedgerStage.SHIPPED).update(occurred_at=at(2025, 3, 28))
+        entries.filter(stage=LedgerStage.RECEIVED).update(occurred_at=at(2025, 3, 30))
+        entries.filter(stage=LedgerStage.UTILIZED_IN_HOUSE).update(occurred_at=at(2025, 4, 2))
     ManifestLine.objects.filter(manifest=manifest).update(treated_at=at(2025, 4, 2))
 
     y_store = f.FacilityFactory(enterprise=enterprise_y, name="Y store")

@@ -1,8 +1,6 @@
 """The enterprise page: the registry's facts beside stock with ages, manifests, reports, warnings and
 inspections; tenancy, the officers' decisions the workflow offers, and a constant number of queries."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +21,7 @@ def page(enterprise) -> str:
 
 
 def _stored_for(days: int, *, preparer, store, code: str = "900-249-08", quantity: str = "100") -> LedgerEntry:
-    entry = generate(actor=preparer, facility=store, code=code, quantity=quantity)
-    LedgerEntry.objects.filter(pk=entry.pk).update(occurred_at=timezone.now() - timedelta(days=days))
-    return entry
+    return generate(actor=preparer, facility=store, code=code, quantity=quantity, hours_ago=days * 24)
 
 
 def _enriched(enterprise_x, store, preparer_x, carrier_c, receiver_r, manifests: int, reports: int):

@@ -26,9 +26,9 @@ from reporting.services import reports as report_services
 from reporting.services.inspections import record_inspection
 from reporting.services.utilization import recompute_period
 from tests import factories as f
-from tests.transfers.factories import draft, generate
+from tests.transfers.factories import draft
 from transfers import services as transfer_services
-from transfers.models import LedgerEntry, StockBalance
+from transfers.models import StockBalance
 
 # --- who sees what ------------------------------------------------------------------------------------
 
@@ -115,6 +115,7 @@ ROUTES: dict[str, Route] = {
     "transfers:pickup_list": Route(SIGNED_IN, lists="manifest"),
     "transfers:ledger_list": Route(SIGNED_IN, lists="ledger"),
     "transfers:ledger_new": Route(SIGNED_IN),
+    "transfers:ledger_reverse": Route("ledger"),
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
     "registry:permit_list": Route(SIGNED_IN, lists="permit"),
@@ -171,6 +172,7 @@ ROUTES: dict[str, Route] = {
     "api:manifest-treat": Route("manifest"),
     "api:ledger-entry-list": Route(SIGNED_IN, lists="ledger"),
     "api:ledger-entry-detail": Route("ledger"),
+    "api:ledger-entry-reverse": Route("ledger"),
     "api:stock-list": Route(SIGNED_IN, lists="stock"),
     "api:stock-detail": Route("stock"),
     "api:monthly-report-list": Route(SIGNED_IN, lists="report"),
@@ -202,9 +204,10 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
     permit = f.PermitFactory(enterprise=receiver, number=f"PERMIT-{letter}")
     f.PermitLineFactory(permit=permit, waste_code=f.waste_code("900-249-08"), method=f.method("R9"))
     last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
-    generate(actor=preparer, facility=store, code="900-249-08", quantity="40", hours_ago=24 * 40)
-    ledger = LedgerEntry.objects.filter(facility=store).get()
-    LedgerEntry.objects.filter(pk=ledger.pk).update(batch_code=f"BATCH-{letter}")
+    ledger = transfer_services.record_ledger_entry(
+        actor=preparer, enterprise=gen, facility=store, waste_code=f.waste_code("900-249-08"), stage="generated",
+        quantity_t=Decimal("40"), occurred_at=timezone.now() - timedelta(days=40), batch_code=f"BATCH-{letter}",
+    )  # fmt: skip
     manifest = draft(actor=preparer, consignor=gen, carrier=carrier, receiver=receiver, facility=store)
     transfer_services.submit_manifest(manifest=manifest, actor=preparer)
     manifest.refresh_from_db()

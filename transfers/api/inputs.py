@@ -18,6 +18,7 @@ from wasteparks.bounds import EVENT, PLAN
 
 from .. import rules, services
 from ..models import Acceptance, PackagingType, PhysicalForm, Purpose
+from ..services.ledger import REASON_MAX_LENGTH
 
 
 def tonnes(**kwargs) -> serializers.DecimalField:
@@ -127,6 +128,10 @@ class TreatmentSerializer(CommentSerializer):
 
 class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class LedgerReversalSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class LedgerEntryInputSerializer(StrictSerializer):

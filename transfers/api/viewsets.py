@@ -12,12 +12,14 @@ from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
 
 from .. import services
 from ..models import LedgerEntry, Manifest, ManifestEvent, ManifestLine, Source, StockBalance
+from ..services.ledger import reverse_ledger_entry
 from .feed import ManifestFeed
 from .filters import LedgerEntryFilter, ManifestFilter, StockFilter
 from .inputs import (
     CommentSerializer,
     DraftUpdateSerializer,
     LedgerEntryInputSerializer,
+    LedgerReversalSerializer,
     ManifestInputSerializer,
     PickupSerializer,
     ReasonSerializer,
@@ -186,6 +188,19 @@ class LedgerEntryViewSet(WriteViewSet):
             method=data["method"],
             note=data["note"],
             source=Source.API,
+        )
+        return self.answer(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=LedgerReversalSerializer,
+        responses={201: LedgerEntrySerializer},
+        summary="Reverse a wrong hand-recorded entry; answers with the reversing entry.",
+    )
+    @action(detail=True, methods=["post"], url_path="reverse", url_name="reverse")
+    def reverse_entry(self, request, pk=None):
+        data = self.validated(LedgerReversalSerializer)
+        entry = reverse_ledger_entry(
+            entry=self.get_object(), actor=request.user, reason=data["reason"], source=Source.API
         )
         return self.answer(entry, status.HTTP_201_CREATED)
 

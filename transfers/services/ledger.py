@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, Facility, ManagementMethod, User, WasteCode
 from wasteparks.bounds import EVENT
-from wasteparks.errors import RuleViolation
+from wasteparks.errors import RuleViolation, TransitionNotAllowed
 
 from .. import rules
 from ..models import INFLOW_STAGES, OUTFLOW_STAGES, LedgerEntry, ManifestLine, Party, Source, StockBalance
@@ -159,4 +159,79 @@ def record_ledger_entry(
         method=method,
         note=note,
         source=source,
+    )
+
+
+REASON_MAX_LENGTH = 300  # the reason is kept in the reversing entry's note
+
+
+@transaction.atomic
+def reverse_ledger_entry(*, entry: LedgerEntry, actor: User, reason: str, source: str = Source.WEB) -> LedgerEntry:
+    """Correct a wrong hand-recorded entry: write its reversing entry and move the stock back.
+
+    The reversing entry has the original's key, stage and time and the negative of its quantity, so every
+    sum over the ledger nets the pair to zero and the period the original fell in reads as if it had not
+    happened (the report prefill, the stock age, the utilization snapshots). Who reversed it is its
+    `recorded_by`, why is its note. Shipments and receipts come from signatures and are corrected by a
+    manifest revision; a reversal is itself never reversed (record the entry again instead).
+    """
+    enterprise = entry.enterprise
+    acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="reverse")
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation(
+            _("Say why the entry is reversed."), code="reason_required", fields={"reason": [_("Required.")]}
+        )
+    # Lock first: two clerks reversing the same entry must not both write a reversal (the one-to-one
+    # column would refuse the second anyway, but with a clear message here rather than an IntegrityError).
+    entry = LedgerEntry.objects.select_for_update().select_related("waste_code", "facility").get(pk=entry.pk)
+    if entry.reverses_id is not None:
+        raise RuleViolation(
+            _("This entry is itself a reversal; record the entry again instead."), code="reversal_not_reversible"
+        )
+    if entry.manifest_line_id is not None:
+        raise RuleViolation(
+            _("Shipments and receipts come from manifest signatures; correct them by a revision of the manifest."),
+            code="entry_from_manifest",
+        )
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise TransitionNotAllowed(_("This entry has already been reversed."), code="already_reversed")
+    key = {"enterprise_id": entry.enterprise_id, "facility_id": entry.facility_id, "waste_code_id": entry.waste_code_id}
+    balance = StockBalance.objects.select_for_update().get(**key)
+    # Undoing an inflow takes its tonnes back out of stock; undoing an outflow puts them back.
+    delta = -entry.quantity_t if entry.stage in INFLOW_STAGES else entry.quantity_t
+    if balance.quantity_t + delta < ZERO:
+        raise RuleViolation(
+            _(
+                "Not enough stock to reverse this entry: %(quantity)s t of %(code)s would leave %(facility)s, "
+                "but only %(on_hand)s t is on hand."
+            )
+            % {
+                "quantity": entry.quantity_t,
+                "code": entry.waste_code.code,
+                "facility": entry.facility.name,
+                "on_hand": balance.quantity_t,
+            },
+            code="insufficient_stock",
+        )
+    balance.quantity_t += delta
+    # The totals stay the signed sums of their stage's entries, as StockBalance.objects.drifted() checks.
+    if entry.stage in INFLOW_STAGES:
+        balance.total_in_t -= entry.quantity_t
+    else:
+        balance.total_out_t -= entry.quantity_t
+    balance.save(update_fields=["quantity_t", "total_in_t", "total_out_t"])
+    return LedgerEntry.objects.create(
+        enterprise_id=entry.enterprise_id,
+        facility_id=entry.facility_id,
+        waste_code_id=entry.waste_code_id,
+        stage=entry.stage,
+        quantity_t=-entry.quantity_t,
+        occurred_at=entry.occurred_at,
+        recorded_by=actor,
+        batch_code=entry.batch_code,
+        method_id=entry.method_id,
+        note=reason[:REASON_MAX_LENGTH],
+        source=source,
+        reverses=entry,
     )

@@ -1,20 +1,23 @@
 """The ledger and stock pages: entries with their filters and export, the enterprise's own entry form,
-and stock on hand with the age of its oldest tonne."""
+the reversal of a wrong entry, and stock on hand with the age of its oldest tonne."""
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wasteparks.errors import DomainError
+from wasteparks.forms import BootstrapFormMixin
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest
 
 from .. import forms, services
 from ..models import LedgerEntry, Party, StockBalance
+from ..services.ledger import REASON_MAX_LENGTH, reverse_ledger_entry
 from .common import field_errors, form_page
 
 LEDGER_SORTS = {
@@ -124,6 +127,36 @@ def ledger_new(request: SignedInRequest) -> HttpResponse:
         else:
             status = 400
     return form_page(request, "transfers/ledger_form.html", {"form": form}, status)
+
+
+class ReversalForm(BootstrapFormMixin, django_forms.Form):
+    """Why a ledger entry is reversed; the one field of the reversal page."""
+
+    reason = django_forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=django_forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@login_required
+def ledger_reverse(request: SignedInRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        LedgerEntry.objects.visible_to(request.user).select_related("enterprise", "facility", "waste_code"), pk=pk
+    )
+    form = ReversalForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                reverse_ledger_entry(entry=entry, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                field_errors(form, error)
+                status = error.http_status
+            else:
+                messages.success(request, _("Ledger entry reversed."))
+                return redirect("transfers:ledger_list")
+        else:
+            status = 400
+    return render(request, "transfers/ledger_reverse.html", {"form": form, "entry": entry}, status=status)
 
 
 STOCK_SORTS = {
