@@ -34,6 +34,7 @@ from .models import (
     PhysicalForm,
     Purpose,
 )
+from .services.common import carrier_drivers, choosable_carriers, choosable_receivers
 
 
 def DATE_INPUT() -> forms.DateInput:  # noqa: N802 (reads like the widget class it builds)
@@ -190,12 +191,10 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
 
 class ManifestForm(BootstrapFormMixin, forms.Form):
     consignor = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Consignor"))
-    carrier = forms.ModelChoiceField(
-        queryset=Enterprise.objects.active().carriers().order_by("name"), label=_("Carrier")
-    )
-    receiver = forms.ModelChoiceField(
-        queryset=Enterprise.objects.active().receivers().order_by("name"), label=_("Receiver")
-    )
+    # Narrowed in __init__ to the parties this user may name (services.common.choosable_*): a choice
+    # outside them is refused as "not one of the choices", without its name.
+    carrier = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Carrier"))
+    receiver = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Receiver"))
     waste_class = forms.ChoiceField(label=_("Waste class"), choices=WasteClass.choices)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     planned_date = forms.DateField(label=_("Planned date"), widget=DATE_INPUT(), validators=[PLAN])
@@ -212,6 +211,8 @@ class ManifestForm(BootstrapFormMixin, forms.Form):
         enterprises = signing_enterprises(user, Party.CONSIGNOR)
         _choice_field(self, "consignor").queryset = enterprises
         _choice_field(self, "approval").queryset = TransferApproval.objects.visible_to(user)
+        _choice_field(self, "carrier").queryset = choosable_carriers(user)
+        _choice_field(self, "receiver").queryset = choosable_receivers(user)
         if editing:
             # The consignor of a draft is fixed; a different consignor is a different manifest.
             del self.fields["consignor"]
@@ -299,10 +300,7 @@ class PickupForm(BootstrapFormMixin, forms.Form):
             # A driver signs for the load they drive; only the carrier's administrator names someone else.
             del self.fields["driver"]
         else:
-            _choice_field(self, "driver").queryset = User.objects.filter(
-                enterprise_memberships__enterprise_id=manifest.carrier_id,
-                enterprise_memberships__role__in=rules.PARTY_ROLES[Party.CARRIER],
-            ).order_by("username")
+            _choice_field(self, "driver").queryset = carrier_drivers(manifest.carrier_id)
 
 
 class ReceiptLineForm(BootstrapFormMixin, forms.Form):

@@ -251,8 +251,13 @@ def check_in_window(value: date | datetime | None, window: DateWindow, *, field:
 # --- A manifest's parties and lines ---------------------------------------------------------------
 
 
-def check_parties(*, consignor: Enterprise, carrier: Enterprise, receiver: Enterprise) -> None:
-    """Each party is registered for its part, and the consignor does not ship to itself."""
+def check_parties(*, consignor: Enterprise, carrier: Enterprise, receiver: Enterprise, choosing: bool = False) -> None:
+    """Each party is registered for its part, and the consignor does not ship to itself.
+
+    The carrier and the receiver are usually other tenants, chosen by id: a refusal of either never names
+    it. While they are being chosen (`choosing`: a draft is prepared), one that is not active is refused
+    as one not registered for the part, the same answer, so picking ids does not tell them apart. Later
+    the parties are the manifest's own, and check_parties_active says which one stopped being active."""
     if not (consignor.is_generator or consignor.is_receiver):
         raise RuleViolation(
             _("%(consignor_name)s is neither a generator nor a collector and cannot consign waste.")
@@ -260,17 +265,17 @@ def check_parties(*, consignor: Enterprise, carrier: Enterprise, receiver: Enter
             code="not_a_consignor",
             fields={"consignor": [_("Not a generator or collector.")]},
         )
-    if not carrier.is_carrier:
+    if not carrier.is_carrier or (choosing and not carrier.is_active):
         raise RuleViolation(
-            _("%(carrier_name)s is not registered as a carrier.") % {"carrier_name": carrier.name},
+            _("The chosen carrier is not an active, registered carrier."),
             code="not_a_carrier",
-            fields={"carrier": [_("Not a carrier.")]},
+            fields={"carrier": [_("Choose one of the carriers offered.")]},
         )
-    if not receiver.is_receiver:
+    if not receiver.is_receiver or (choosing and not receiver.is_active):
         raise RuleViolation(
-            _("%(receiver_name)s is not registered as a receiver.") % {"receiver_name": receiver.name},
+            _("The chosen receiver is not an active, registered receiver."),
             code="not_a_receiver",
-            fields={"receiver": [_("Not a receiver.")]},
+            fields={"receiver": [_("Choose one of the receivers offered.")]},
         )
     if consignor.pk == receiver.pk:
         raise RuleViolation(_("The consignor cannot ship to itself."), code="same_consignor_and_receiver")

@@ -2,7 +2,6 @@
 their own, and the provincial client), and the officers' lifecycle actions as POSTs."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -73,7 +72,23 @@ class NoteSerializer(StrictSerializer):
 
 
 class AssignSerializer(NoteSerializer):
-    assignee = serializers.IntegerField()
+    """The officer to hand the warning to: one of `assignable_officers(warning)`, the warning given in the
+    context. Any other id, existing or not, is the same 400 and never names the account."""
+
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(),
+        error_messages={
+            "does_not_exist": lifecycle.NOT_ASSIGNABLE,
+            "incorrect_type": lifecycle.NOT_ASSIGNABLE,
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        warning = self.context.get("warning")
+        field = self.fields["assignee"]
+        assert isinstance(field, serializers.PrimaryKeyRelatedField)  # declared as one above
+        field.queryset = lifecycle.assignable_officers(warning) if warning is not None else User.objects.none()
 
 
 class WarningViewSet(ReadOnlyViewSet):
@@ -94,12 +109,12 @@ class WarningViewSet(ReadOnlyViewSet):
     @extend_schema(request=AssignSerializer, responses=WarningSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        data = self.validated(AssignSerializer)
-        assignee = get_object_or_404(User, pk=data["assignee"], is_active=True)
+        warning = self.get_object()
+        form = AssignSerializer(data=request.data, context={**self.get_serializer_context(), "warning": warning})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
         return self.answer(
-            lifecycle.assign_warning(
-                warning=self.get_object(), actor=request.user, assignee=assignee, note=data["note"]
-            )
+            lifecycle.assign_warning(warning=warning, actor=request.user, assignee=data["assignee"], note=data["note"])
         )
 
     @extend_schema(request=NoteSerializer, responses=WarningSerializer)

@@ -3,11 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, OfficerRole, User
+from registry.models import Enterprise, User
 from wasteparks.forms import BootstrapFormMixin
 
 from ..models.warnings import Severity, WarningStatus
 from ..warnings import RULES
+from ..warnings.lifecycle import NOT_ASSIGNABLE, assignable_officers
 
 
 def _blank(choices, label):
@@ -46,9 +47,8 @@ class AssignForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, warning, **kwargs):
         super().__init__(*args, **kwargs)
-        # The park's own officers; the service re-checks (a provincial officer may also be chosen there).
-        self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True,
-            jurisdictions__role=OfficerRole.PARK,
-            jurisdictions__park_id=warning.park_id,
-        ).order_by("username")
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)  # declared as one above
+        field.queryset = assignable_officers(warning)
+        # Anyone else, existing or not, gets the same message and never their name.
+        field.error_messages["invalid_choice"] = NOT_ASSIGNABLE

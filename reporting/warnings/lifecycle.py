@@ -7,11 +7,12 @@ again until its condition has cleared once.
 """
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.models import User
+from registry.models import OfficerRole, User
 from registry.tenancy import scope_of
 from wasteparks.errors import NotPermitted, RuleViolation
 from wasteparks.workflow import Transition, Workflow
@@ -82,15 +83,35 @@ def acknowledge_warning(*, warning: Warning, actor: User, note: str = "") -> War
     return warning
 
 
+def assignable_officers(warning: Warning) -> QuerySet[User]:
+    """Who may be handed the warning: the active officers of its park, and the provincial officers over
+    it. The one list the page's choice, the API's and the service's check all read."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(jurisdictions__role=OfficerRole.PARK, jurisdictions__park_id=warning.park_id)
+            | Q(
+                jurisdictions__role=OfficerRole.PROVINCE,
+                jurisdictions__province_code=warning.park.division.province_code,
+            )
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+# Said alike for an account that does not exist and for one that is not an officer here: a refusal must
+# not name, or confirm, accounts the officer cannot see.
+NOT_ASSIGNABLE = gettext_lazy("Choose an officer of this warning's park.")
+
+
 @transaction.atomic
 def assign_warning(*, warning: Warning, actor: User, assignee: User, note: str = "") -> Warning:
     """Hand the warning to another officer of its park (the status does not change)."""
     warning, before, _target = _begin(warning=warning, actor=actor, action=A.ASSIGN)
-    if not scope_of(assignee).supervises_park(warning.park) or scope_of(assignee).read_only:
+    if not assignable_officers(warning).filter(pk=assignee.pk).exists():
         raise RuleViolation(
-            _("%(user)s is not an officer of %(park)s.") % {"user": assignee, "park": warning.park},
-            code="assignee_not_officer",
-            fields={"assignee": [_("Choose an officer of the warning's park.")]},
+            str(NOT_ASSIGNABLE), code="assignee_not_officer", fields={"assignee": [str(NOT_ASSIGNABLE)]}
         )
     warning.assignee = assignee
     warning.save(update_fields=["assignee"])

@@ -4,16 +4,24 @@ registry and the ledger (permits, approvals, capacity). The checks that need no 
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import Enterprise, PermitKind, PermitLine, TransferApproval, User, WasteCode
+from registry.models import (
+    Enterprise,
+    PermitKind,
+    PermitLine,
+    TransferApproval,
+    User,
+    WasteCode,
+)
 from registry.rules import check_may_act
 from registry.tenancy import scope_of
 from wasteparks.errors import NotPermitted, RuleViolation
 
 from .. import rules
-from ..models import TREATMENT_STAGES, LedgerEntry, Manifest
+from ..models import TREATMENT_STAGES, LedgerEntry, Manifest, Party
 
 
 def lock_manifest(manifest: Manifest) -> Manifest:
@@ -48,6 +56,71 @@ def acting_role(*, actor: User, enterprise: Enterprise, allowed: frozenset[str],
         )
     check_may_act(enterprise)
     return next(role for role in _ROLE_ORDER if role in held)
+
+
+# --- Whom a consignor may name ----------------------------------------------------------------------
+# A manifest's other parties are usually other tenants. The choices offered are the ones a consignor may
+# pick, and a refusal of anything else never names it: picking ids must not list other tenants.
+
+
+def _consignor_ids(user: User) -> list[int]:
+    scope = scope_of(user)
+    if scope.read_only:
+        return []
+    return [pk for pk, roles in scope.enterprise_roles.items() if roles & rules.PARTY_ROLES[Party.CONSIGNOR]]
+
+
+def _consignor_provinces(user: User) -> QuerySet:
+    return Enterprise.objects.filter(pk__in=_consignor_ids(user)).values("park__division__province_code")
+
+
+def choosable_carriers(user: User) -> QuerySet[Enterprise]:
+    """The carriers offered to a consignor's staff: the active carriers of their province (which holds
+    their park)."""
+    return (
+        Enterprise.objects.active()
+        .carriers()
+        .filter(park__division__province_code__in=_consignor_provinces(user))
+        .order_by("name")
+    )
+
+
+def choosable_receivers(user: User) -> QuerySet[Enterprise]:
+    """The receivers offered to a consignor's staff: the active receivers of their province, and those of
+    another province named by one of their consignors' transfer approvals still in force."""
+    approved = TransferApproval.objects.filter(
+        consignor_id__in=_consignor_ids(user), valid_to__gte=timezone.localdate()
+    ).values("receiver_id")
+    return (
+        Enterprise.objects.active()
+        .receivers()
+        .filter(Q(park__division__province_code__in=_consignor_provinces(user)) | Q(pk__in=approved))
+        .order_by("name")
+    )
+
+
+def carrier_drivers(carrier_id: int) -> QuerySet[User]:
+    """The people who may sign a pickup for the carrier: its active drivers and administrators."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            enterprise_memberships__enterprise_id=carrier_id,
+            enterprise_memberships__role__in=rules.PARTY_ROLES[Party.CARRIER],
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def check_driver_of_carrier(*, driver: User, carrier: Enterprise) -> None:
+    """The driver named at pickup drives for the manifest's carrier. The refusal names neither: the
+    driver may be any account id someone typed."""
+    if not carrier_drivers(carrier.pk).filter(pk=driver.pk).exists():
+        raise RuleViolation(
+            _("This driver does not drive for the chosen carrier."),
+            code="driver_not_of_carrier",
+            fields={"driver": [_("Choose a driver of the carrier.")]},
+        )
 
 
 def check_road_transport_permit(*, carrier: Enterprise, on: date) -> None:

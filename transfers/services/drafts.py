@@ -72,7 +72,7 @@ def create_manifest(
 ) -> Manifest:
     """The consignor prepares a draft. Nothing is signed and no number is drawn yet."""
     acting_role(actor=actor, enterprise=consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="create")
-    rules.check_parties(consignor=consignor, carrier=carrier, receiver=receiver)
+    rules.check_parties(consignor=consignor, carrier=carrier, receiver=receiver, choosing=True)
     rules.check_purpose(purpose)
     rules.check_in_window(planned_date, PLAN, field="planned_date")
     rules.check_lines(lines=lines, waste_class=waste_class, consignor=consignor)
@@ -116,7 +116,9 @@ def update_draft(*, manifest: Manifest, actor: User, changes: dict, lines: list[
         )
     for name, value in changes.items():
         setattr(manifest, name, value.strip() if isinstance(value, str) else value)
-    rules.check_parties(consignor=manifest.consignor, carrier=manifest.carrier, receiver=manifest.receiver)
+    rules.check_parties(
+        consignor=manifest.consignor, carrier=manifest.carrier, receiver=manifest.receiver, choosing=True
+    )
     rules.check_purpose(manifest.purpose)
     if "planned_date" in changes:
         rules.check_in_window(manifest.planned_date, PLAN, field="planned_date")

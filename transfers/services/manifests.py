@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from registry.models import (
     Enterprise,
-    EnterpriseMembership,
     EnterpriseRole,
     Facility,
     ManagementMethod,
@@ -38,7 +37,6 @@ from ..models import (
     ManifestAction,
     ManifestEvent,
     ManifestLine,
-    Party,
     RevisionRequest,
     RevisionStatus,
     Source,
@@ -49,6 +47,7 @@ from ..tasks import mail_discrepancy
 from .common import (
     acting_role,
     check_approval,
+    check_driver_of_carrier,
     check_receiver_permit,
     check_road_transport_permit,
     check_treatment_capacity,
@@ -216,18 +215,8 @@ def pickup_manifest(
     plate = rules.clean_plate(vehicle_plate)
     # A driver signing for the carrier drives the load; an administrator names the driver (or none).
     driver = driver or (actor if EnterpriseRole.DRIVER in scope_of(actor).roles_on(manifest.carrier_id) else None)
-    if (
-        driver is not None
-        and not EnterpriseMembership.objects.filter(
-            user=driver, enterprise=manifest.carrier, role__in=rules.PARTY_ROLES[Party.CARRIER]
-        ).exists()
-    ):
-        raise RuleViolation(
-            _("%(driver)s does not drive for %(manifest_carrier_name)s.")
-            % {"driver": driver, "manifest_carrier_name": manifest.carrier.name},
-            code="driver_not_of_carrier",
-            fields={"driver": [_("Choose a driver of the carrier.")]},
-        )
+    if driver is not None:
+        check_driver_of_carrier(driver=driver, carrier=manifest.carrier)
     if RevisionRequest.objects.filter(manifest=manifest, status=RevisionStatus.PENDING).exists():
         raise RuleViolation(
             _("A revision of this manifest is awaiting approval; settle it before the load is picked up."),
