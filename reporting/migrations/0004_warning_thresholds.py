@@ -6,32 +6,11 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from wasteparks.append_only import append_only
+
 # The thresholds' history is tamper-evident like the other simple_history tables
 # (wasteparks/migrations/0002_tamper_evidence.py): UPDATE and DELETE are refused.
 HISTORY = "reporting_historicalwarningthreshold"
-FORWARD = {
-    "postgresql": [
-        f"CREATE TRIGGER wasteparks_append_only BEFORE UPDATE OR DELETE ON {HISTORY} "
-        "FOR EACH ROW EXECUTE FUNCTION wasteparks_refuse_change()"
-    ],
-    "sqlite": [
-        f"CREATE TRIGGER wasteparks_append_only_{op.lower()}_{HISTORY} BEFORE {op} ON {HISTORY} "
-        f"BEGIN SELECT RAISE(ABORT, 'tamper evidence: {op} on {HISTORY} refused; these rows are append-only'); END"
-        for op in ("UPDATE", "DELETE")
-    ],
-}
-REVERSE = {
-    "postgresql": [f"DROP TRIGGER IF EXISTS wasteparks_append_only ON {HISTORY}"],
-    "sqlite": [f"DROP TRIGGER IF EXISTS wasteparks_append_only_{op}_{HISTORY}" for op in ("update", "delete")],
-}
-
-
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -92,5 +71,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('park__isnull', False), ('province_code', '')), models.Q(('park__isnull', True), ('province_code__regex', '^\\d{2}$')), _connector='OR'), name='threshold_for_a_province_or_a_park', violation_error_message='A threshold is set for a province or for a park, not both.'), models.CheckConstraint(condition=models.Q(('key__in', ['transit_days', 'confirm_working_days', 'quantity_tolerance', 'storage_notice_days', 'storage_limit_days', 'medical_storage_hours', 'facility_fill_warning_pct', 'facility_fill_critical_pct', 'permit_expiry_days', 'capacity_critical_pct', 'anomaly_low_factor', 'anomaly_high_factor', 'anomaly_sigma', 'anomaly_min_history_months', 'report_lookback_months'])), name='threshold_key_known'), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='threshold_value_not_negative'), models.UniqueConstraint(condition=models.Q(('park__isnull', True)), fields=('key', 'province_code'), name='one_threshold_per_province_and_key'), models.UniqueConstraint(condition=models.Q(('park__isnull', False)), fields=('key', 'park'), name='one_threshold_per_park_and_key')],
             },
         ),
-        migrations.RunPython(_run(FORWARD), _run(REVERSE)),
+        append_only(HISTORY),
     ]

@@ -10,31 +10,10 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from wasteparks.append_only import append_only
+
 
 TABLE = "transfers_ledgerentry"
-FORWARD = {
-    "postgresql": [
-        f"CREATE TRIGGER wasteparks_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-        "FOR EACH ROW EXECUTE FUNCTION wasteparks_refuse_change()"
-    ],
-    "sqlite": [
-        f"CREATE TRIGGER wasteparks_append_only_{op.lower()}_{TABLE} BEFORE {op} ON {TABLE} "
-        f"BEGIN SELECT RAISE(ABORT, 'tamper evidence: {op} on {TABLE} refused; these rows are append-only'); END"
-        for op in ("UPDATE", "DELETE")
-    ],
-}
-REVERSE = {
-    "postgresql": [f"DROP TRIGGER IF EXISTS wasteparks_append_only ON {TABLE}"],
-    "sqlite": [f"DROP TRIGGER IF EXISTS wasteparks_append_only_{op}_{TABLE}" for op in ("update", "delete")],
-}
-
-
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -60,5 +39,5 @@ class Migration(migrations.Migration):
             model_name='ledgerentry',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('quantity_t__gt', 0), ('reverses__isnull', True)), models.Q(('quantity_t__lt', 0), ('reverses__isnull', False)), _connector='OR'), name='ledger_quantity_positive'),
         ),
-        migrations.RunPython(_run(FORWARD), _run(REVERSE)),
+        append_only(TABLE),
     ]
