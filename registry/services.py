@@ -85,8 +85,7 @@ def _move(*, enterprise: Enterprise, officer: User, action: str, reason: str) ->
     action = EnterpriseAction(action)
     # Lock first: two officers acting on the same application must not both move it.
     enterprise = Enterprise.objects.select_for_update().select_related("park__division").get(pk=enterprise.pk)
-    if not scope_of(officer).supervises_park(enterprise.park):
-        raise NotPermitted(_("Only an officer of this enterprise's park may do this."))
+    scope_of(officer).require_officer_of(enterprise.park, _("Only an officer of this enterprise's park may do this."))
     transition = ENTERPRISE_FLOW.check(action, enterprise.status)
     reason = reason.strip()
     if transition.reason_required and not reason:

@@ -10,6 +10,8 @@ from functools import cached_property
 
 from django.db.models import Q
 
+from wasteparks.errors import NotPermitted
+
 _CACHE_ATTRIBUTE = "_wasteparks_scope"
 NOTHING = Q(pk__in=[])
 # Up to this many enterprises, an officer's jurisdiction is written into queries as a list of ids rather
@@ -47,10 +49,18 @@ class Scope:
         return self.enterprise_roles.get(enterprise_id, frozenset())
 
     def supervises_park(self, park) -> bool:
-        """Whether this user has officer powers over `park` (a Park instance)."""
-        if self.everything and not self.read_only:
+        """Whether this user has officer powers over `park` (a Park instance): acts on it, not only reads
+        it, so a read-only scope (the provincial platform's client) never does."""
+        if self.read_only:
+            return False
+        if self.everything:
             return True
         return park.pk in self.park_ids or park.division.province_code in self.province_codes
+
+    def require_officer_of(self, park, refusal: str) -> None:
+        """The one officer check of every service an officer acts through; `refusal` says what for."""
+        if not self.supervises_park(park):
+            raise NotPermitted(refusal)
 
     def q(self, *, park: str | None, enterprise: str | None) -> Q:
         """Rows visible in this scope, for a model reaching its Park by `park` and its Enterprise by

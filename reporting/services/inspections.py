@@ -10,16 +10,16 @@ from django.utils.translation import gettext as _
 from registry.models import Enterprise, User
 from registry.tenancy import scope_of
 from wasteparks.bounds import DEADLINE, EVENT
-from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
+from wasteparks.errors import RuleViolation, TransitionNotAllowed
 
 from ..models.inspections import Inspection, InspectionStatus
 from ..models.warnings import Warning
 
 
 def _check_officer(actor: User, enterprise: Enterprise) -> None:
-    scope = scope_of(actor)
-    if scope.read_only or not scope.supervises_park(enterprise.park):
-        raise NotPermitted(_("Only the officers of the enterprise's park may record its inspections."))
+    scope_of(actor).require_officer_of(
+        enterprise.park, _("Only the officers of the enterprise's park may record its inspections.")
+    )
 
 
 @transaction.atomic

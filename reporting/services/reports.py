@@ -81,8 +81,9 @@ def _check_filer(actor: User, enterprise: Enterprise) -> None:
 
 
 def _check_officer(officer: User, report: MonthlyReport) -> None:
-    if not scope_of(officer).supervises_park(report.enterprise.park):
-        raise NotPermitted(_("Only an officer of this enterprise's park may review its monthly reports."))
+    scope_of(officer).require_officer_of(
+        report.enterprise.park, _("Only an officer of this enterprise's park may review its monthly reports.")
+    )
 
 
 def _check_transition(report: MonthlyReport, action: str) -> Transition:

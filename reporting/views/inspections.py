@@ -110,7 +110,7 @@ def _detail(request: SignedInRequest, inspection: Inspection, status: int = 200,
     context = {
         "inspection": inspection,
         "linked_warnings": list(inspection.warnings.select_related("enterprise")),
-        "can_act": inspection.status == "open" and not scope.read_only and scope.supervises_park(inspection.park),
+        "can_act": inspection.status == "open" and scope.supervises_park(inspection.park),
         "rectified_form": RectifiedForm(),
     }
     context.update(overrides)

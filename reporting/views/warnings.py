@@ -226,7 +226,7 @@ def _subjects(warning: Warning) -> list[dict[str, str | None]]:
 
 def _context(request: SignedInRequest, warning: Warning, **overrides) -> dict:
     scope = scope_of(request.user)
-    can_act = warning.is_live and not scope.read_only and scope.supervises_park(warning.park)
+    can_act = warning.is_live and scope.supervises_park(warning.park)
     context = {
         "warning": warning,
         "evidence": _evidence_rows(warning.evidence),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from registry.models import OfficerRole, User
 from registry.tenancy import scope_of
-from wasteparks.errors import NotPermitted, RuleViolation
+from wasteparks.errors import RuleViolation
 from wasteparks.workflow import Transition, Workflow
 
 from ..models.warnings import LIVE_STATUSES, Warning, WarningAction, WarningClosedReason, WarningEvent, WarningStatus
@@ -47,8 +47,7 @@ def _begin(*, warning: Warning, actor: User, action: str, note: str = "") -> tup
     """Lock the warning, check who acts and what the flow allows; (warning, status before, status after)."""
     # Lock first: two officers acting on the same warning must not both move it.
     warning = Warning.objects.select_for_update().select_related("park__division").get(pk=warning.pk)
-    if not scope_of(actor).supervises_park(warning.park):
-        raise NotPermitted(_("Only the officers of the warning's park may act on it."))
+    scope_of(actor).require_officer_of(warning.park, _("Only the officers of the warning's park may act on it."))
     transition = WARNING_FLOW.check(action, warning.status)
     if transition.reason_required and not note.strip():
         raise RuleViolation(
