@@ -3,7 +3,8 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-# Free text a page accepts in one field when the field sets no limit of its own (notes, findings).
+# Free text (notes, comments, reasons, findings) one field of a page or of the API accepts when the field
+# sets no limit of its own: a text column has none, and a 100,000-character "note" is abuse, not a note.
 TEXT_LIMIT = 4000
 
 

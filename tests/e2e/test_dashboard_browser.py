@@ -20,7 +20,7 @@ def settle(session) -> None:
 
 
 @pytest.fixture
-def morning(preparer_x, x_store, hazardous_draft, advance, officer_a, provincial, park_b):  # noqa: F811
+def morning(preparer_x, x_store, hazardous_draft, advance, officer_a, provincial, park_b):
     seed_ledger(preparer_x, x_store)
     manifest = overdue_manifest(hazardous_draft, advance)
     recompute_now()

@@ -17,12 +17,12 @@ def settle(session) -> None:
 
 def test_three_parties_complete_a_hazardous_manifest(
     browse,
-    parties,  # noqa: F811 (fixture imported above)
+    parties,
     officer_a,
     enterprise_x,
     carrier_c,
     receiver_r,
-    x_store,  # noqa: F811 (fixtures imported above)
+    x_store,
 ):
     # The consignor prepares the draft and signs it.
     consignor = browse("consignor")

@@ -21,7 +21,7 @@ def balanced(page) -> str:
 
 def test_a_clerk_files_the_prefilled_report_and_the_officer_accepts_it(
     browse,
-    scripted_month,  # noqa: F811 (fixtures imported above)
+    scripted_month,
     preparer_x,
     officer_a,
     enterprise_x,

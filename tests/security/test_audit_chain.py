@@ -1,8 +1,6 @@
 """Ledger entries are append-only in the database, and the audit hash chain makes a change made anyway
 evident: `verify_audit` names exactly the row that differs."""
 
-# ruff: noqa: F811  (fixtures imported from the transfer and reporting conftests, used as arguments)
-
 from io import StringIO
 
 import pytest

@@ -5,8 +5,6 @@ ORM, raw SQL and the admin alike; the admin offers no add, change or delete on t
 own workflows, which only ever append, still work.
 """
 
-# ruff: noqa: F811  (fixtures imported from the transfer and reporting conftests, used as arguments)
-
 import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -123,7 +121,7 @@ def test_a_submitted_report_revision_and_its_lines_are_frozen_but_can_be_reviewe
     refused(
         lambda: MonthlyReportLine.objects.create(
             revision=revision,
-            waste_code=f.waste_code("900-041-49"),  # noqa: F405
+            waste_code=f.waste_code("900-041-49"),
         )
     )
 

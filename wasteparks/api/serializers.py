@@ -5,9 +5,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-# Free text (notes, comments, reasons, findings) a client may send in one field. A text column has no
-# limit of its own; a 100,000-character "note" is abuse, not a note.
-TEXT_LIMIT = 4000
+from wasteparks.forms import TEXT_LIMIT
 
 
 class StrictFieldsMixin:
