@@ -169,6 +169,7 @@ _.too_old  # registry/_enterprise_activity.html: balance.too_old
 _.state_label  # registry/permit_list.html: permit.state_label
 _.medical_treatment_due  # transfers/manifest_detail.html
 _.value_text  # reporting/threshold_park.html: record.value_text
+_.rolling_rate_note  # reporting/dashboard.html: board.rolling_rate_note
 
 # --- DRF, django-filter, drf-spectacular -------------------------------------------------------------
 # View and viewset options and hooks.
@@ -210,6 +211,15 @@ _.get_expected_closing_stock_t
 _.get_period
 _.get_rolling_12_months
 _.get_year_to_date
+_.actor_id  # the `…_id` references to people beside v1's usernames (docs/api.md, names and conventions)
+_.submitted_by_id
+_.reviewed_by_id
+_.earlier_revisions
+_.display_name  # reporting/api/people.py
+_.jurisdictions
+_.api_client_enterprise
+_.get_attribute  # a ListSerializer picking its rows (the report's earlier revisions)
+_.help_text  # set on a deprecated alias field (wasteparks/api/aliases.py), read into the schema
 # FilterSets: declared filters (query parameters), their `method=` targets, custom filter fields.
 _.default_error_messages
 _.field_class
@@ -228,6 +238,8 @@ _.filter_party
 _.filter_role
 _.filter_valid_on
 _.filter_waste_code
+_.filter_enterprise
+_.officer_role
 # drf-spectacular: an extension registered by subclassing, and the schema hooks of the paginator.
 _.ApiClientAuthenticationScheme
 _.target_class
@@ -238,6 +250,8 @@ _.get_schema_operation_parameters
 
 # --- Celery and signals ------------------------------------------------------------------------------
 _.sender  # every signal receiver takes it as a keyword argument
+_.requires  # wasteparks/celery.py: a bootstep's dependencies, and its stop(), which the worker calls
+_.stop
 
 # --- openpyxl: attributes of cells, columns and sheets, written for the library to read ---------------
 _.data_type
@@ -250,3 +264,8 @@ _.width
 _.quarter_of  # wasteparks/periods.py: quarterly reporting duties (HJ 1259-2022, a later issue) build on it
 _.drifted  # bench/check.py: the integrity check of the benchmark data (run by the bench smoke test)
 _.append_only  # wasteparks/append_only.py: called by migrations, which the scan leaves out
+_.track_changes  # wasteparks/sync.py: the same, for the change cursor's triggers
+_.create_functions
+_.follow
+_.deleted_at  # wasteparks/api/deletions.py: a serializer field, read by DRF by name
+_.backfill  # wasteparks/audit.py: called by the migration wasteparks 0006_audit_backfill

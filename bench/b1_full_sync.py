@@ -60,7 +60,7 @@ LEFT JOIN LATERAL (
     FROM transfers_manifestevent e JOIN registry_user u ON u.id = e.actor_id
     WHERE e.manifest_id = m.id
 ) e ON true
-ORDER BY m.updated_at, m.id
+ORDER BY m.sync_version, m.id
 """
 
 

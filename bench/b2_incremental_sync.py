@@ -6,8 +6,9 @@
 
 Both databases are served at once (one gunicorn each, loopback). Each round moves --changes random
 manifests forward in the sync order in each database (the same `touch` the platform does when a nested
-row changes: updated_at = now), then pulls /api/v1/manifests/?updated_after=<the mirror's last
-updated_at>&page_size=1000 following `next`, and checks exactly the changed manifests came back.
+row changes), then runs the mirror's next sync run from its saved `resume` URL with page_size=1000,
+following `next`, and checks exactly the changed manifests came back. The first resume point comes from
+one run filtered by `updated_after` (the documented way in without a full pull).
 Rounds alternate between the two databases so machine noise hits both alike; the medians are compared.
 Goal: large / small < 1.5.
 """
@@ -37,39 +38,53 @@ def _token(url: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def change(url: str, n: int) -> tuple[str, set[int]]:
-    """Touch n random manifests; return the mirror's resume point (before the change) and their ids."""
+def change(url: str, n: int) -> set[int]:
+    """Touch n random manifests; their ids."""
+    conn = common.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "UPDATE transfers_manifest SET updated_at = clock_timestamp() "
+                "WHERE id IN (SELECT id FROM transfers_manifest TABLESAMPLE SYSTEM_ROWS(%s)) RETURNING id",
+                [n],
+            )
+            ids = {row[0] for row in cur.fetchall()}
+        conn.commit()
+        return ids
+    finally:
+        conn.close()
+
+
+def resume_point(base: str, token: str, url: str) -> str:
+    """The mirror's way in: one run from the newest updated_at, which ends with a `resume` URL."""
     conn = common.connect(url)
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT max(updated_at) FROM transfers_manifest")
             (since,) = cur.fetchone()
-            cur.execute(
-                "UPDATE transfers_manifest SET updated_at = greatest(clock_timestamp(), %s + interval '1 ms') "
-                "WHERE id IN (SELECT id FROM transfers_manifest TABLESAMPLE SYSTEM_ROWS(%s)) RETURNING id",
-                [since, n],
-            )
-            ids = {row[0] for row in cur.fetchall()}
-        conn.commit()
-        return since.isoformat(), ids
     finally:
         conn.close()
+    _ids, _seconds, _pages, resume = pull(
+        base, token, f"{base}/api/v1/manifests/?page_size=1000&updated_after={quote(since.isoformat())}"
+    )
+    return resume
 
 
-def pull(base: str, token: str, since: str) -> tuple[set[int], float, int]:
+def pull(base: str, token: str, url: str) -> tuple[set[int], float, int, str]:
+    """One sync run from `url`: (ids, seconds, pages, the next run's resume URL)."""
     http = common.session(token)
-    url = f"{base}/api/v1/manifests/?page_size=1000&updated_after={quote(since)}"
     ids: set[int] = set()
     pages = 0
+    resume = url
     started = time.perf_counter()
     while url and pages < 1000:
         response = http.get(url, timeout=120)
         response.raise_for_status()
         page = response.json()
         ids.update(item["id"] for item in page["results"])
-        url = page["next"]
+        url, resume = page["next"], page["resume"]
         pages += 1
-    return ids, time.perf_counter() - started, pages
+    return ids, time.perf_counter() - started, pages, resume
 
 
 def _ensure_tsm(url: str) -> None:
@@ -92,13 +107,15 @@ def run(small_url: str, large_url: str, *, changes: int = 1000, rounds: int = 5)
     times: dict[str, list[float]] = {small_url: [], large_url: []}
     with common.gunicorn(small_url, workers=1) as small, common.gunicorn(large_url, workers=1) as large:
         servers = {small_url: small, large_url: large}
+        resume = {url: resume_point(servers[url].base, tokens[url], url) for url in (small_url, large_url)}
         for url in (small_url, large_url):  # warm-up, untimed
-            pull(servers[url].base, tokens[url], change(url, changes)[0])
+            change(url, changes)
+            *_, resume[url] = pull(servers[url].base, tokens[url], resume[url])
         for number in range(rounds):
             order = (small_url, large_url) if number % 2 == 0 else (large_url, small_url)
             for url in order:
-                since, changed = change(url, changes)
-                got, seconds, _pages = pull(servers[url].base, tokens[url], since)
+                changed = change(url, changes)
+                got, seconds, _pages, resume[url] = pull(servers[url].base, tokens[url], resume[url])
                 times[url].append(seconds)
                 if got != changed:
                     result.ok = False

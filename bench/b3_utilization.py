@@ -3,7 +3,7 @@
     python -m bench.b3_utilization --database-url postgres://postgres@127.0.0.1:5432/wasteparks_bench
 
 (service) `reporting.services.utilization.recompute_period(year, month)` for the last full month, every
-          subject (park=None): lock, delete the month's rows, one INSERT ... SELECT computing and writing them;
+          subject (park=None): lock, one INSERT ... SELECT ... ON CONFLICT computing and writing them in place;
 (limit)   one hand-written SQL statement, a GROUP BY with GROUPING SETS over the same ledger entries and
           treated manifest lines, producing the same figures (every enterprise, park and province row,
           per class and category and for all categories), fetched, nothing written;
@@ -46,20 +46,33 @@ WITH ev AS (
     JOIN transfers_manifest m ON m.id = l.manifest_id
     JOIN registry_managementmethod mm ON mm.id = l.treatment_method_id
     WHERE l.treated_at < %(end)s
+), mon AS (  -- per month of the year so far: how far utilization (and treatment) ran ahead of generation
+    SELECT e, w, date_trunc('month', at AT TIME ZONE 'Asia/Shanghai') AS mo, sum(u - g) AS du, sum(u + d - g) AS dt
+    FROM ev WHERE at >= %(year)s GROUP BY e, w, mo
+), ahead AS (
+    SELECT e, w, mo, sum(du) OVER (PARTITION BY e, w ORDER BY mo) AS au,
+        sum(dt) OVER (PARTITION BY e, w ORDER BY mo) AS at_
+    FROM mon
+), peak AS (  -- the highest it ran ahead at a month end, before this month and up to it
+    SELECT e, w,
+        greatest(coalesce(max(au) FILTER (WHERE mo < %(start)s AT TIME ZONE 'Asia/Shanghai'), 0), 0) AS pu0,
+        greatest(coalesce(max(au), 0), 0) AS pu1,
+        greatest(coalesce(max(at_) FILTER (WHERE mo < %(start)s AT TIME ZONE 'Asia/Shanghai'), 0), 0) AS pt0,
+        greatest(coalesce(max(at_), 0), 0) AS pt1
+    FROM ahead GROUP BY e, w
 ), per AS (
     SELECT e, w,
         sum(g) FILTER (WHERE at >= %(start)s) AS g, sum(u) FILTER (WHERE at >= %(start)s) AS u,
         sum(d) FILTER (WHERE at >= %(start)s) AS d, sum(s) AS s,
-        greatest(coalesce(sum(g - u - d) FILTER (WHERE at < %(year)s), 0), 0) AS c,
-        coalesce(sum(u) FILTER (WHERE at >= %(year)s AND at < %(start)s), 0) AS ub,
-        coalesce(sum(u + d) FILTER (WHERE at >= %(year)s AND at < %(start)s), 0) AS tb
+        greatest(coalesce(sum(g - u - d) FILTER (WHERE at < %(year)s), 0), 0) AS c
     FROM ev GROUP BY e, w
 ), f AS (
     SELECT per.e, en.park_id AS p, dv.province_code AS pr, wc.waste_class AS k, wc.category_id AS cat,
         coalesce(g, 0) AS g, coalesce(u, 0) AS u, coalesce(d, 0) AS d, s,
-        least(ub + coalesce(u, 0), c) - least(ub, c) AS up,
-        least(tb + coalesce(u, 0) + coalesce(d, 0), c) - least(tb, c) AS tp
+        least(coalesce(pu1, 0), c) - least(coalesce(pu0, 0), c) AS up,
+        least(coalesce(pt1, 0), c) - least(coalesce(pt0, 0), c) AS tp
     FROM per
+    LEFT JOIN peak ON peak.e = per.e AND peak.w = per.w
     JOIN registry_wastecode wc ON wc.id = per.w
     JOIN registry_enterprise en ON en.id = per.e
     JOIN registry_park pk ON pk.id = en.park_id

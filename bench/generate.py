@@ -812,7 +812,9 @@ class Generator:
             "contact_phone,contact_email,is_generator,is_carrier,is_receiver,management_class,status,status_reason,"
             "verified_at,verified_by_id,park_id",
         )
-        facilities = Table("registry_facility", "id,created_at,updated_at,name,kind,capacity_t,active,enterprise_id")
+        facilities = Table(
+            "registry_facility", "id,created_at,updated_at,name,kind,capacity_t,active,enterprise_id,cold_store"
+        )
         stock_by_facility = defaultdict(int)
         for (_ent, facility, _code), (t_in, t_out, *_rest) in self.stock.items():
             stock_by_facility[facility] += t_in - t_out
@@ -848,7 +850,7 @@ class Generator:
             factor = rng.uniform(0.85, 1.05) if rng.random() < 0.02 else rng.uniform(1.5, 4)
             capacity = max(50 * T, int(on_hand * factor)) if factor > 1.2 else max(T, int(on_hand * factor))
             facilities.add(
-                str(ent.storage_facility), start, now, "一号贮存库", "warehouse", qty(capacity), "t", str(ent.id)
+                str(ent.storage_facility), start, now, "一号贮存库", "warehouse", qty(capacity), "t", str(ent.id), "f"
             )
             if ent.treatment_facility:
                 kind = "disposal" if "disposal" in ent.methods and "utilization" not in ent.methods else "utilization"
@@ -861,6 +863,7 @@ class Generator:
                     qty(rng.randint(20_000, 300_000) * T),
                     "t",
                     str(ent.id),
+                    "f",
                 )
         ents.flush(cur)
         facilities.flush(cur)

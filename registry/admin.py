@@ -91,8 +91,8 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "enterprise", "kind", "capacity_t", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["name", "enterprise", "kind", "capacity_t", "active", "cold_store"]
+    list_filter = ["kind", "active", "cold_store"]
     search_fields = ["name", "enterprise__name", "enterprise__credit_code"]
     list_select_related = ["enterprise"]
     autocomplete_fields = ["enterprise"]

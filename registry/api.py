@@ -1,11 +1,12 @@
 """Registry endpoints under /api/v1/: parks, enterprises (with permits and facilities), permits,
-facilities and the waste catalogue. Enterprise administrators (and enterprise API clients) may update
-their enterprise's contact details and its facilities; everything else here is read-only."""
+facilities, cross-province transfer approvals, the waste catalogue and the administrative divisions.
+Enterprise administrators (and enterprise API clients) may update their enterprise's contact details and
+its facilities; everything else here is read-only."""
 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -28,6 +29,7 @@ from .models import (
     Permit,
     PermitKind,
     PermitLine,
+    TransferApproval,
     WasteCategory,
     WasteClass,
     WasteCode,
@@ -39,10 +41,16 @@ from .rules import ManagementClass
 
 class ParkSerializer(serializers.ModelSerializer):
     division: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="GB/T 2260 city code."
+        slug_field="code", read_only=True, help_text="GB/T 2260 city code: a row of `divisions`, by its code."
     )
-    division_name = serializers.CharField(source="division.name_zh", read_only=True)
-    province_code = serializers.CharField(source="division.province_code", read_only=True)
+    division_name = serializers.CharField(
+        source="division.name_zh", read_only=True, help_text="Derived: the division's Chinese name."
+    )
+    province_code = serializers.CharField(
+        source="division.province_code",
+        read_only=True,
+        help_text="Derived: the 2-digit GB/T 2260 code of the division's province (a row of `divisions`).",
+    )
 
     class Meta:
         model = Park
@@ -101,7 +109,7 @@ class PermitSerializer(serializers.ModelSerializer):
 class FacilitySerializer(StrictModelSerializer):
     class Meta:
         model = Facility
-        fields = ["id", "enterprise", "name", "kind", "capacity_t", "active", "created_at", "updated_at"]
+        fields = ["id", "enterprise", "name", "kind", "capacity_t", "active", "cold_store", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
@@ -121,7 +129,11 @@ class FacilitySerializer(StrictModelSerializer):
 
 class EnterpriseSerializer(serializers.ModelSerializer):
     park: serializers.PrimaryKeyRelatedField[Park] = serializers.PrimaryKeyRelatedField(read_only=True)
-    roles = serializers.ListField(child=serializers.ChoiceField(["generator", "carrier", "receiver"]), read_only=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(["generator", "carrier", "receiver"]),
+        read_only=True,
+        help_text="Derived: the roles the enterprise holds, from its registration.",
+    )
     permits = PermitSerializer(many=True, read_only=True)
     facilities = FacilitySerializer(many=True, read_only=True)
 
@@ -172,13 +184,56 @@ class WasteCodeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WasteCode
-        fields = ["id", "code", "waste_class", "category", "hazard", "name_zh", "name_en", "active", "updated_at"]
+        fields = [
+            "id", "code", "waste_class", "category", "hazard", "name_zh", "name_en", "industry_source", "editions",
+            "valid_from", "valid_to", "source", "active", "updated_at",
+        ]  # fmt: skip
 
 
 class ManagementMethodSerializer(serializers.ModelSerializer):
     class Meta:
         model = ManagementMethod
         fields = ["id", "code", "kind", "name_zh", "name_en", "active", "updated_at"]
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    province_code = serializers.CharField(
+        read_only=True, help_text="The 2-digit code of the province (the division itself for a province)."
+    )
+
+    class Meta:
+        model = Division
+        fields = ["id", "code", "name_zh", "name_en", "province_code"]
+
+
+class TransferApprovalSerializer(serializers.ModelSerializer):
+    waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    remaining_t = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        read_only=True,
+        help_text="Derived: approved_quantity_t − quantity_used_t, what further shipments may still use.",
+    )
+
+    class Meta:
+        model = TransferApproval
+        fields = [
+            "id",
+            "number",
+            "consignor",
+            "receiver",
+            "waste_code",
+            "approved_quantity_t",
+            "quantity_used_t",
+            "remaining_t",
+            "valid_from",
+            "valid_to",
+            "issuer",
+            "created_at",
+            "updated_at",
+        ]
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -276,6 +331,36 @@ class ManagementMethodFilter(SyncFilterSet):
         fields = ["kind", "code", "active"]
 
 
+class DivisionFilter(SyncFilterSet):
+    # Divisions carry no updated_at: the list (a province and its cities) is pulled whole.
+    updated_after = None  # type: ignore[assignment]
+    code = django_filters.CharFilter(field_name="code", help_text="e.g. 5206.")
+    province = django_filters.CharFilter(field_name="province_code", help_text="2-digit province code.")
+
+    class Meta:
+        model = Division
+        fields = ["code", "province"]
+
+
+class TransferApprovalFilter(SyncFilterSet):
+    consignor = IntegerFilter(field_name="consignor_id")
+    receiver = IntegerFilter(field_name="receiver_id")
+    enterprise = IntegerFilter(method="filter_enterprise", help_text="Enterprise id as consignor or receiver.")
+    waste_code = django_filters.CharFilter(field_name="waste_code__code")
+    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
+    valid_on = django_filters.DateFilter(method="filter_valid_on", help_text="Valid on this date.")
+
+    class Meta:
+        model = TransferApproval
+        fields = ["consignor", "receiver", "waste_code", "number"]
+
+    def filter_enterprise(self, queryset, name, value):
+        return queryset.filter(Q(consignor_id=value) | Q(receiver_id=value))
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+
 # --- viewsets -------------------------------------------------------------------------------------
 
 
@@ -284,7 +369,9 @@ def _require_enterprise_admin(user, enterprise: Enterprise) -> None:
         raise NotPermitted(_("Only an administrator of %(name)s may change it.") % {"name": enterprise.name})
 
 
-_permit_lines = Prefetch("lines", queryset=PermitLine.objects.select_related("waste_code", "category", "method"))
+_permit_lines = Prefetch(
+    "lines", queryset=PermitLine.objects.select_related("waste_code", "category", "method").order_by("pk")
+)
 
 
 class ParkViewSet(ReadOnlyViewSet):
@@ -308,8 +395,8 @@ class EnterpriseViewSet(WriteViewSet):
     """Registered enterprises, each with its permits (and their lines) and facilities."""
 
     queryset = Enterprise.objects.prefetch_related(
-        Prefetch("permits", queryset=Permit.objects.prefetch_related(_permit_lines)),
-        Prefetch("facilities", queryset=Facility.objects.all()),
+        Prefetch("permits", queryset=Permit.objects.prefetch_related(_permit_lines).order_by("pk")),
+        Prefetch("facilities", queryset=Facility.objects.order_by("pk")),
     )
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
@@ -386,6 +473,26 @@ class ManagementMethodViewSet(ReadOnlyViewSet):
     filterset_class = ManagementMethodFilter
 
 
+class DivisionViewSet(ReadOnlyViewSet):
+    """GB/T 2260 administrative divisions: the province and its cities that parks lie in. Rows name them
+    by code. The list has no updated_at: pull it whole, in id order (`updated_after` does not apply)."""
+
+    queryset = Division.objects.all()
+    serializer_class = DivisionSerializer
+    filterset_class = DivisionFilter
+    sync_ordering = ("id",)
+
+
+class TransferApprovalViewSet(ReadOnlyViewSet):
+    """Cross-province transfer approvals, seen by their consignor, their receiver and the officers of
+    either's park. Manifests name them (`approval`)."""
+
+    queryset = TransferApproval.objects.select_related("waste_code")
+    serializer_class = TransferApprovalSerializer
+    filterset_class = TransferApprovalFilter
+    ordering_fields = ("updated_at", "valid_to", "number")
+
+
 routes = [
     ("parks", ParkViewSet, "park"),
     ("enterprises", EnterpriseViewSet, "enterprise"),
@@ -394,4 +501,6 @@ routes = [
     ("waste-categories", WasteCategoryViewSet, "waste-category"),
     ("waste-codes", WasteCodeViewSet, "waste-code"),
     ("management-methods", ManagementMethodViewSet, "management-method"),
+    ("divisions", DivisionViewSet, "division"),
+    ("transfer-approvals", TransferApprovalViewSet, "transfer-approval"),
 ]

@@ -352,11 +352,13 @@ def _upsert_enterprise(spec: DemoEnterprise, park: Park, credit_code: str) -> En
         },
     )
     if spec.storage_t:
+        # A yard holds general waste only (Facility.may_hold); hazardous waste is kept in a store.
+        general = spec.key in ("mn_slag", "cement", "power", "mn_metal")
         Facility.objects.update_or_create(
             enterprise=enterprise,
-            name="危废暂存间" if spec.key not in ("mn_slag", "cement", "power", "mn_metal") else "一般固废堆场",
+            name="一般固废堆场" if general else "危废暂存间",
             defaults={
-                "kind": FacilityKind.WAREHOUSE if spec.storage_t < 1000 else FacilityKind.YARD,
+                "kind": FacilityKind.YARD if general else FacilityKind.WAREHOUSE,
                 "capacity_t": spec.storage_t,
             },
         )

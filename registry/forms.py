@@ -49,7 +49,7 @@ class EnterpriseApplicationForm(BootstrapFormMixin, forms.ModelForm):
 class FacilityForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Facility
-        fields = ["name", "kind", "capacity_t"]
+        fields = ["name", "kind", "capacity_t", "cold_store"]
 
 
 FacilityFormSet = forms.formset_factory(FacilityForm, extra=2, max_num=20, validate_max=True)

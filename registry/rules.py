@@ -1,10 +1,12 @@
 """Pure registry rules: no database, no I/O, so they can be tested at their boundaries directly.
 
-The credit code check, the HJ 1259-2022 management class, and the registration workflow (which officer
-or enterprise action moves an enterprise from which status to which).
+The credit code check, the HJ 1259-2022 management class, the limits of a hazardous waste operating
+licence (its term and its annual scale), and the registration workflow (which officer or enterprise action
+moves an enterprise from which status to which).
 """
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -82,6 +84,50 @@ def management_class(
     if largest >= SIMPLIFIED_THRESHOLD_T:
         return ManagementClass.SIMPLIFIED
     return ManagementClass.REGISTRATION
+
+
+# --- Hazardous waste operating licences ----------------------------------------------------------
+# Measures for the Administration of Hazardous Waste Operating Licences (危险废物经营许可证管理办法, State
+# Council Decree No. 408 of 2004, revised 2013 and 2016).
+
+# Art. 12: a comprehensive licence (collection, storage, disposal) is valid for 5 years, a collection
+# licence for 3 years.
+COMPREHENSIVE_LICENCE_YEARS = 5
+COLLECTION_LICENCE_YEARS = 3
+
+# Art. 11(4): operating beyond the approved annual scale by 20 % or more (以上 includes the figure itself)
+# requires applying for a new licence under the original procedure. So up to the scale is licensed; beyond
+# it is warned of; reaching 120 % of it is no longer covered by the licence at all.
+OVER_SCALE_LIMIT = Decimal("1.2")
+
+
+def years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def licence_term_problem(*, years: int, valid_from: date, valid_to: date) -> str | None:
+    """Why a licence valid from `valid_from` to `valid_to` (both included) is longer than its `years`, or
+    None. A 5-year licence from 1 January 2024 runs to 31 December 2028 at the latest."""
+    if valid_to < years_after(valid_from, years):
+        return None
+    return _(
+        "A licence of this kind is valid for %(years)d years at most (Measures for the Administration of "
+        "Hazardous Waste Operating Licences, art. 12): from %(valid_from)s it ends on %(last_day)s at the latest."
+    ) % {
+        "years": years,
+        "valid_from": valid_from,
+        "last_day": date.fromordinal(years_after(valid_from, years).toordinal() - 1),
+    }
+
+
+def beyond_licensed_scale(*, capacity_t: Decimal, total_t: Decimal) -> bool:
+    """A year's total reaches the point (120 % of the approved annual scale) where the licence no longer
+    covers it (art. 11(4) of the Measures)."""
+    return total_t >= capacity_t * OVER_SCALE_LIMIT
 
 
 # --- Registration workflow ------------------------------------------------------------------------

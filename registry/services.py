@@ -27,6 +27,7 @@ class FacilityInput:
     name: str
     kind: str
     capacity_t: Decimal
+    cold_store: bool = False
 
 
 @transaction.atomic
@@ -70,7 +71,13 @@ def apply_for_registration(
     enterprise._change_reason = _("Registration applied for")
     enterprise.save()
     for item in facilities:
-        facility = Facility(enterprise=enterprise, name=item.name, kind=item.kind, capacity_t=item.capacity_t)
+        facility = Facility(
+            enterprise=enterprise,
+            name=item.name,
+            kind=item.kind,
+            capacity_t=item.capacity_t,
+            cold_store=item.cold_store,
+        )
         facility.full_clean()
         facility._history_user = applicant
         facility.save()

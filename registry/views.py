@@ -119,7 +119,9 @@ def enterprise_apply(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and facilities.is_valid():
         data = form.cleaned_data
         facility_inputs = [
-            services.FacilityInput(name=item["name"], kind=item["kind"], capacity_t=item["capacity_t"])
+            services.FacilityInput(
+                name=item["name"], kind=item["kind"], capacity_t=item["capacity_t"], cold_store=item["cold_store"]
+            )
             for item in facilities.cleaned_data
             if item
         ]

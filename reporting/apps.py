@@ -20,6 +20,7 @@ class ReportingConfig(AppConfig):
 
         audit.track(
             MonthlyReportRevision,
+            park="report__enterprise__park",
             fields=[
                 "report_id", "number", "submitted_by_id", "submitted_at", "is_late", "outcome", "reviewed_by_id",
                 "reviewed_at", "review_comment",
@@ -28,6 +29,7 @@ class ReportingConfig(AppConfig):
         )  # fmt: skip
         audit.track(
             MonthlyReportEvent,
+            park="report__enterprise__park",
             fields=["report_id", "revision", "action", "from_status", "to_status", "actor_id", "comment", "at"],
         )
 

@@ -12,7 +12,8 @@ from django.core.management import get_commands
 
 COMPOSE = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "relay", "worker", "beat"]
+LONG_RUNNING = ["db", "redis", "web", "relay", "worker", "beat"]
 
 
 def command_of(name: str) -> list[str]:
@@ -21,7 +22,7 @@ def command_of(name: str) -> list[str]:
 
 
 def test_the_stack_has_the_expected_services():
-    assert {"db", "redis", "web", "worker", "beat"} <= set(SERVICES)
+    assert set(LONG_RUNNING) <= set(SERVICES)
     assert SERVICES["db"]["image"].startswith("postgres:16")
 
 
@@ -30,9 +31,34 @@ def test_the_app_services_share_one_image():
     assert (Path(settings.BASE_DIR) / "Dockerfile").exists()
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "web", "worker", "beat"])
-def test_every_long_running_service_has_a_health_check(name):
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_every_long_running_service_has_a_health_check_and_restarts_when_it_exits(name):
     assert SERVICES[name]["healthcheck"]["test"]
+    assert SERVICES[name]["restart"] == "always"
+
+
+def test_the_worker_touches_the_liveness_file_its_health_check_reads_and_can_be_ended_by_it():
+    command = command_of("worker")
+    alive = command[command.index("--liveness-file") + 1]
+    pidfile = command[command.index("--pidfile") + 1]
+    check = " ".join(SERVICES["worker"]["healthcheck"]["test"][1:])
+    assert f"find {alive} -mmin -1" in check
+    assert f'kill -KILL "$$(cat {pidfile})"' in check
+    # tini as PID 1: the worker is an ordinary process that SIGKILL ends, and the container with it.
+    assert SERVICES["worker"]["init"] is True
+
+
+def test_the_relay_runs_in_a_loop_and_its_health_check_reads_its_liveness_file():
+    command = command_of("relay")
+    assert command[:3] == ["python", "manage.py", "relay_outbox"] and "--loop" in command
+    assert "relay_outbox" in get_commands()
+    alive = command[command.index("--liveness-file") + 1]
+    assert f"find {alive} -mmin -1" in " ".join(SERVICES["relay"]["healthcheck"]["test"][1:])
+
+
+def test_beats_health_check_is_the_end_to_end_heartbeat():
+    assert SERVICES["beat"]["healthcheck"]["test"][1:4] == ["python", "-m", "wasteparks.heartbeat"]
+    assert importlib.import_module("wasteparks.heartbeat").main
 
 
 def test_web_runs_gunicorn_on_the_projects_wsgi_application():
@@ -59,8 +85,17 @@ def test_worker_consumes_the_queues_tasks_are_sent_to():
 def test_migrate_runs_management_commands_that_exist():
     command = " ".join(command_of("migrate"))
     names = [part.split()[0] for part in command.split("manage.py ")[1:]]
-    assert names == ["migrate", "load_catalogue"]
+    assert names == ["migrate", "load_catalogue", "create_app_role"]
     assert all(name in get_commands() for name in names)
+
+
+def test_migrations_run_as_the_owner_and_everything_else_as_the_application_role():
+    owner = SERVICES["migrate"]["environment"]["DATABASE_URL"]
+    assert owner.startswith("postgres://wasteparks:") and SERVICES["db"]["environment"]["POSTGRES_USER"] == "wasteparks"
+    assert "create_app_role wasteparks_app --password-env APP_DB_PASSWORD" in " ".join(command_of("migrate"))
+    assert "APP_DB_PASSWORD" in SERVICES["migrate"]["environment"]
+    for name in ["web", "relay", "worker", "beat"]:
+        assert SERVICES[name]["environment"]["DATABASE_URL"].startswith("postgres://wasteparks_app:"), name
 
 
 def test_beat_uses_the_database_scheduler():

@@ -16,6 +16,7 @@ class TransfersConfig(AppConfig):
 
         audit.track(
             LedgerEntry,
+            park="enterprise__park",
             fields=[
                 "enterprise_id", "facility_id", "waste_code_id", "stage", "quantity_t", "batch_code", "occurred_at",
                 "recorded_by_id", "manifest_line_id", "method_id", "note", "source", "reverses_id",
@@ -23,6 +24,7 @@ class TransfersConfig(AppConfig):
         )  # fmt: skip
         audit.track(
             ManifestEvent,
+            park="acting_enterprise__park",  # the park of the party that signed
             fields=[
                 "manifest_id", "action", "from_status", "to_status", "actor_id", "acting_enterprise_id", "party",
                 "role", "comment", "source", "at",

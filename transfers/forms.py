@@ -186,6 +186,47 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
+class StockMoveForm(BootstrapFormMixin, forms.Form):
+    """A move of waste between two stores of the same enterprise: one action, out of one and into the other."""
+
+    enterprise = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Enterprise"))
+    from_facility = FacilityField(queryset=Facility.objects.none(), label=_("From store"))
+    to_facility = FacilityField(queryset=Facility.objects.none(), label=_("Into store"))
+    waste_code = CodeField(label=_("Waste code"))
+    quantity_t = tonnes_field(_("Quantity (t)"))
+    occurred_at = forms.DateTimeField(
+        label=_("Moved at"),
+        required=False,
+        validators=[EVENT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        enterprises = signing_enterprises(user, Party.CONSIGNOR)
+        _choice_field(self, "enterprise").queryset = enterprises
+        facilities = Facility.objects.filter(enterprise__in=enterprises).select_related("enterprise")
+        # Waste may leave a store that was closed; it only goes into an active one.
+        _choice_field(self, "from_facility").queryset = facilities
+        _choice_field(self, "to_facility").queryset = facilities.filter(active=True)
+        if len(enterprises) == 1:
+            self.fields["enterprise"].initial = enterprises[0].pk
+
+    def clean(self):
+        cleaned = super().clean()
+        enterprise = cleaned.get("enterprise")
+        for name in ("from_facility", "to_facility"):
+            facility = cleaned.get(name)
+            if enterprise and facility and facility.enterprise_id != enterprise.pk:
+                self.add_error(name, _("Choose one of the enterprise's own facilities."))
+        source, target = cleaned.get("from_facility"), cleaned.get("to_facility")
+        if source and target and source.pk == target.pk:
+            self.add_error("to_facility", _("Choose another store than the one the waste leaves."))
+        return cleaned
+
+
 # --- manifest preparation -------------------------------------------------------------------------
 
 
@@ -346,7 +387,8 @@ TreatmentFormSet = forms.formset_factory(
 
 
 class RevisionForm(BootstrapFormMixin, forms.Form):
-    """A correction: the manifest's plate or date, and/or one field of one line."""
+    """A correction: the manifest's plate or date, and/or one field of one line (the receiver's received,
+    accepted and treated figures included)."""
 
     LINE_FIELDS = [
         ("", "—"),
@@ -356,6 +398,11 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
         ("physical_form", _("Physical form")),
         ("hazard", _("Hazard characteristics")),
         ("batch_code", _("Batch code")),
+        # The receiver's own figures: only the receiver proposes them, the consignor decides.
+        ("received_quantity_t", _("Received (t)")),
+        ("accepted_quantity_t", _("Accepted (t)")),
+        ("treated_quantity_t", _("Treated (t)")),
+        ("treatment_method", _("Management method (code)")),
     ]
 
     vehicle_plate = forms.CharField(label=_("New vehicle plate"), required=False, max_length=16)

@@ -36,8 +36,10 @@ class Source(models.TextChoices):
 
 class LedgerStage(models.TextChoices):
     GENERATED = "generated", _("Generated")
-    STORED_IN = "stored_in", _("Stored in")
-    STORED_OUT = "stored_out", _("Taken out of storage")
+    # The two legs of a move between two stores of the same enterprise (services.ledger.move_stock); never
+    # recorded on their own.
+    STORED_IN = "stored_in", _("Moved in from another own store")
+    STORED_OUT = "stored_out", _("Moved out to another own store")
     UTILIZED_IN_HOUSE = "utilized_in_house", _("Utilized in house")
     DISPOSED_IN_HOUSE = "disposed_in_house", _("Disposed of in house")
     SHIPPED = "shipped", _("Shipped")
@@ -45,7 +47,7 @@ class LedgerStage(models.TextChoices):
 
 
 # What each stage does to the stock held at the entry's facility. A move between two facilities of the
-# same enterprise is a stored_out at the first and a stored_in at the second.
+# same enterprise is a stored_out at the first and a stored_in at the second, sharing one move id.
 INFLOW_STAGES = frozenset({LedgerStage.GENERATED, LedgerStage.STORED_IN, LedgerStage.RECEIVED})
 OUTFLOW_STAGES = frozenset(
     {
@@ -56,6 +58,7 @@ OUTFLOW_STAGES = frozenset(
     }
 )
 TREATMENT_STAGES = frozenset({LedgerStage.UTILIZED_IN_HOUSE, LedgerStage.DISPOSED_IN_HOUSE})
+MOVE_STAGES = frozenset({LedgerStage.STORED_IN, LedgerStage.STORED_OUT})
 # Shipping and receiving only ever happen on a manifest; the ledger records them from the signatures.
 MANIFEST_STAGES = frozenset({LedgerStage.SHIPPED, LedgerStage.RECEIVED})
 
@@ -72,6 +75,11 @@ class LedgerEntry(Timestamped):
     A wrong entry is corrected by a reversing entry (`reverses`): same key, stage and time, the opposite
     (negative) quantity. Every sum over the ledger (stock, report prefill, snapshots, permit capacity) then
     nets the pair to zero without knowing about reversals; the original row stays as it was.
+
+    A move between two stores of the enterprise is one stored_out at the source and one or more stored_in
+    at the destination, written together and sharing `move`; the pair nets to zero for the enterprise, so
+    the report never sees it. Each stored_in carries `stock_since`, when its tonnes first came into stock:
+    the storage clock (one year for hazardous waste) runs on from there and does not restart at a move.
     """
 
     enterprise = models.ForeignKey(
@@ -105,6 +113,8 @@ class LedgerEntry(Timestamped):
         related_name="reversed_by",
         verbose_name=_("reverses"),
     )
+    move = models.UUIDField(_("move"), null=True, blank=True, db_index=True)
+    stock_since = models.DateTimeField(_("in stock since"), null=True, blank=True)
 
     objects = querysets.LedgerEntryQuerySet.as_manager()
 
@@ -132,6 +142,13 @@ class LedgerEntry(Timestamped):
                 condition=~Q(stage__in=TREATMENT_STAGES) | Q(method__isnull=False),
                 name="ledger_treatment_has_method",
                 violation_error_message=_("Utilization and disposal name the management method."),
+            ),
+            models.CheckConstraint(
+                condition=Q(move__isnull=True) | Q(stage__in=MOVE_STAGES), name="ledger_move_only_on_move_legs"
+            ),
+            models.CheckConstraint(
+                condition=Q(stock_since__isnull=True) | Q(stage=LedgerStage.STORED_IN, move__isnull=False),
+                name="ledger_stock_since_only_on_moved_in",
             ),
         ]
 
@@ -243,7 +260,7 @@ class Manifest(Timestamped):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     # Why a save changed the row, kept on its history row (simple_history reads it); not a column.
     _change_reason: str
     objects = querysets.ManifestQuerySet.as_manager()
@@ -469,6 +486,8 @@ class RevisionRequest(Timestamped):
         _("status"), max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING, db_index=True
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = querysets.RevisionRequestQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
         ordering = ["-created_at", "-id"]

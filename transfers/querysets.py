@@ -1,6 +1,7 @@
 """Row-set verbs for the ledger, stock and manifests. Tenancy goes through registry.tenancy only."""
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When, Window
@@ -9,6 +10,20 @@ from django.db.models.functions import Coalesce
 from registry.tenancy import scope_of
 
 _TONNES = DecimalField(max_digits=14, decimal_places=4)
+
+
+def signed_quantity() -> Case:
+    """What an entry does to the stock of its key: its quantity for an inflow stage, the negative for an
+    outflow (a reversing entry carries its own sign). The one rule every sum over the ledger uses."""
+    from .models import INFLOW_STAGES
+
+    return Case(When(stage__in=INFLOW_STAGES, then=F("quantity_t")), default=-F("quantity_t"), output_field=_TONNES)
+
+
+def in_stock_since() -> Coalesce:
+    """When an inflow's tonnes first came into stock: a moved-in leg keeps the time its tonnes came into the
+    enterprise (`stock_since`), anything else came in when it occurred. Stock ages count from here."""
+    return Coalesce("stock_since", "occurred_at")
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -20,8 +35,35 @@ class LedgerEntryQuerySet(models.QuerySet):
 
         return self.filter(stage__in=INFLOW_STAGES)
 
+    def standing(self):
+        """Entries that stand: neither a reversing entry nor one that was reversed (each such pair nets to
+        zero, so leaving both out changes no sum and keeps a reversed inflow out of the stock's age)."""
+        return self.filter(reverses__isnull=True, reversed_by__isnull=True)
+
     def in_year(self, year: int):
         return self.filter(occurred_at__year=year)
+
+    def batches_on_hand(self, *, enterprise_id: int, facility_id: int, waste_code_id: int, total_out_t: Decimal):
+        """What is on hand at one stock key, oldest first, as (in stock since, tonnes) (FIFO).
+
+        The outflows so far (`total_out_t`, the balance's) consumed the oldest inflows first, in the order
+        with_oldest_on_hand reads them; what is left of the rest is on hand."""
+        rows = (
+            self.inflows()
+            .standing()
+            .filter(enterprise_id=enterprise_id, facility_id=facility_id, waste_code_id=waste_code_id)
+            .annotate(since=in_stock_since())
+            .order_by("since", "id")
+            .values_list("since", "quantity_t")
+        )
+        consumed = total_out_t
+        batches: list[tuple[datetime, Decimal]] = []
+        for since, quantity in rows:
+            left = quantity - min(consumed, quantity)
+            consumed -= quantity - left
+            if left > 0:
+                batches.append((since, left))
+        return batches
 
 
 class StockBalanceQuerySet(models.QuerySet):
@@ -32,25 +74,29 @@ class StockBalanceQuerySet(models.QuerySet):
         return self.filter(quantity_t__gt=0)
 
     def with_oldest_on_hand(self):
-        """Annotate `oldest_on_hand_at`: when the oldest tonne still on hand came in (FIFO).
+        """Annotate `oldest_on_hand_at`: since when the oldest tonne still on hand has been in stock (FIFO).
 
-        Outflows consume the earliest inflows first (by occurred_at, then id). The oldest tonne on hand
-        is therefore in the first inflow whose running total exceeds everything taken out so far; a
-        window function gives the running total, so the whole list is one query.
+        Outflows consume the earliest inflows first (by the time their tonnes came into stock, then id).
+        The oldest tonne on hand is therefore in the first inflow whose running total exceeds everything
+        taken out so far; a window function gives the running total, so the whole list is one query. A
+        tonne moved in from another store counts from when it first came into stock, not from the move
+        (the storage clock does not restart), and a reversed inflow never held any tonne.
         """
         from .models import LedgerEntry
 
         running = (
             LedgerEntry.objects.inflows()
+            .standing()
             .filter(
                 enterprise_id=OuterRef(OuterRef("enterprise_id")),
                 facility_id=OuterRef(OuterRef("facility_id")),
                 waste_code_id=OuterRef(OuterRef("waste_code_id")),
             )
             .annotate(
-                running_in=Window(Sum("quantity_t"), order_by=[F("occurred_at").asc(), F("id").asc()]),
+                since=in_stock_since(),
+                running_in=Window(Sum("quantity_t"), order_by=[in_stock_since().asc(), F("id").asc()]),
             )
-            .values("id", "occurred_at", "running_in")
+            .values("id", "since", "running_in")
         )
         # The window must be computed over all the key's inflows before filtering on it; wrapping it in
         # an outer subquery does that.
@@ -58,8 +104,9 @@ class StockBalanceQuerySet(models.QuerySet):
             LedgerEntry.objects.filter(
                 pk__in=Subquery(running.filter(running_in__gt=OuterRef(OuterRef("total_out_t"))).values("id"))
             )
-            .order_by("occurred_at", "id")
-            .values("occurred_at")[:1]
+            .annotate(since=in_stock_since())
+            .order_by("since", "id")
+            .values("since")[:1]
         )
         return self.annotate(
             oldest_on_hand_at=Case(When(quantity_t__gt=0, then=Subquery(oldest)), default=None),
@@ -67,13 +114,8 @@ class StockBalanceQuerySet(models.QuerySet):
 
     def with_ledger_total(self):
         """Annotate `ledger_total_t`: the signed sum of the ledger entries behind each balance."""
-        from .models import INFLOW_STAGES, LedgerEntry
+        from .models import LedgerEntry
 
-        signed = Case(
-            When(stage__in=INFLOW_STAGES, then=F("quantity_t")),
-            default=-F("quantity_t"),
-            output_field=_TONNES,
-        )
         total = (
             LedgerEntry.objects.filter(
                 enterprise_id=OuterRef("enterprise_id"),
@@ -82,7 +124,7 @@ class StockBalanceQuerySet(models.QuerySet):
             )
             .order_by()
             .values("enterprise_id")
-            .annotate(total=Sum(signed))
+            .annotate(total=Sum(signed_quantity()))
             .values("total")
         )
         return self.annotate(ledger_total_t=Coalesce(Subquery(total, output_field=_TONNES), Value(0, _TONNES)))
@@ -124,3 +166,11 @@ class ManifestQuerySet(models.QuerySet):
         if end:
             queryset = queryset.filter(planned_date__lte=end)
         return queryset
+
+
+class RevisionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A revision request is seen by whoever may see its manifest."""
+        from .models import Manifest
+
+        return self.filter(manifest__in=Manifest.objects.visible_to(user).values("pk"))

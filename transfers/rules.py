@@ -4,6 +4,7 @@ the checks that read the registry or the ledger (permits, approvals, capacity) a
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.models import Enterprise, EnterpriseRole, MethodKind, PermitKind, WasteClass
+from registry.models import Enterprise, EnterpriseRole, ManagementMethod, MethodKind, PermitKind, WasteClass
 from wasteparks.bounds import DateWindow
 from wasteparks.errors import RuleViolation
 from wasteparks.workflow import Transition, Workflow
@@ -19,6 +20,7 @@ from wasteparks.workflow import Transition, Workflow
 from .models import (
     Acceptance,
     LedgerStage,
+    Manifest,
     ManifestAction,
     ManifestLine,
     ManifestStatus,
@@ -143,20 +145,24 @@ def signatures_from(status: str) -> list[str]:
     return [action for action in MANIFEST_FLOW.available(status) if MANIFEST_FLOW[action].actor]
 
 
-# Fields a revision may change. Quantities that already moved stock are corrected with ledger entries,
-# not by rewriting the manifest, so declared_quantity_t is revisable only before pickup.
+# Fields a revision may change. The consignor's declared quantity moves stock at pickup, so it is revisable
+# only before. What the receiver weighed, accepted and treated is revisable once signed: only the receiver
+# proposes it, the consignor decides (revision_deciders), and the approval re-books the ledger.
 REVISABLE_MANIFEST_FIELDS = frozenset({"vehicle_plate", "planned_date"})
-REVISABLE_LINE_FIELDS = frozenset(
-    {"packaging_type", "packaging_count", "physical_form", "hazard", "batch_code", "declared_quantity_t"}
+RECEIPT_FIELDS = frozenset({"received_quantity_t", "accepted_quantity_t"})
+TREATMENT_FIELDS = frozenset({"treated_quantity_t", "treatment_method"})
+RECEIVER_LINE_FIELDS = RECEIPT_FIELDS | TREATMENT_FIELDS
+REVISABLE_LINE_FIELDS = (
+    frozenset({"packaging_type", "packaging_count", "physical_form", "hazard", "batch_code", "declared_quantity_t"})
+    | RECEIVER_LINE_FIELDS
 )
 LINE_FIELDS_FIXED_AFTER_PICKUP = frozenset({"declared_quantity_t"})
 
-# Stages an enterprise records by hand; shipped and received come only from manifest signatures.
+# Stages an enterprise records by hand; shipped and received come only from manifest signatures, and the two
+# legs of a move between its own stores only from the move (services.ledger.move_stock).
 MANUAL_STAGES = frozenset(
     {
         LedgerStage.GENERATED,
-        LedgerStage.STORED_IN,
-        LedgerStage.STORED_OUT,
         LedgerStage.UTILIZED_IN_HOUSE,
         LedgerStage.DISPOSED_IN_HOUSE,
     }
@@ -492,3 +498,134 @@ def treated_quantity(item: "TreatmentInput", *, line: ManifestLine, purpose: str
             code="method_not_for_purpose",
         )
     return quantity
+
+
+# --- Revisions -------------------------------------------------------------------------------------
+
+
+def corrects_receiver_figures(changes) -> bool:
+    """A revision's `changes` name something the receiver answers for (RECEIVER_LINE_FIELDS). Anything
+    not shaped like changes names nothing (propose_revision refuses it)."""
+    lines = changes.get("lines") if isinstance(changes, dict) else None
+    if not isinstance(lines, dict):
+        return False
+    return any(isinstance(fields, dict) and fields.keys() & RECEIVER_LINE_FIELDS for fields in lines.values())
+
+
+def revision_deciders(manifest: Manifest, *, proposing_enterprise_id: int, changes: dict) -> list[str]:
+    """The parties that decide a revision: each party held by another enterprise than the proposer. A
+    correction of nothing but the receiver's own figures is the consignor's to decide, whose stock and
+    report it changes."""
+    others = [name for name in Party.values if manifest.party_id(name) != proposing_enterprise_id]
+    only_receiver_figures = not changes.get("manifest") and all(
+        set(fields) <= RECEIVER_LINE_FIELDS for fields in (changes.get("lines") or {}).values()
+    )
+    if only_receiver_figures and changes.get("lines"):
+        return [name for name in others if name == Party.CONSIGNOR]
+    return others
+
+
+@dataclass(frozen=True)
+class ReceiptFigures:
+    """What a receiver signed for one line: received, accepted, and (once treated) treated and the method."""
+
+    received_t: Decimal
+    accepted_t: Decimal
+    treated_t: Decimal | None
+    method: ManagementMethod | None
+
+    @classmethod
+    def of(cls, line: ManifestLine) -> "ReceiptFigures":
+        return cls(
+            received_t=line.received_quantity_t if line.received_quantity_t is not None else ZERO,
+            accepted_t=line.accepted_quantity_t if line.accepted_quantity_t is not None else ZERO,
+            treated_t=line.treated_quantity_t,
+            method=line.treatment_method,
+        )
+
+    @property
+    def acceptance(self) -> str:
+        if self.accepted_t == 0:
+            return Acceptance.REJECTED
+        return Acceptance.ACCEPTED if self.accepted_t == self.received_t else Acceptance.PARTIALLY_REJECTED
+
+
+def corrected_receipt(
+    line: ManifestLine, *, status: str, purpose: str, given: dict, method: ManagementMethod | None = None
+) -> ReceiptFigures:
+    """A line's receipt figures after the receiver's correction `given` ({field: value} of
+    RECEIVER_LINE_FIELDS; the method already looked up as `method`), or RuleViolation.
+
+    Figures not named follow the ones named as the signature had them: a line accepted in full stays
+    accepted in full, a line treated in full stays treated in full. The checks are those of the receipt
+    and the treatment: accepted at most received, treated at most accepted, a method of the manifest's
+    purpose. Whether a line was accepted at all is not corrected here (that refuses or takes a load)."""
+    prefix = f"lines.{line.line_no}"
+    if status not in (S.RECEIVED, S.COMPLETED) or line.received_quantity_t is None:
+        raise RuleViolation(
+            _("Line %(line)s: the receipt is not signed, so there is no received quantity to correct.")
+            % {"line": line.line_no},
+            code="receipt_not_signed",
+            fields={f"{prefix}.received_quantity_t": [_("Nothing to correct yet.")]},
+        )
+    if set(given) & TREATMENT_FIELDS and line.treated_quantity_t is None:
+        raise RuleViolation(
+            _("Line %(line)s: no treatment is recorded, so there is none to correct.") % {"line": line.line_no},
+            code="treatment_not_recorded",
+            fields={f"{prefix}.treated_quantity_t": [_("Nothing to correct yet.")]},
+        )
+    before = ReceiptFigures.of(line)
+    received = before.received_t
+    if "received_quantity_t" in given:
+        received = check_quantity(given["received_quantity_t"], field=f"{prefix}.received_quantity_t", allow_zero=True)
+    if "accepted_quantity_t" in given:
+        accepted = check_quantity(given["accepted_quantity_t"], field=f"{prefix}.accepted_quantity_t", allow_zero=True)
+    elif before.acceptance == Acceptance.ACCEPTED:
+        accepted = received
+    else:
+        accepted = before.accepted_t
+    if (accepted > 0) != (before.accepted_t > 0):
+        raise RuleViolation(
+            _(
+                "Line %(line)s: a correction keeps the line accepted or refused as it was signed; "
+                "%(before)s t accepted cannot become %(after)s t."
+            )
+            % {"line": line.line_no, "before": before.accepted_t, "after": accepted},
+            code="invalid_acceptance",
+            fields={f"{prefix}.accepted_quantity_t": [_("Keep the line accepted or refused as signed.")]},
+        )
+    if accepted > received:
+        raise RuleViolation(
+            _("Line %(line)s: accepted %(accepted)s t cannot be more than received %(received)s t.")
+            % {"line": line.line_no, "accepted": accepted, "received": received},
+            code="invalid_acceptance",
+            fields={f"{prefix}.accepted_quantity_t": [_("At most the received quantity.")]},
+        )
+    treated = before.treated_t
+    if "treated_quantity_t" in given:
+        treated = check_quantity(given["treated_quantity_t"], field=f"{prefix}.treated_quantity_t")
+    elif treated is not None and treated == before.accepted_t:
+        treated = accepted
+    if treated is not None and treated > accepted:
+        raise RuleViolation(
+            _("Line %(line)s: %(treated)s t treated is more than the %(accepted)s t accepted.")
+            % {"line": line.line_no, "treated": treated, "accepted": accepted},
+            code="treated_exceeds_accepted",
+            fields={f"{prefix}.treated_quantity_t": [_("At most the accepted quantity.")]},
+        )
+    chosen = method if "treatment_method" in given else before.method
+    if "treatment_method" in given and (chosen is None or chosen.kind not in PURPOSE_METHOD_KINDS[purpose]):
+        raise RuleViolation(
+            _("Line %(line)s: choose a management method of the manifest's purpose, %(purpose)s.")
+            % {"line": line.line_no, "purpose": purpose},
+            code="method_not_for_purpose",
+            fields={f"{prefix}.treatment_method": [_("Choose a method of the manifest's purpose.")]},
+        )
+    after = ReceiptFigures(received_t=received, accepted_t=accepted, treated_t=treated, method=chosen)
+    if after == before:
+        raise RuleViolation(
+            _("Line %(line)s: these are the figures already signed.") % {"line": line.line_no},
+            code="invalid_revision",
+            fields={prefix: [_("Nothing would change.")]},
+        )
+    return after

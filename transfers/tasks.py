@@ -4,6 +4,7 @@ from decimal import Decimal
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 
 from . import notifications
 
@@ -12,9 +13,11 @@ from . import notifications
     acks_late=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=30,
-    retry_backoff_max=3600,
+    # For about six hours, at most TASK_RETRY_BACKOFF_MAX apart (a retry due after the visibility timeout
+    # would run twice).
+    retry_backoff_max=settings.TASK_RETRY_BACKOFF_MAX,
     retry_jitter=True,
-    max_retries=12,
+    max_retries=40,
 )
 def mail_discrepancy(manifest_id: int, tolerance: str) -> int:
     """Tell the consignor about a quantity discrepancy found at receipt (queued by the receipt)."""

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views
-from .views.ledger import ledger_reverse
+from .views.ledger import ledger_move, ledger_reverse
 
 app_name = "transfers"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("pickups/", views.pickup_list, name="pickup_list"),
     path("ledger/", views.ledger_list, name="ledger_list"),
     path("ledger/new/", views.ledger_new, name="ledger_new"),
+    path("ledger/move/", ledger_move, name="ledger_move"),
     path("ledger/<int:pk>/reverse/", ledger_reverse, name="ledger_reverse"),
     path("stock/", views.stock_list, name="stock_list"),
     path("verify/<str:token>/", views.verify, name="verify"),

@@ -9,6 +9,6 @@ class WasteparksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the relay task (beat runs it every 30 s); autodiscovery only looks at tasks.py.
-        # Registers the `any_of` lookup on foreign keys (registry/tenancy.py uses it).
-        from . import lookups, outbox  # noqa: F401
+        # Registers the relay and heartbeat tasks (beat runs them every 30 s); autodiscovery only looks at
+        # tasks.py. Registers the `any_of` lookup on foreign keys (registry/tenancy.py uses it).
+        from . import heartbeat, lookups, outbox  # noqa: F401

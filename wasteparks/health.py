@@ -1,39 +1,90 @@
-"""/healthz: is this process able to serve? Load balancers and docker-compose ask it."""
+"""/healthz: can this process serve, and is the background work moving? Load balancers, docker-compose
+and monitoring ask it.
+
+- `database` and `redis`: what a request needs. Either one down answers 503 with Retry-After: this process
+  cannot serve (the database) or its cache, throttling and job progress are gone (Redis).
+- `worker`: the age of the last worker heartbeat (wasteparks.heartbeat, every 30 s through beat, the broker
+  and a worker), stale beyond HEALTH_WORKER_MAX_AGE; `outbox`: the unsent side effects and the age of the
+  oldest, stuck beyond HEALTH_OUTBOX_MAX_AGE. Either one answers 200 with status "degraded": requests
+  still succeed (their side effects wait in the outbox), so a load balancer must keep sending traffic, while
+  monitoring alerts on any status but "ok".
+
+Every check is bounded (HEALTH_CHECK_TIMEOUT for Redis; one indexed query for the outbox), so the answer
+comes within a few seconds even when Redis accepts connections and never answers.
+"""
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.db.models import Count, Min
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from . import heartbeat
+from .celery import app
+from .models import OutboxMessage
+from .outages import RETRY_AFTER_SECONDS
 
-def _database_status() -> str:
+OK = "ok"
+
+
+def _down(error: Exception) -> str:
+    return f"down: {type(error).__name__}"  # any failure to answer means "down"; the type says which
+
+
+def _database() -> tuple[str, dict]:
+    """The database answers, and what the outbox holds unsent (one query on its partial index)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as error:  # any failure to answer means "down"; the type is in the message
-        return f"down: {type(error).__name__}"
-    return "ok"
-
-
-def _redis_status() -> str:
-    if not settings.REDIS_URL:
-        return "not configured"
-    import redis
-
-    timeout = settings.HEALTH_CHECK_TIMEOUT.total_seconds()
-    try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
-        client.ping()
+        unsent = OutboxMessage.objects.filter(sent_at=None).aggregate(count=Count("id"), oldest=Min("available_at"))
     except Exception as error:
-        return f"down: {type(error).__name__}"
-    return "ok"
+        return _down(error), {"outbox": "unknown", "outbox_unsent": None, "outbox_oldest_unsent_age_seconds": None}
+    oldest = (timezone.now() - unsent["oldest"]).total_seconds() if unsent["oldest"] else None
+    stuck = oldest is not None and oldest > settings.HEALTH_OUTBOX_MAX_AGE.total_seconds()
+    return OK, {
+        "outbox": "stuck" if stuck else OK,
+        "outbox_unsent": unsent["count"],
+        "outbox_oldest_unsent_age_seconds": round(oldest) if oldest is not None else None,
+    }
+
+
+def _redis() -> tuple[str, dict]:
+    """Redis answers, and how old the last worker heartbeat is (on the same short-timeout connection)."""
+    if not settings.REDIS_URL:
+        return "not configured", {"worker": "not configured", "worker_heartbeat_age_seconds": None}
+    try:
+        client = heartbeat.client(timeout=settings.HEALTH_CHECK_TIMEOUT.total_seconds())
+        client.ping()
+        age = heartbeat.age(client)
+    except Exception as error:
+        return _down(error), {"worker": "unknown", "worker_heartbeat_age_seconds": None}
+    if app.conf.task_always_eager:
+        worker = "not configured"  # tasks run in the process that queues them: there is no worker to miss
+    elif age is None:
+        worker = "no heartbeat"
+    else:
+        worker = "stale" if age > settings.HEALTH_WORKER_MAX_AGE.total_seconds() else OK
+    return OK, {"worker": worker, "worker_heartbeat_age_seconds": round(age) if age is not None else None}
 
 
 @never_cache
 @require_GET
-def healthz(request):
-    checks = {"database": _database_status(), "redis": _redis_status()}
-    healthy = all(value in ("ok", "not configured") for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503)
+def healthz(request: HttpRequest) -> JsonResponse:
+    database, outbox = _database()
+    redis, worker = _redis()
+    serving = database == OK and redis in (OK, "not configured")
+    moving = outbox["outbox"] == OK and worker["worker"] in (OK, "not configured")
+    body = {
+        "status": OK if serving and moving else "degraded" if serving else "down",
+        "database": database,
+        "redis": redis,
+        **worker,
+        **outbox,
+    }
+    response = JsonResponse(body, status=200 if serving else 503)
+    if not serving:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

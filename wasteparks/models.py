@@ -3,10 +3,9 @@
 - `Timestamped`, `tonnes_field` and `touch`: the bases of every synced table (created/updated times, the
   (updated_at, id) sync order) and of every quantity.
 - `OutboxMessage`: the transactional outbox. A request that changes data and queues a side effect (a
-  mail, a rule check, a recompute) writes the message here, in its own transaction. After commit the
-  message is published at once if the broker answers; if it does not (Redis down), the row stays unsent
-  and the relay publishes it once the broker is back. A message is published at least once, so the tasks
-  behind it are idempotent.
+  mail, a rule check, a recompute) writes the message here, in its own transaction; the relay publishes
+  it after the commit (wasteparks/outbox.py), and a row the broker did not take (Redis down) stays unsent
+  until a later pass. A message is published at least once, so the tasks behind it are idempotent.
 - `IdempotencyRecord`: the API's stored answers to writes sent with an Idempotency-Key
   (wasteparks/api/idempotency.py).
 - `AuditLink`: the hash chain over the records regulators act on (wasteparks/audit.py).
@@ -52,10 +51,15 @@ class Timestamped(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by the database on every write (wasteparks/sync.py): the change cursor of incremental sync.
+    sync_version = models.BigIntegerField(_("change version"), default=0, editable=False)
 
     class Meta:
         abstract = True
-        indexes = [models.Index(fields=["updated_at", "id"], name="%(app_label)s_%(class)s_sync")]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="%(app_label)s_%(class)s_sync"),
+            models.Index(fields=["sync_version", "id"], name="%(class)s_changes"),
+        ]
 
     def save(self, *args, **kwargs):
         # auto_now is only written when it is among update_fields; a partial save must still move the
@@ -78,6 +82,51 @@ class Timestamped(models.Model):
             parent = getattr(self, name)
             if isinstance(parent, Timestamped):
                 parent.touch_sync_parents()
+
+
+class TombstoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A deleted row's readers: the officers of its park (or its enterprise's park) and province,
+        its enterprise's members, and province-wide readers; a row with neither, province-wide readers."""
+        from registry.models import Enterprise, Park
+        from registry.tenancy import NOTHING, scope_of
+
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        condition = NOTHING
+        parks = Park.objects.filter(
+            Q(pk__in=scope.park_ids) | Q(division__province_code__in=scope.province_codes)
+        ).values("pk")
+        if scope.is_officer:
+            enterprises = Enterprise.objects.filter(park__in=parks).values("pk")
+            condition |= Q(park_id__in=parks) | Q(enterprise_id__in=enterprises)
+        if scope.enterprise_ids:
+            condition |= Q(enterprise_id__in=scope.enterprise_ids)
+        return self.filter(condition)
+
+
+class Tombstone(Timestamped):
+    """A synced row that was deleted (a recomputed month's figures that no longer exist): written by a
+    trigger in the deleting transaction (wasteparks/sync.py), served as `/api/v1/deletions/`, so a mirror
+    can delete its copy. Scoped like the row it replaces, through the row's park and enterprise."""
+
+    collection = models.CharField(_("collection"), max_length=40)
+    object_id = models.BigIntegerField(_("object id"))
+    # Plain ids, not foreign keys: the deleted row's park or enterprise outlives it, but nothing here
+    # may stop a park or an enterprise being deleted by an administrator.
+    park_id = models.BigIntegerField(_("park"), null=True, blank=True)
+    enterprise_id = models.BigIntegerField(_("enterprise"), null=True, blank=True)
+
+    objects = TombstoneQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["id"]
+        verbose_name = _("deleted row")
+        verbose_name_plural = _("deleted rows")
+
+    def __str__(self) -> str:
+        return f"{self.collection} #{self.object_id}"
 
 
 # --- The outbox of side effects queued for Celery (wasteparks/outbox.py) ----------------------------

@@ -1,25 +1,33 @@
-"""Queue side effects durably: `enqueue()` in the caller's transaction, `relay()` for what the broker missed.
+"""Queue side effects durably: `enqueue()` in the caller's transaction, the relay hands them to Celery.
 
-A write that queues work with `.delay()` after commit loses that work when Redis is down at that moment
-(the request fails, or the error is swallowed). Instead, `enqueue()` writes an OutboxMessage row in the
-caller's transaction, so the message exists exactly when the change does, and after commit tries to
-publish it right away with a fail-fast publish (no broker retries; a connect timeout of about a second).
-A message the broker did not take stays unsent, and the process leaves publishing to the relay for the
-next BROKER_PAUSE_SECONDS; `relay()` (beat every 30 s, or `manage.py relay_outbox`) publishes unsent rows
-in order once the broker answers again. Nothing after the commit raises into the request.
+A write that queues work with `.delay()` after commit loses that work when Redis is down at that moment, and
+waits on Redis when it hangs (a stopped or partitioned Redis accepts the connection and never answers, so
+every request that published held its web worker for the socket timeout). Instead, `enqueue()` writes an
+OutboxMessage row in the caller's transaction, so the message exists exactly when the change does, and
+nothing in a request ever talks to the broker.
 
-Delivery is at least once (a publish whose row could not be marked sent is published again), so every
-task queued here is idempotent. In eager mode (the embedded default and the test suite) no row is
-written: the task runs in-process after commit, and its failure is logged, as a worker's would be.
+Publishing is the relay's job, `relay()`:
+- the relay process (`manage.py relay_outbox --loop`, the `relay` service in docker-compose) waits for the
+  NOTIFY that each enqueue sends (PostgreSQL delivers it when the writing transaction commits) and
+  publishes at once, so a side effect normally leaves within a fraction of a second of its commit;
+- beat runs `relay_outbox` every 30 s as well, so with the relay process down side effects still leave
+  within half a minute.
+Latency was weighed against robustness: publishing right after commit from the request saves the relay's
+wake-up (milliseconds) but puts the broker in every request's path; the relay keeps it out.
+
+A message the broker does not take stays unsent and the next pass tries again, in order. Delivery is at
+least once (a publish whose row could not be marked sent is published again), so every task queued here
+is idempotent. In eager mode (the embedded default and the test suite) no row is written: the task runs
+in-process after commit, and its failure is logged, as a worker's would be.
 """
 
 import logging
-import time
+import select
 from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .celery import app
@@ -27,14 +35,12 @@ from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# After a failed publish, requests in this process stop trying for a while and leave the rows to the relay:
-# a dead broker costs at most one connect timeout per process and pause, not one per request.
-BROKER_PAUSE_SECONDS = 10.0
-_broker_paused_until = 0.0
+# The PostgreSQL notification channel the relay process listens on.
+CHANNEL = "wasteparks_outbox"
 
 
 def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
-    """Queue `task(*args, **kwargs)` for after the current transaction commits; never raises a broker error.
+    """Queue `task(*args, **kwargs)` in the current transaction; the relay publishes it after the commit.
 
     Arguments must be JSON-serialisable (ids, dates as ISO strings). Returns the outbox row; its
     `task_id` is the Celery task id, which a progress page can follow. In eager mode the row is not
@@ -50,32 +56,18 @@ def enqueue(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
         )
         return message
     message.save()
-    transaction.on_commit(lambda: _publish_after_commit(message.pk), robust=True)
+    if connection.vendor == "postgresql":
+        # Transactional: PostgreSQL delivers it at commit (once per transaction), never for a rollback.
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {CHANNEL}")
     return message
-
-
-def _publish_after_commit(pk: int) -> None:
-    global _broker_paused_until
-    if time.monotonic() < _broker_paused_until:
-        return
-    try:
-        with transaction.atomic():
-            # skip_locked: the relay may be publishing this very row; one of the two is enough.
-            message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at=None).first()
-            if message is None:
-                return
-            if not _try_publish(message):
-                _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-    except Exception:
-        # The request's own work is committed; the relay publishes this message later.
-        logger.exception("Could not publish outbox message %s after commit; the relay will", pk)
 
 
 def _try_publish(message: OutboxMessage) -> bool:
     """Publish one locked row and record the outcome on it. False when the broker refused or was away."""
     try:
         _publish(message)
-    except Exception as error:  # any broker or network error: leave the row for the relay
+    except Exception as error:  # any broker or network error: leave the row for the next pass
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         message.save(update_fields=["attempts", "last_error"])
@@ -91,8 +83,8 @@ def _publish(message: OutboxMessage) -> None:
     if app.conf.task_always_eager:
         app.tasks[message.task].apply(args=message.args, kwargs=message.kwargs, task_id=str(message.task_id))
         return
-    # retry=False: fail at once instead of Celery's default reconnect loop; ignore_result: the publisher
-    # does not wait on the result backend (the same Redis), so a dead Redis costs one connect timeout.
+    # retry=False: fail at once instead of Celery's reconnect loop, and let the next pass try again;
+    # ignore_result: the publisher does not subscribe to the result backend (the same Redis).
     app.send_task(
         message.task,
         args=message.args,
@@ -109,7 +101,6 @@ def relay(*, batch_size: int | None = None) -> int:
     Stops at the first failure (the broker is away: the rest would fail the same way). Safe to run in
     several processes at once: each locks the rows it publishes and skips rows locked by another.
     """
-    global _broker_paused_until
     batch_size = batch_size or settings.OUTBOX_RELAY_BATCH
     sent = 0
     with transaction.atomic():
@@ -122,12 +113,28 @@ def relay(*, batch_size: int | None = None) -> int:
             if not _try_publish(message):
                 break
             sent += 1
-    if sent:
-        _broker_paused_until = 0.0  # the broker is back: requests may publish directly again
     return sent
+
+
+def wait_for_messages(timeout: float) -> None:
+    """Return once an enqueue has committed since the last call, or after `timeout` seconds at most.
+
+    Listens on this process's database connection (LISTEN is per session, so it is repeated each time: the
+    connection may have been replaced since). Without PostgreSQL it simply waits.
+    """
+    if connection.vendor != "postgresql":
+        select.select([], [], [], timeout)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"LISTEN {CHANNEL}")
+    raw = connection.connection  # the psycopg2 connection: it collects notifications as they arrive
+    if not raw.notifies:
+        select.select([raw], [], [], timeout)
+    raw.poll()
+    raw.notifies.clear()
 
 
 @shared_task(name="wasteparks.outbox.relay_outbox", ignore_result=True, acks_late=True, time_limit=120)
 def relay_outbox() -> int:
-    """Every 30 s (beat): publish what requests could not hand to the broker."""
+    """Every 30 s (beat): publish what the relay process has not (it is down, or the broker was away)."""
     return relay()

@@ -225,6 +225,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # progress page reads both alike.
 CELERY_TASK_STORE_EAGER_RESULT = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's Redis transport with the fix that keeps a worker alive when Redis goes away mid-task
+# (wasteparks/broker.py explains the crash it prevents).
+CELERY_BROKER_TRANSPORT = "wasteparks.broker:Transport" if REDIS_URL else None
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -233,20 +236,43 @@ CELERY_TASK_DEFAULT_QUEUE = "quick"
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must never hang on a dead broker: side effects go through the outbox (wasteparks.outbox),
-# whose publishes fail fast and are retried by the relay; any other publish gives up within ~1 s.
+# A worker never gives up on the broker: Celery's default stops the worker after 100 failed reconnects
+# (about 45 minutes of Redis outage), and a stopped worker waits for a person. It retries for ever instead.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the broker connection drops keeps running and is acknowledged on the new connection
+# (or, if its acknowledgement is lost, runs again after the visibility timeout: every task is idempotent).
+# Cancelling it instead would throw its work away and run it again every time.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# No request publishes to the broker: side effects go through the outbox (wasteparks.outbox), which the
+# relay publishes; a publish that fails is retried by the relay's next pass, so it may fail fast.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 1, minimum=1, maximum=60)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
-# A task whose worker died (SIGKILL, lost machine) is handed out again once its message has been unacked
-# this long (Redis has no per-consumer acknowledgement). Longer than the longest task, or a slow task runs
-# twice; the fault tests set a few seconds.
+# The result backend is read by the recompute's progress page: a Redis that does not answer costs a poll
+# two seconds, not two minutes (Celery's default).
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+# Time limits of the long jobs (seconds, soft; the hard limit is 60 s later for a recompute, 30 s for a
+# scan). At province scale (bench/RESULTS.md) a month's recompute takes about 15 s and the hourly scan
+# about 2.5 minutes, so the defaults leave room for a slower machine while keeping redelivery quick.
+UTILIZATION_TASK_TIME_LIMIT = env_int("UTILIZATION_TASK_TIME_LIMIT", 600, minimum=10)
+WARNING_TASK_TIME_LIMIT = env_int("WARNING_TASK_TIME_LIMIT", 600, minimum=10)
+# A task whose worker died (SIGKILL, OOM killer, lost machine) is handed out again once its message has been
+# unacknowledged this long: Redis cannot tell a dead consumer from a slow one. So it is sized to the longest
+# job, its hard time limit plus a margin: shorter, and a slow job would be handed to a second worker while
+# the first still runs it; much longer, and a killed job waits for nothing (it was an hour). The fault tests
+# set a few seconds.
+_LONGEST_JOB = max(UTILIZATION_TASK_TIME_LIMIT + 60, WARNING_TASK_TIME_LIMIT + 30)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", _LONGEST_JOB + 120, minimum=1),
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     # A broker that vanishes without closing the connection must not hold a publish forever.
     "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 30, minimum=1),
 }
+# A task waiting to be retried holds its message unacknowledged until the retry is due (Redis has no
+# delayed delivery): a retry further off than the visibility timeout would be handed to a second worker
+# and run twice. So retries back off to at most this (seconds).
+TASK_RETRY_BACKOFF_MAX = min(600, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000)
 # Quick work (rule checks, mail) and long work (recomputing periods, large exports) get separate queues
 # so a year's recompute never delays a notification.
@@ -273,8 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.reports.send_report_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
-    # Publishes the side effects a request could not hand to the broker (Redis down) once it is back.
+    # Publishes the side effects the relay process has not (it is down, or Redis was away).
     "relay-outbox": {"task": "wasteparks.outbox.relay_outbox", "schedule": 30.0},
+    # Proves that beat, the broker and a worker all move: /healthz reports the age of the last one. One
+    # left waiting while no worker runs is dropped, so a returning worker does not run a backlog of them.
+    "worker-heartbeat": {"task": "wasteparks.heartbeat.record", "schedule": 30.0, "options": {"expires": 60}},
     "purge-idempotency-records": {
         "task": "registry.tasks.purge_idempotency_records",
         "schedule": crontab(hour=3, minute=15),
@@ -367,7 +396,7 @@ SPECTACULAR_SETTINGS = {
         "and a `next` URL to follow until it is null. Every error has the shape "
         '`{"error": {"code", "message", "fields"}}`. See docs/api.md in the repository.'
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -386,6 +415,10 @@ SPECTACULAR_SETTINGS = {
         "PermitKindEnum": "registry.models.PermitKind",
         # A manifest's purpose and a method's kind are the same set: utilization, disposal, storage.
         "TreatmentKindEnum": "registry.models.MethodKind",
+        # A person's role on an enterprise (a membership, a signature) and an officer's role differ.
+        "EnterpriseRoleEnum": "registry.models.EnterpriseRole",
+        "OfficerRoleEnum": "registry.models.OfficerRole",
+        "PartyEnum": "transfers.models.Party",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -403,6 +436,13 @@ REPORT_DEADLINE_DAY = env_int("REPORT_DEADLINE_DAY", 15, minimum=1, maximum=28)
 # province (seconds; 0 = on every view): a province's year of manifests is too many to aggregate per view.
 DASHBOARD_FLOWS_CACHE_SECONDS = env_int("DASHBOARD_FLOWS_CACHE_SECONDS", 300, minimum=0)
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2, minimum=1))
+# /healthz reports background work as degraded when the last worker heartbeat (every 30 s) or the oldest
+# unsent outbox message (the relay publishes within seconds, beat within 30 s) is older than these.
+HEALTH_WORKER_MAX_AGE = timedelta(seconds=env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 120, minimum=30))
+HEALTH_OUTBOX_MAX_AGE = timedelta(seconds=env_int("HEALTH_OUTBOX_MAX_AGE_SECONDS", 120, minimum=30))
+# A job (an officer's recompute) silent this long (never started, or no progress reported) is shown as
+# stopped, with a retry button. Longer than any one step of a job (a month's recompute at province scale).
+JOB_STALLED_AFTER = timedelta(seconds=env_int("JOB_STALLED_SECONDS", 300, minimum=30))
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 if LOG_LEVEL not in logging.getLevelNamesMapping():
@@ -423,7 +463,11 @@ WARNING_CONFIRM_WORKING_DAYS = env_int("WARNING_CONFIRM_WORKING_DAYS", 5, minimu
 WARNING_QUANTITY_TOLERANCE = env_decimal("WARNING_QUANTITY_TOLERANCE", str(QUANTITY_TOLERANCE))
 WARNING_STORAGE_LIMIT_DAYS = env_int("WARNING_STORAGE_LIMIT_DAYS", 365, minimum=1)
 WARNING_STORAGE_NOTICE_DAYS = env_int("WARNING_STORAGE_NOTICE_DAYS", 335, minimum=1)
+# Medical waste: 48 h at the producer; at the disposal plant 24 h, or 72 h in a cold store below 5 °C
+# (reporting/warnings/stock.py cites the sources).
 WARNING_MEDICAL_STORAGE_HOURS = env_int("WARNING_MEDICAL_STORAGE_HOURS", 48, minimum=1)
+WARNING_MEDICAL_PLANT_HOURS = env_int("WARNING_MEDICAL_PLANT_HOURS", 24, minimum=1)
+WARNING_MEDICAL_PLANT_COLD_HOURS = env_int("WARNING_MEDICAL_PLANT_COLD_HOURS", 72, minimum=1)
 WARNING_FACILITY_FILL_WARNING_PCT = env_decimal("WARNING_FACILITY_FILL_WARNING_PCT", "90")
 WARNING_FACILITY_FILL_CRITICAL_PCT = env_decimal("WARNING_FACILITY_FILL_CRITICAL_PCT", "100")
 WARNING_PERMIT_EXPIRY_DAYS = env_int("WARNING_PERMIT_EXPIRY_DAYS", 30, minimum=1)
@@ -438,6 +482,3 @@ if WARNING_STORAGE_NOTICE_DAYS > WARNING_STORAGE_LIMIT_DAYS:
     raise ImproperlyConfigured("WARNING_STORAGE_NOTICE_DAYS must not exceed WARNING_STORAGE_LIMIT_DAYS.")
 if WARNING_FACILITY_FILL_WARNING_PCT > WARNING_FACILITY_FILL_CRITICAL_PCT:
     raise ImproperlyConfigured("WARNING_FACILITY_FILL_WARNING_PCT must not exceed the critical percentage.")
-# Celery time limits (seconds): a recompute of one period, and a rule scan or a mail batch.
-UTILIZATION_TASK_TIME_LIMIT = env_int("UTILIZATION_TASK_TIME_LIMIT", 1800, minimum=10)
-WARNING_TASK_TIME_LIMIT = env_int("WARNING_TASK_TIME_LIMIT", 600, minimum=10)

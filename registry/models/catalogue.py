@@ -46,8 +46,16 @@ class WasteCode(Timestamped):
         blank=True,
         validators=[RegexValidator(r"^(T|C|I|R|In)(/(T|C|I|R|In))*$", _("Use T, C, I, R or In separated by /."))],
     )
-    name_zh = models.CharField(_("Chinese name"), max_length=200)
-    name_en = models.CharField(_("English name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=500)
+    # The ministry's table has no English column: a code loaded from it has none until translated.
+    name_en = models.CharField(_("English name"), max_length=500, blank=True)
+    industry_source = models.CharField(_("industry source"), max_length=200, blank=True)
+    # Editions of the National Hazardous Waste List the code was read in, e.g. "2021" or "2021;2025".
+    editions = models.CharField(_("editions"), max_length=40, blank=True)
+    # A code withdrawn by a later edition keeps its row (old manifests name it) and gets valid_to.
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True, help_text=_("Where the row was read."))
     active = models.BooleanField(_("active"), default=True)
 
     objects = querysets.CatalogueQuerySet.as_manager()
@@ -56,6 +64,14 @@ class WasteCode(Timestamped):
         ordering = ["code"]
         verbose_name = _("waste code")
         verbose_name_plural = _("waste codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__lt=models.F("valid_to")),
+                name="waste_code_valid_from_before_valid_to",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"

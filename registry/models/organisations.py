@@ -15,7 +15,7 @@ from wasteparks.models import Timestamped, tonnes_field
 from .. import querysets
 from ..rules import EnterpriseStatus, ManagementClass, validate_credit_code
 from ..tenancy import scope_of
-from .catalogue import Division
+from .catalogue import Division, WasteClass
 
 if TYPE_CHECKING:
     from .people import User
@@ -42,7 +42,7 @@ class Park(Timestamped):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     objects = querysets.ParkQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
@@ -122,7 +122,7 @@ class Enterprise(Timestamped):
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     # Set before a save: simple_history records them as who made the change and why; not columns.
     _history_user: "User | None"
     _change_reason: str
@@ -177,6 +177,22 @@ class FacilityKind(models.TextChoices):
 
 TREATMENT_KINDS = (FacilityKind.UTILIZATION, FacilityKind.DISPOSAL)
 
+_ALL_CLASSES = frozenset(WasteClass.values)
+# Which waste classes a facility of each kind is made to hold; waste of another class is refused on entry.
+# A yard is the open yard of general industrial solid waste (GB 18599-2020); hazardous waste is stored
+# only in a facility built to GB 18597-2023, and medical waste never in the open (Regulations on the
+# Management of Medical Waste, art. 17), nor in a tank farm or a pool. The installations take what their
+# licence covers, which is checked against the permit, not here.
+KIND_HOLDS: dict[str, frozenset[str]] = {
+    FacilityKind.WAREHOUSE: _ALL_CLASSES,
+    FacilityKind.YARD: frozenset({WasteClass.GENERAL}),
+    FacilityKind.TANK_FARM: frozenset({WasteClass.GENERAL, WasteClass.HAZARDOUS}),
+    FacilityKind.POOL: frozenset({WasteClass.GENERAL, WasteClass.HAZARDOUS}),
+    FacilityKind.STORAGE_POINT: _ALL_CLASSES,
+    FacilityKind.UTILIZATION: _ALL_CLASSES,
+    FacilityKind.DISPOSAL: _ALL_CLASSES,
+}
+
 
 class Facility(Timestamped):
     """A storage place (capacity in tonnes on hand) or a treatment installation (tonnes per year)."""
@@ -192,8 +208,16 @@ class Facility(Timestamped):
         help_text=_("Storage: tonnes it can hold. Installation: tonnes it can treat per year."),
     )
     active = models.BooleanField(_("active"), default=True)
+    cold_store = models.BooleanField(
+        _("cold store (below 5 °C)"),
+        default=False,
+        help_text=_(
+            "Kept below 5 °C. At a disposal plant medical waste may wait 72 hours in a cold store, "
+            "24 hours elsewhere. A cold store holds medical waste only."
+        ),
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     # Set before a save: simple_history records it as who made the change; not a column.
     _history_user: "User | None"
     objects = querysets.FacilityQuerySet.as_manager()
@@ -209,6 +233,18 @@ class Facility(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.name}"
+
+    def may_hold(self, waste_class: str) -> bool:
+        """Whether waste of `waste_class` may enter this facility: its kind is made for the class, and a
+        cold store takes medical waste only (it is kept for what must be cooled)."""
+        if self.cold_store:
+            return waste_class == WasteClass.MEDICAL
+        return waste_class in KIND_HOLDS[self.kind]
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as a refusal names it: a cold store is named as such whatever building it is."""
+        return str(_("medical waste cold store")) if self.cold_store else str(self.get_kind_display())
 
 
 class EnterpriseRole(models.TextChoices):

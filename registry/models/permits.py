@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from wasteparks.models import Timestamped, tonnes_field, touch
 
-from .. import querysets
+from .. import querysets, rules
 from .catalogue import ManagementMethod, WasteCategory, WasteCode
 from .organisations import Enterprise
 
@@ -41,7 +41,7 @@ class Permit(Timestamped):
     covers_disposal = models.BooleanField(_("disposal"), default=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     objects = querysets.PermitQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):
@@ -60,9 +60,38 @@ class Permit(Timestamped):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
+    @property
+    def is_collection_licence(self) -> bool:
+        """A hazardous waste operating licence for collection alone (危险废物收集经营许可证, art. 3 of the
+        Measures for the Administration of Hazardous Waste Operating Licences); any other operating licence
+        is a comprehensive one (收集、贮存、处置综合经营许可证)."""
+        return (
+            self.kind == PermitKind.HAZARDOUS_OPERATING
+            and self.covers_collection
+            and not (self.covers_storage or self.covers_utilization or self.covers_disposal)
+        )
+
+    @property
+    def term_limit_years(self) -> int | None:
+        """The longest term a permit of this kind may be issued for, or None where no limit is recorded.
+
+        Art. 12 of the Measures: a comprehensive operating licence is valid for 5 years, a collection
+        licence for 3. A medical waste disposal permit is the operating licence of a centralized medical
+        waste disposal unit (art. 7), a comprehensive one. Road transport permits fall under other rules."""
+        if self.kind == PermitKind.ROAD_TRANSPORT:
+            return None
+        return rules.COLLECTION_LICENCE_YEARS if self.is_collection_licence else rules.COMPREHENSIVE_LICENCE_YEARS
+
     def clean(self) -> None:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+        if not (self.valid_from and self.valid_to):
+            return
+        if self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("A permit cannot end before it starts.")})
+        years = self.term_limit_years
+        if years is not None:
+            problem = rules.licence_term_problem(years=years, valid_from=self.valid_from, valid_to=self.valid_to)
+            if problem:
+                raise ValidationError({"valid_to": problem})
 
 
 class PermitLine(models.Model):
@@ -131,7 +160,7 @@ class TransferApproval(Timestamped):
     valid_to = models.DateField(_("valid to"))
     issuer = models.CharField(_("approved by"), max_length=200)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["sync_version"])
     objects = querysets.TransferApprovalQuerySet.as_manager()
 
     class Meta(Timestamped.Meta):

@@ -6,11 +6,18 @@ with a reason, refresh the prefill and submit. Officers review in the browser, t
 """
 
 import django_filters
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,7 +28,13 @@ from wasteparks.api.serializers import StrictSerializer
 from wasteparks.api.viewsets import WriteViewSet
 from wasteparks.errors import RuleViolation
 
-from ..models.reports import MonthlyReport, MonthlyReportEvent, MonthlyReportLine, ReportStatus
+from ..models.reports import (
+    MonthlyReport,
+    MonthlyReportEvent,
+    MonthlyReportLine,
+    MonthlyReportRevision,
+    ReportStatus,
+)
 from ..rules.reports import FIGURE_PLACES, FIGURES, MAX_FIGURE_T, column, expected_closing, prefill_column
 from ..services import reports as services
 
@@ -39,12 +52,18 @@ class MonthlyReportLineSerializer(serializers.ModelSerializer):
     waste_code: "serializers.SlugRelatedField[WasteCode]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    waste_class = serializers.CharField(source="waste_code.waste_class", read_only=True)
-    is_adjusted = serializers.BooleanField(read_only=True)
-    expected_closing_stock_t = serializers.SerializerMethodField(
-        help_text="opening + generated + received − utilized − disposed − shipped."
+    waste_class = serializers.CharField(
+        source="waste_code.waste_class", read_only=True, help_text="Derived: the waste code's class."
     )
-    balances = serializers.SerializerMethodField(help_text="Whether closing stock equals the expected closing stock.")
+    is_adjusted = serializers.BooleanField(
+        read_only=True, help_text="Derived: whether any figure differs from the one the ledger prefilled."
+    )
+    expected_closing_stock_t = serializers.SerializerMethodField(
+        help_text="Derived: opening + generated + received − utilized − disposed − shipped."
+    )
+    balances = serializers.SerializerMethodField(
+        help_text="Derived: whether closing stock equals the expected closing stock."
+    )
 
     class Meta:
         model = MonthlyReportLine
@@ -67,27 +86,94 @@ class MonthlyReportLineSerializer(serializers.ModelSerializer):
         return expected_closing(line.figures()) == line.closing_stock_t
 
 
+def _username(**kwargs) -> "serializers.SlugRelatedField[User]":
+    """A person named by username, as v1 does on reports; the `<name>_id` beside it is the reference."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+@extend_schema_serializer(deprecate_fields=["actor"])
 class MonthlyReportEventSerializer(serializers.ModelSerializer):
-    actor: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = _username(help_text="The actor's username (v1). Deprecated: use `actor_id`.")
+    actor_id = serializers.IntegerField(read_only=True, help_text="The actor: a row of `people`.")
 
     class Meta:
         model = MonthlyReportEvent
-        fields = ["revision", "action", "from_status", "to_status", "actor", "comment", "at"]
+        fields = ["revision", "action", "from_status", "to_status", "actor", "actor_id", "comment", "at"]
 
 
+class ReturnedRevisionSerializer(serializers.ModelSerializer):
+    """A revision the officer returned for correction, as it was submitted, with its figures. Every one was
+    submitted and reviewed, so none of these is null."""
+
+    submitted_by_id = serializers.IntegerField(read_only=True, help_text="Who submitted it: a row of `people`.")
+    submitted_at = serializers.DateTimeField(read_only=True)
+    reviewed_by_id = serializers.IntegerField(read_only=True, help_text="Who returned it: a row of `people`.")
+    reviewed_at = serializers.DateTimeField(read_only=True)
+    lines = MonthlyReportLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MonthlyReportRevision
+        fields = [
+            "number",
+            "submitted_by_id",
+            "submitted_at",
+            "is_late",
+            "outcome",
+            "reviewed_by_id",
+            "reviewed_at",
+            "review_comment",
+            "lines",
+            "created_at",
+        ]
+
+
+class _EarlierRevisions(serializers.ListSerializer):
+    """The report's revisions but the current one, oldest first (read from the prefetched revisions): each
+    was returned for correction, since returning a report is what opens its next revision."""
+
+    def get_attribute(self, instance):
+        return [revision for revision in instance.revisions.all() if revision.pk != instance.current_revision_id]
+
+
+@extend_schema_serializer(deprecate_fields=["submitted_by", "reviewed_by"])
 class MonthlyReportSerializer(serializers.ModelSerializer):
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
-    park = serializers.IntegerField(source="enterprise.park_id", read_only=True)
-    period = serializers.SerializerMethodField()
-    revision = serializers.IntegerField(source="current_revision.number", read_only=True)
-    deadline = serializers.DateField(read_only=True)
-    submitted_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+    enterprise_name = serializers.CharField(
+        source="enterprise.name", read_only=True, help_text="Derived: the enterprise's current name."
     )
-    reviewed_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+    park = serializers.IntegerField(
+        source="enterprise.park_id", read_only=True, help_text="Derived: the enterprise's park (a row of `parks`)."
+    )
+    period = serializers.SerializerMethodField(help_text="Derived: the month as YYYY-MM.")
+    revision = serializers.IntegerField(
+        source="current_revision.number",
+        read_only=True,
+        help_text="Derived: the number of the current revision, whose figures are `lines`.",
+    )
+    deadline = serializers.DateField(
+        read_only=True, help_text="Derived: the filing deadline of the month (the configured day of the next)."
+    )
+    submitted_by = _username(
+        allow_null=True,
+        help_text="The last submitter's username (v1); null before the first submission. "
+        "Deprecated: use `submitted_by_id`.",
+    )
+    submitted_by_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The last submitter: a row of `people`; null before submission."
+    )
+    reviewed_by = _username(
+        allow_null=True,
+        help_text="The last reviewer's username (v1); null before the first review. Deprecated: use `reviewed_by_id`.",
+    )
+    reviewed_by_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The last reviewer: a row of `people`; null before review."
     )
     lines = MonthlyReportLineSerializer(source="current_revision.lines", many=True, read_only=True)
+    earlier_revisions = _EarlierRevisions(
+        child=ReturnedRevisionSerializer(),
+        read_only=True,
+        help_text="The revisions before the current one (returned for correction), oldest first, with their "
+        "figures as submitted. The history's `revision` numbers name these or the current `revision`.",
+    )
     history = MonthlyReportEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
@@ -106,11 +192,14 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
             "is_late",
             "first_submitted_at",
             "submitted_by",
+            "submitted_by_id",
             "submitted_at",
             "reviewed_by",
+            "reviewed_by_id",
             "reviewed_at",
             "review_comment",
             "lines",
+            "earlier_revisions",
             "history",
             "created_at",
             "updated_at",
@@ -184,6 +273,7 @@ class AnnualSummaryPageSerializer(serializers.Serializer):
     """The collection shape of every GET under /api/v1/; the summary always fits in one page."""
 
     next = serializers.CharField(allow_null=True, help_text="Always null: one row a waste code, one page.")
+    resume = serializers.CharField(allow_null=True, help_text="Always null: a summary is not synced.")
     results = AnnualSummaryLineSerializer(many=True)
 
 
@@ -219,7 +309,14 @@ _year = OpenApiParameter("year", int, required=True)
 class MonthlyReportViewSet(WriteViewSet):
     """Monthly waste reports with the lines of their current revision and their history."""
 
-    queryset = MonthlyReport.objects.with_details()
+    queryset = MonthlyReport.objects.with_details().prefetch_related(
+        Prefetch(
+            "revisions",
+            queryset=MonthlyReportRevision.objects.order_by("number").prefetch_related(
+                Prefetch("lines", queryset=MonthlyReportLine.objects.select_related("waste_code"))
+            ),
+        )
+    )
     serializer_class = MonthlyReportSerializer
     filterset_class = MonthlyReportFilter
     ordering_fields = ("updated_at", "year", "month")
@@ -266,7 +363,7 @@ class MonthlyReportViewSet(WriteViewSet):
     def annual_summary(self, request):
         enterprise, year = self._enterprise_and_year(request)
         lines = services.annual_summary(enterprise=enterprise, year=year)
-        return Response(AnnualSummaryPageSerializer({"next": None, "results": lines}).data)
+        return Response(AnnualSummaryPageSerializer({"next": None, "resume": None, "results": lines}).data)
 
     # -- query parameters --
 

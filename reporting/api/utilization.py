@@ -11,11 +11,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import WasteClass
+from wasteparks.api.fields import BlankAsNullCharField, BlankAsNullChoiceField
 from wasteparks.api.filters import SyncFilterSet
 from wasteparks.api.viewsets import ReadOnlyViewSet
 from wasteparks.periods import Period
 
-from ..models.utilization import WINDOW_FIGURES, SnapshotScope, UtilizationSnapshot, rates_of
+from ..models.utilization import (
+    WINDOW_FIGURES,
+    RateNote,
+    SnapshotScope,
+    UtilizationSnapshot,
+    rate_note_text,
+    rates_of,
+    window_note,
+)
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -50,26 +59,54 @@ class UtilizationFilter(SyncFilterSet):
         fields = ["scope", "park", "enterprise", "waste_class", "year", "month"]
 
 
+_RATE_NOTE_HELP = (
+    "Why a rate is null although there is something to divide by: rate_beyond_bound (above 10,000 %, not a "
+    "meaningful rate), figures_out_of_range (a quantity beyond what a figure holds: clamped, no rate), "
+    "stock_out_of_range (the month-end stock clamped; the rates do not use it); null when there is no note. "
+    "A null rate with a null note has nothing to divide by."
+)
+_RATE_NOTE_TEXT_HELP = "Derived: rate_note in words, in the request's language; null when there is no note."
+
+
 class WindowSerializer(serializers.Serializer):
     generated_t = serializers.DecimalField(max_digits=16, decimal_places=4)
     utilized_t = serializers.DecimalField(max_digits=16, decimal_places=4)
     disposed_t = serializers.DecimalField(max_digits=16, decimal_places=4)
     utilized_from_prior_storage_t = serializers.DecimalField(max_digits=16, decimal_places=4)
     treated_from_prior_storage_t = serializers.DecimalField(max_digits=16, decimal_places=4)
-    utilization_rate_pct = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True)
-    utilization_disposal_rate_pct = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True)
+    utilization_rate_pct = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    utilization_disposal_rate_pct = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    rate_note = BlankAsNullChoiceField(choices=RateNote.choices, help_text=_RATE_NOTE_HELP)
+    rate_note_text = BlankAsNullCharField(help_text=_RATE_NOTE_TEXT_HELP)
 
 
 def _window(snapshot, prefix: str) -> dict:
     sums = {figure: getattr(snapshot, f"{prefix}_{figure}") for figure in WINDOW_FIGURES}
+    sums["months_out_of_range"] = getattr(snapshot, f"{prefix}_months_out_of_range")
     sums["utilization_rate_pct"], sums["utilization_disposal_rate_pct"] = rates_of(sums)
+    sums["rate_note"] = window_note(sums)
+    sums["rate_note_text"] = rate_note_text(sums["rate_note"])
     return sums
 
 
 class UtilizationSerializer(serializers.ModelSerializer):
-    rate_pct = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, allow_null=True)
-    year_to_date = serializers.SerializerMethodField()
-    rolling_12_months = serializers.SerializerMethodField()
+    rate_pct = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="Derived: the headline rate of the waste class: utilization_rate_pct for general waste, "
+        "utilization_disposal_rate_pct otherwise; null when there is nothing to divide by or when withheld "
+        "(rate_note says why).",
+    )
+    rate_note = BlankAsNullChoiceField(choices=RateNote.choices, help_text=_RATE_NOTE_HELP)
+    rate_note_text = BlankAsNullCharField(help_text=_RATE_NOTE_TEXT_HELP)
+    year_to_date = serializers.SerializerMethodField(
+        help_text="Derived: this subject's sums from January to this month, with their rates."
+    )
+    rolling_12_months = serializers.SerializerMethodField(
+        help_text="Derived: this subject's sums over the 12 months ending with this one, with their rates."
+    )
 
     class Meta:
         model = UtilizationSnapshot
@@ -92,6 +129,8 @@ class UtilizationSerializer(serializers.ModelSerializer):
             "utilization_rate_pct",
             "utilization_disposal_rate_pct",
             "rate_pct",
+            "rate_note",
+            "rate_note_text",
             "year_to_date",
             "rolling_12_months",
             "computed_at",

@@ -2,7 +2,7 @@
 their own, and the provincial client), and the officers' lifecycle actions as POSTs."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 
@@ -26,16 +26,28 @@ class WarningFilter(SyncFilterSet):
         fields = ["park", "enterprise", "rule", "severity", "status", "manifest", "permit", "facility"]
 
 
+@extend_schema_serializer(deprecate_fields=["actor"])
 class WarningEventSerializer(serializers.ModelSerializer):
-    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField()
+    actor: "serializers.StringRelatedField[User]" = serializers.StringRelatedField(
+        allow_null=True,
+        help_text="The officer's display name (v1: a name, not a reference); null for the system's own steps "
+        "(raised, escalated, closed automatically). Deprecated: use `actor_id`.",
+    )
+    actor_id = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The officer who acted: a row of `people`; null for the system's own steps.",
+    )
 
     class Meta:
         model = WarningEvent
-        fields = ["action", "from_status", "to_status", "actor", "note", "at"]
+        fields = ["action", "from_status", "to_status", "actor", "actor_id", "note", "at"]
 
 
 class WarningSerializer(serializers.ModelSerializer):
-    message = serializers.CharField(read_only=True)
+    message = serializers.CharField(
+        read_only=True, help_text="Derived: `message_zh`, or `message_en` when the request asks for English."
+    )
     events = WarningEventSerializer(many=True, read_only=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from registry.models import Enterprise, User
 from wasteparks.forms import BootstrapFormMixin
 
 from ..models.warnings import Severity, WarningStatus
-from ..warnings import RULES
+from ..warnings import RULES_BY_CODE
 from ..warnings.lifecycle import NOT_ASSIGNABLE, assignable_officers
 
 
@@ -27,7 +27,7 @@ class WarningFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = _blank([(rule.code, rule.code) for rule in RULES], _("All rules"))
+        self.fields["rule"].choices = _blank([(code, code) for code in RULES_BY_CODE], _("All rules"))
         self.fields["severity"].choices = _blank(Severity.choices, _("All severities"))
         self.fields["status"].choices = _blank([("live", _("Open or acknowledged")), *WarningStatus.choices], _("All"))
         self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).order_by("name")

@@ -27,7 +27,12 @@ class ThresholdKey(models.TextChoices):
     QUANTITY_TOLERANCE = "quantity_tolerance", _("Quantity tolerance (0.05 = 5 %)")
     STORAGE_NOTICE_DAYS = "storage_notice_days", _("Days of hazardous waste storage before a warning")
     STORAGE_LIMIT_DAYS = "storage_limit_days", _("Days of hazardous waste storage allowed")
-    MEDICAL_STORAGE_HOURS = "medical_storage_hours", _("Hours of medical waste storage allowed")
+    MEDICAL_STORAGE_HOURS = "medical_storage_hours", _("Hours of medical waste storage allowed at the producer")
+    MEDICAL_PLANT_HOURS = "medical_plant_hours", _("Hours of medical waste storage allowed at a disposal plant")
+    MEDICAL_PLANT_COLD_HOURS = (
+        "medical_plant_cold_hours",
+        _("Hours of medical waste storage allowed in a disposal plant's cold store"),
+    )
     FACILITY_FILL_WARNING_PCT = "facility_fill_warning_pct", _("Storage fill that warns (%)")
     FACILITY_FILL_CRITICAL_PCT = "facility_fill_critical_pct", _("Storage fill that is critical (%)")
     PERMIT_EXPIRY_DAYS = "permit_expiry_days", _("Days before a permit expires to warn")
@@ -93,6 +98,8 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     K.STORAGE_NOTICE_DAYS: _spec("WARNING_STORAGE_NOTICE_DAYS", "1", "3650"),
     K.STORAGE_LIMIT_DAYS: _spec("WARNING_STORAGE_LIMIT_DAYS", "1", "3650"),
     K.MEDICAL_STORAGE_HOURS: _spec("WARNING_MEDICAL_STORAGE_HOURS", "1", "720"),
+    K.MEDICAL_PLANT_HOURS: _spec("WARNING_MEDICAL_PLANT_HOURS", "1", "720"),
+    K.MEDICAL_PLANT_COLD_HOURS: _spec("WARNING_MEDICAL_PLANT_COLD_HOURS", "1", "720"),
     K.FACILITY_FILL_WARNING_PCT: _spec("WARNING_FACILITY_FILL_WARNING_PCT", "1", "200", whole=False),
     K.FACILITY_FILL_CRITICAL_PCT: _spec("WARNING_FACILITY_FILL_CRITICAL_PCT", "1", "200", whole=False),
     K.PERMIT_EXPIRY_DAYS: _spec("WARNING_PERMIT_EXPIRY_DAYS", "1", "365"),

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from registry.models import MethodKind
@@ -117,11 +117,13 @@ def ledger_figures(*, enterprise_id: int, period: Period) -> dict[int, dict[str,
       the manifest line when it has been treated, else the manifest's purpose. A utilization method or
       purpose counts as shipped for utilization; disposal, and storage (S1, or a storage purpose: the
       waste is not yet utilized), count as shipped for disposal, so nothing inflates the utilization rate.
-    - stored_in / stored_out move stock between the enterprise's own facilities; they are not in the
-      report (a pair nets to zero) but they are in `stock_before`.
+    - stored_in / stored_out are the legs of a move between the enterprise's own stores; they are not in
+      the report, and in `stock_before` a move's legs net to zero. The stock counts every entry with the
+      sign transfers.querysets.signed_quantity gives it, the one rule the stock balances are checked by.
     Codes with no stock and no movement are left out.
     """
-    from transfers.models import INFLOW_STAGES, LedgerEntry, LedgerStage
+    from transfers.models import LedgerEntry, LedgerStage
+    from transfers.querysets import signed_quantity
 
     start, end = period.start, period.end
     in_month = Q(occurred_at__gte=start)
@@ -135,9 +137,8 @@ def ledger_figures(*, enterprise_id: int, period: Period) -> dict[int, dict[str,
     for_utilization = ends_in(MethodKind.UTILIZATION)
     for_disposal = ends_in(MethodKind.DISPOSAL, MethodKind.STORAGE)
     shipped = in_month & Q(stage=LedgerStage.SHIPPED)
-    signed = Case(When(stage__in=INFLOW_STAGES, then=F("quantity_t")), default=-F("quantity_t"), output_field=_TONNES)
     sums = {
-        "stock_before": _sum(signed, Q(occurred_at__lt=start)),
+        "stock_before": _sum(signed_quantity(), Q(occurred_at__lt=start)),
         "generated": _sum("quantity_t", in_month & Q(stage=LedgerStage.GENERATED)),
         "received": _sum("quantity_t", in_month & Q(stage=LedgerStage.RECEIVED)),
         "utilized_in_house": _sum("quantity_t", in_month & Q(stage=LedgerStage.UTILIZED_IN_HOUSE)),

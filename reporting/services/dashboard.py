@@ -22,11 +22,11 @@ from django.utils import timezone
 from registry.models import Division, Enterprise, Park, WasteClass
 from registry.tenancy import among
 from transfers.models import ManifestLine, ManifestStatus
-from wasteparks import outbox
+from wasteparks import jobs, outbox
 from wasteparks.periods import Period, local_date
 
 from ..models.reports import MonthlyReport
-from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_pct, rates_of
+from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_note_text, rate_pct, rates_of, window_note
 from ..models.warnings import Severity, Warning
 
 ZERO = Decimal("0")
@@ -88,6 +88,7 @@ class Dashboard:
     compliance: dict
     flows: dict
     parks: list[dict] = field(default_factory=list)
+    rolling_rate_note: str = ""  # why the rolling rate is withheld, in words ("" when it is not)
 
 
 def _float(value) -> float | None:
@@ -116,6 +117,7 @@ def _figures(rows, subject_key: str, window: Period) -> tuple[list[dict], list[d
                 "disposed": current.disposed_t if current else ZERO,
                 "stored": current.stored_end_t if current else ZERO,
                 "rate": current.rate_pct if current else None,
+                "rate_note": current.rate_withheld_text if current else "",
             }
         )
         points = []
@@ -161,6 +163,7 @@ def _snapshot_rows(*, subject: Subject, window: Period, with_parks: bool) -> lis
             "treated_from_prior_storage_t",
             "utilization_rate_pct",
             "utilization_disposal_rate_pct",
+            "rate_note",
         )
         .order_by()
     )
@@ -179,6 +182,12 @@ def _general_rate(totals: dict[tuple[str, str], dict], subject_key: str) -> Deci
     """The rolling rate of general industrial solid waste (the national statistics definition, DESIGN 5.6)."""
     general = totals.get((subject_key, WasteClass.GENERAL))
     return rates_of(general)[0] if general is not None else None
+
+
+def _general_rate_note(totals: dict[tuple[str, str], dict], subject_key: str) -> str:
+    """Why `_general_rate` is withheld, in words ("" when it is not)."""
+    general = totals.get((subject_key, WasteClass.GENERAL))
+    return rate_note_text(window_note(general)) if general is not None else ""
 
 
 def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
@@ -330,6 +339,7 @@ def _park_comparison(
             {
                 "park": park,
                 "rate": rate,
+                "rate_note": _general_rate_note(totals, key),
                 "target": park.utilization_target_pct,
                 "below_target": rate is not None and rate < park.utilization_target_pct,
                 "gap": rate - park.utilization_target_pct if rate is not None else None,
@@ -377,6 +387,7 @@ def build_dashboard(subject: Subject, *, now: datetime | None = None) -> Dashboa
         compliance=compliance(subject, now=now),
         flows=flows(subject, window=window),
         parks=_park_comparison(subject, rows, totals, window, now) if provincial else [],
+        rolling_rate_note=_general_rate_note(totals, subject.key),
     )
 
 
@@ -422,29 +433,15 @@ def start_park_recompute(*, park: Park, period: Period) -> str:
     return str(outbox.enqueue(recompute_park_period, park.pk, period.year, period.month).task_id)
 
 
-def task_progress(task_id: str) -> dict:
-    """The task's state as the progress page shows it: state, percentage, done, failed."""
-    import warnings
-
-    from ..tasks.utilization import recompute_park_period
-
-    # Read the backend directly: the same answer as AsyncResult.state. In eager mode Celery warns that
-    # nothing is stored; start_park_recompute stores the outcome itself, so the warning does not apply.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Results are not stored in backend", category=RuntimeWarning)
-        meta = recompute_park_period.backend.get_task_meta(task_id)
-    state = meta.get("status", "PENDING")
-    info = meta.get("result") if isinstance(meta.get("result"), dict) else {}
-    if state == "SUCCESS":
-        percent = 100
-    elif state == "PROGRESS" and info.get("total"):
-        percent = max(5, int(100 * info.get("done", 0) / info["total"]))
-    else:
-        percent = 0
+def task_progress(task_id: str, *, queued_at: datetime | None) -> dict:
+    """The recompute's state as the progress page shows it: state, percentage, done, failed, stalled (silent
+    for JOB_STALLED_AFTER: offered to run again), and the rows written."""
+    progress = jobs.progress_of(task_id, queued_at=queued_at)
     return {
-        "state": state,
-        "percent": percent,
-        "done": state == "SUCCESS",
-        "failed": state in ("FAILURE", "REVOKED"),
-        "rows": info.get("rows") if state == "SUCCESS" else None,
+        "state": progress.state,
+        "percent": progress.percent,
+        "done": progress.done,
+        "failed": progress.failed,
+        "stalled": progress.stalled,
+        "rows": progress.result.get("rows") if progress.done else None,
     }

@@ -4,6 +4,7 @@ from datetime import date
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 
 from ..services import reports as services
 
@@ -13,7 +14,7 @@ from ..services import reports as services
     acks_late=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=60,
-    retry_backoff_max=3600,
+    retry_backoff_max=settings.TASK_RETRY_BACKOFF_MAX,  # due before the visibility timeout: never run twice
     max_retries=5,
     soft_time_limit=600,
     time_limit=660,

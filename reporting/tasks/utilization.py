@@ -1,10 +1,12 @@
 """Utilization-rate snapshots: tasks.
 
 Thin and idempotent: they take ids and periods, call reporting.services.utilization, and may run twice
-with the same result (a recompute replaces the period's rows in one transaction). Accepting a monthly
+with the same result (a recompute writes the period's rows in one transaction). Accepting a monthly
 report queues `refresh_park_period` through the outbox (reporting.services.reports). All of them go to
 the `long` queue (CELERY_TASK_ROUTES). Transient database errors (a deadlock, a lost connection) are
-retried with exponential backoff; bad input (a future period, an unknown park) is not retried.
+retried with exponential backoff; bad input (a future period, an unknown park) is not retried. A worker
+killed mid-task leaves the task to be handed out again after the visibility timeout, which settings.py
+sizes to these tasks' time limit (acks_late; a killed pool process is requeued at once).
 """
 
 import logging
@@ -12,6 +14,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+
+from wasteparks.jobs import JobSteps
 
 from ..services import utilization as services
 from ..services.utilization import PeriodNotComputable
@@ -52,7 +56,8 @@ def recompute_park_period(self, park_id: int, year: int, month: int) -> dict:
         # Bad input is final: retrying would fail the same way.
         logger.warning("recompute_park_period(%s, %s, %s) refused: %s", park_id, year, month, error.message)
         raise
-    self.update_state(state="PROGRESS", meta={"done": 0, "total": 1, "park_id": park_id})
+    # Started: the page that follows the job sees a heartbeat (wasteparks/jobs.py).
+    JobSteps(self, total=1).report()
     return _summary(services.recompute_period(year=year, month=month, park=park))
 
 

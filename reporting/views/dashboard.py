@@ -1,16 +1,22 @@
 """Reporting pages: the officers' dashboard (a park, or a province) and the recompute with progress."""
 
+from datetime import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from registry.models import Park
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
+from wasteparks.periods import Period
 
 from ..forms.dashboard import RecomputeForm
 from ..services import dashboard as services
@@ -100,18 +106,30 @@ def recompute(request: SignedInRequest) -> HttpResponse:
         if form.is_valid():
             park, period = form.cleaned_data["park"], form.cleaned_data["period"]
             try:
-                task_id = services.start_park_recompute(park=park, period=period)
+                task_id = _start(request, park=park, period=period)
             except DomainError as error:
                 form.add_error("period" if "period" in error.fields else None, error.message)
                 status = error.http_status
             else:
-                tasks = request.session.get(SESSION_TASKS, {})
-                tasks[task_id] = {"park": park.pk, "park_name": park.name, "period": str(period)}
-                request.session[SESSION_TASKS] = dict(list(tasks.items())[-SESSION_TASKS_KEPT:])
                 return redirect("reporting:recompute_progress", task_id=task_id)
         else:
             status = 400
     return render(request, "reporting/recompute_form.html", {"form": form}, status=status)
+
+
+def _start(request: SignedInRequest, *, park: Park, period: Period) -> str:
+    """Queue the recompute and remember it in this session, with when it was queued (a job silent for
+    too long since then is shown as stopped)."""
+    task_id = services.start_park_recompute(park=park, period=period)
+    tasks = request.session.get(SESSION_TASKS, {})
+    tasks[task_id] = {
+        "park": park.pk,
+        "park_name": park.name,
+        "period": str(period),
+        "queued_at": timezone.now().isoformat(),
+    }
+    request.session[SESSION_TASKS] = dict(list(tasks.items())[-SESSION_TASKS_KEPT:])
+    return task_id
 
 
 def _own_task(request: SignedInRequest, task_id: str) -> dict:
@@ -122,6 +140,11 @@ def _own_task(request: SignedInRequest, task_id: str) -> dict:
     return task
 
 
+def _progress(task: dict, task_id: str) -> dict:
+    queued_at = datetime.fromisoformat(task["queued_at"]) if task.get("queued_at") else None
+    return services.task_progress(str(task_id), queued_at=queued_at)
+
+
 @login_required
 def recompute_progress(request: SignedInRequest, task_id: str) -> HttpResponse:
     _supervised_parks(request)
@@ -129,7 +152,7 @@ def recompute_progress(request: SignedInRequest, task_id: str) -> HttpResponse:
     return render(
         request,
         "reporting/recompute_progress.html",
-        {"task": task, "task_id": task_id, "progress": services.task_progress(str(task_id))},
+        {"task": task, "task_id": task_id, "progress": _progress(task, task_id)},
     )
 
 
@@ -141,8 +164,34 @@ def recompute_status(request: SignedInRequest, task_id: str) -> HttpResponse:
     return render(
         request,
         "reporting/_recompute_status.html",
-        {"task": task, "task_id": task_id, "progress": services.task_progress(str(task_id))},
+        {"task": task, "task_id": task_id, "progress": _progress(task, task_id)},
     )
+
+
+@login_required
+@require_POST
+def recompute_retry(request: SignedInRequest, task_id: str) -> HttpResponse:
+    """Run a recompute that failed or stopped reporting again, as a new job; only for an officer who
+    still supervises its park (the park's officers, the province's)."""
+    parks = _supervised_parks(request)
+    task = _own_task(request, task_id)
+    park = get_object_or_404(parks, pk=task["park"])
+    if task.get("retried_as"):  # a second click: follow the retry already running
+        return redirect("reporting:recompute_progress", task_id=task["retried_as"])
+    progress = _progress(task, task_id)
+    if not (progress["failed"] or progress["stalled"]):
+        return redirect("reporting:recompute_progress", task_id=task_id)  # still working, or done
+    year, month = (int(part) for part in task["period"].split("-"))
+    try:
+        new_task_id = _start(request, park=park, period=Period.month_of(year, month))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("reporting:recompute_progress", task_id=task_id)
+    tasks = request.session[SESSION_TASKS]
+    if str(task_id) in tasks:
+        tasks[str(task_id)]["retried_as"] = new_task_id
+        request.session[SESSION_TASKS] = tasks  # saved: the session does not see a change inside the dict
+    return redirect("reporting:recompute_progress", task_id=new_task_id)
 
 
 urlpatterns = [
@@ -150,4 +199,5 @@ urlpatterns = [
     path("recompute/", recompute, name="recompute"),
     path("recompute/<uuid:task_id>/", recompute_progress, name="recompute_progress"),
     path("recompute/<uuid:task_id>/status/", recompute_status, name="recompute_status"),
+    path("recompute/<uuid:task_id>/retry/", recompute_retry, name="recompute_retry"),
 ]

@@ -7,7 +7,8 @@ lifecycle actions and the mails.
     permits.py        permits expiring, licensed annual capacity exceeded
     figures.py        utilization below target, generation anomalies
     reports.py        monthly reports missing or disagreeing with the manifests
-    rules.py          the twelve rules in scan order
+    audit.py          the audit hash chain no longer verifying (run nightly)
+    rules.py          the twelve rules in scan order, and the nightly ones
     engine.py         run_rules / apply_rule: findings → warnings
     lifecycle.py      acknowledge, assign, resolve, dismiss (WARNING_FLOW)
     notifications.py  immediate mails for critical warnings, the daily digest
@@ -19,10 +20,11 @@ from .base import Context, Finding, Rule
 from .engine import RunResult, apply_rule, check_manifest, run_rules
 from .lifecycle import WARNING_FLOW, acknowledge_warning, assign_warning, dismiss_warning, resolve_warning
 from .notifications import notify_immediately, send_daily_digest
-from .rules import MANIFEST_RULES, RULES, RULES_BY_CODE
+from .rules import MANIFEST_RULES, NIGHTLY_RULES, RULES, RULES_BY_CODE
 
 __all__ = [
     "MANIFEST_RULES",
+    "NIGHTLY_RULES",
     "RULES",
     "RULES_BY_CODE",
     "WARNING_FLOW",

@@ -9,7 +9,7 @@ no longer found. Rules whose subject is a manifest can be evaluated for one mani
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from django.db.models import DecimalField, Q
 
 from registry.models import PermitKind
 from transfers.models import Manifest, ManifestStatus
+from wasteparks.audit import Problem, find_problems
 from wasteparks.periods import local_date, zone
 
 from ..models.warnings import Severity
@@ -68,6 +69,12 @@ class Context:
 
         return ParkThresholds.load()
 
+    @cached_property
+    def audit_problems(self) -> list[Problem]:
+        """What the audit hash chain finds wrong, verified once for the whole evaluation (it reads every
+        tracked row)."""
+        return find_problems()
+
 
 @dataclass
 class Finding:
@@ -91,6 +98,8 @@ class Rule:
     message_zh: str = ""
     message_en: str = ""
     manifest_scoped: bool = False
+    # Whether the engine closes a live warning once the rule no longer finds it ("the condition cleared").
+    closes_itself: bool = True
 
     def findings(self, ctx: Context) -> list[Finding]:
         raise NotImplementedError
@@ -113,12 +122,3 @@ class Rule:
         if ctx.manifest_id is not None:
             queryset = queryset.filter(pk=ctx.manifest_id)
         return queryset
-
-
-def add_working_days(day: date, count: int) -> date:
-    """`count` working days (Monday to Friday) after `day`. Public holidays are not modelled."""
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day

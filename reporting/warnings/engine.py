@@ -5,7 +5,8 @@ transaction (`apply_rule`):
 - inserts a warning for each finding whose key has no live warning (INSERT ... ON CONFLICT DO NOTHING
   against the partial unique index on live dedup keys: a concurrent scan's insert simply loses),
 - escalates a live warning whose finding is now more severe,
-- closes automatically (resolved, reason "auto") the live warnings the rule no longer finds,
+- closes automatically (resolved, reason "auto") the live warnings the rule no longer finds, unless the
+  rule leaves that to the officers (`closes_itself`),
 - skips keys an officer resolved or dismissed until their condition has cleared once.
 New and escalated critical warnings are mailed at once, through the outbox, after commit.
 """
@@ -157,7 +158,7 @@ def apply_rule(*, rule: Rule, ctx: Context) -> RunResult:
     result.escalated = [w.pk for w in escalated]
     _notify_on_commit([w.pk for w in escalated if w.severity == Severity.CRITICAL])
 
-    gone = [warning for key, warning in live.items() if key not in findings]
+    gone = [warning for key, warning in live.items() if key not in findings] if rule.closes_itself else []
     if gone:
         Warning.objects.filter(pk__in=[w.pk for w in gone]).update(
             status=WarningStatus.RESOLVED, closed_at=now, closed_reason=WarningClosedReason.AUTO, updated_at=now

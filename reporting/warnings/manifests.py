@@ -4,26 +4,31 @@ receiver's permit and shipments beyond a cross-province approval.
 These are the manifest-scoped rules: a transfer signature re-evaluates them for its one manifest.
 """
 
-from datetime import timedelta
+import logging
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from registry.models import PermitLine, TransferApproval
 from transfers.models import Manifest, ManifestLine, ManifestStatus
-from wasteparks.periods import day_start, zone
+from wasteparks.periods import day_start, local_date, zone
+from wasteparks.workdays import CalendarNotCovered, add_working_days, subtract_working_days
 
 from ..models.thresholds import ThresholdKey
 from ..models.utilization import rate_pct
 from ..models.warnings import Severity
-from .base import CENT, HUNDRED, LICENCE_KINDS, SHIPPED_STATUSES, TONNES, ZERO, Finding, Rule, add_working_days, text
+from .base import CENT, HUNDRED, LICENCE_KINDS, SHIPPED_STATUSES, TONNES, ZERO, Finding, Rule, text
 
 K = ThresholdKey
+logger = logging.getLogger(__name__)
 
 
 class ManifestOverdue(Rule):
     """In transit longer than the consignor's park allows, or received and not confirmed within the
-    receiver's park's working days."""
+    receiver's park's working days (counted as wasteparks/workdays.py says). While the holiday calendar
+    cannot count them, the confirmations are not checked and their live warnings stand (logged as an
+    error); the in-transit check goes on."""
 
     code = "MANIFEST_OVERDUE"
     manifest_scoped = True
@@ -66,22 +71,32 @@ class ManifestOverdue(Rule):
                     },
                 )
             )
-        cutoffs = {}  # working days -> cutoff
+        limits = (thresholds.smallest(K.CONFIRM_WORKING_DAYS), thresholds.largest(K.CONFIRM_WORKING_DAYS))
+        try:
+            # The largest limit counts furthest back: once it is counted, every limit in force can be.
+            cutoffs = {working_days: confirmation_cutoff(ctx.today, working_days) for working_days in limits}
+        except CalendarNotCovered as error:
+            logger.error("MANIFEST_OVERDUE: receipt confirmations not checked on %s: %s", ctx.today, error)
+            return result
 
-        def cutoff(working_days: int):
+        def cutoff(working_days: int) -> datetime:
             if working_days not in cutoffs:
                 cutoffs[working_days] = confirmation_cutoff(ctx.today, working_days)
             return cutoffs[working_days]
 
         unconfirmed = self._manifests(ctx).filter(
             status=ManifestStatus.RECEIVED,
-            received_at__lt=cutoff(thresholds.smallest(K.CONFIRM_WORKING_DAYS)),
+            received_at__lt=cutoff(limits[0]),
         )
         for row in unconfirmed.values(*fields, "receiver__park_id"):
             confirm_days = thresholds.for_park(row["receiver__park_id"])[K.CONFIRM_WORKING_DAYS]
             if row["received_at"] >= cutoff(confirm_days):
                 continue
             days = (ctx.now - row["received_at"]).days
+            try:
+                confirm_by: date | None = add_working_days(local_date(row["received_at"]), confirm_days)
+            except CalendarNotCovered:
+                confirm_by = None  # received before the calendar's first year: overdue all the same
             result.append(
                 Finding(
                     dedup_key=self.key("confirm", row["pk"]),
@@ -101,20 +116,27 @@ class ManifestOverdue(Rule):
                         "received_at": text(row["received_at"]),
                         "days_since_receipt": days,
                         "limit_working_days": confirm_days,
+                        "confirm_by": text(confirm_by),
                     },
                 )
             )
         return result
 
+    def closing_scope(self, ctx):
+        scope = super().closing_scope(ctx)
+        try:
+            confirmation_cutoff(ctx.today, ctx.thresholds.largest(K.CONFIRM_WORKING_DAYS))
+        except CalendarNotCovered:
+            # findings() did not check the confirmations: their live warnings are not this run's to close.
+            scope &= ~Q(dedup_key__startswith=self.key("confirm", ""))
+        return scope
 
-def confirmation_cutoff(today, working_days: int):
-    """Receipts before this instant are past their confirmation deadline (`working_days` working days
-    after the day of receipt) on `today`."""
-    # The latest receipt day whose deadline has passed.
-    day = today - timedelta(days=1)
-    while add_working_days(day, working_days) >= today:
-        day -= timedelta(days=1)
-    return day_start(day + timedelta(days=1))
+
+def confirmation_cutoff(today: date, working_days: int) -> datetime:
+    """Receipts before this instant are past their confirmation deadline on `today`: the
+    `working_days`-th working day after the day of receipt is over (wasteparks/workdays.py, Transfer
+    Measures art. 18). Raises CalendarNotCovered when the calendar cannot count back from `today`."""
+    return day_start(subtract_working_days(today, working_days))
 
 
 class QuantityDiscrepancy(Rule):

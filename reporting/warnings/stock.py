@@ -16,9 +16,34 @@ from .base import CENT, HUNDRED, TONNES, ZERO, Finding, Rule, text
 K = ThresholdKey
 
 
+def medical_limit_key(*, at_plant: bool, cold_store: bool) -> str:
+    """The threshold of hours medical waste may be stored where it lies.
+
+    - At its producer (a hospital or clinic), 2 days: "医疗废物暂时贮存的时间不得超过2天" (Measures for the
+      Management of Medical Waste in Medical and Health Institutions, art. 20; the Regulations on the
+      Management of Medical Waste, art. 17, say the same), read at oc.gkteach.cn/forum.php?tid=98701 and
+      in the Regulations' text at kfzbg.com/bk/385096.html. MEDICAL_STORAGE_HOURS, 48 by default.
+    - At the disposal plant, GB 39707-2020 (医疗废物处理处置污染控制标准): below 5 °C at most 72 hours,
+      read in an environmental assessment quoting the standard's storage clause ("温度设置<5℃，医疗废物
+      暂时贮存时间不超过72小时", zaqa.com.cn/News/view/id/129.html): MEDICAL_PLANT_COLD_HOURS, 72. At 5 °C or
+      above at most 24 hours: MEDICAL_PLANT_HOURS, 24, the standard's other limit as the platform's design
+      cites it; the public texts reachable here quoted only the cold-store figure, so a province corrects
+      it on its thresholds page should the standard's text say otherwise.
+
+    The plant is the receiving enterprise; the temperature is its facility's `cold_store`.
+    """
+    if not at_plant:
+        return K.MEDICAL_STORAGE_HOURS
+    return K.MEDICAL_PLANT_COLD_HOURS if cold_store else K.MEDICAL_PLANT_HOURS
+
+
+MEDICAL_KEYS = (K.MEDICAL_STORAGE_HOURS, K.MEDICAL_PLANT_HOURS, K.MEDICAL_PLANT_COLD_HOURS)
+
+
 class StorageOverLimit(Rule):
     """The oldest waste on hand of a hazardous code older than the park's notice (critical beyond its
-    limit), or of a medical code older than the park's hours (always critical)."""
+    limit), or of a medical code older than the park's hours for where it lies (always critical): at the
+    producer, or at the disposal plant by the storage facility's temperature (medical_limit_key)."""
 
     code = "STORAGE_OVER_LIMIT"
     message_zh = "{enterprise} 的 {facility} 中 {code} 最早一批已贮存 {age}（期限 {limit}）。"
@@ -27,7 +52,7 @@ class StorageOverLimit(Rule):
     def findings(self, ctx):
         thresholds = ctx.thresholds
         notice_since = ctx.now - timedelta(days=thresholds.smallest(K.STORAGE_NOTICE_DAYS))
-        medical_since = ctx.now - timedelta(hours=thresholds.smallest(K.MEDICAL_STORAGE_HOURS))
+        medical_since = ctx.now - timedelta(hours=min(thresholds.smallest(key) for key in MEDICAL_KEYS))
         balances = (
             StockBalance.objects.on_hand()
             .with_oldest_on_hand()
@@ -43,6 +68,8 @@ class StorageOverLimit(Rule):
             "enterprise__park_id",
             "facility_id",
             "facility__name",
+            "facility__cold_store",
+            "enterprise__is_receiver",
             "waste_code__code",
             "waste_code__waste_class",
             "quantity_t",
@@ -51,8 +78,10 @@ class StorageOverLimit(Rule):
             age = ctx.now - row["oldest_on_hand_at"]
             park = thresholds.for_park(row["enterprise__park_id"])
             limit_days, notice_days = park[K.STORAGE_LIMIT_DAYS], park[K.STORAGE_NOTICE_DAYS]
-            medical_hours = park[K.MEDICAL_STORAGE_HOURS]
             if row["waste_code__waste_class"] == "medical":
+                medical_hours = park[
+                    medical_limit_key(at_plant=row["enterprise__is_receiver"], cold_store=row["facility__cold_store"])
+                ]
                 if age <= timedelta(hours=medical_hours):
                     continue
                 severity = Severity.CRITICAL

@@ -66,7 +66,7 @@ def test_every_operation_describes_auth_errors_and_sync(schema):
                 assert {"cursor", "page_size"} <= names, path
                 body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
                 listing = schema["components"]["schemas"][body.rsplit("/", 1)[1]]
-                assert set(listing["required"]) == {"next", "results"}
+                assert set(listing["required"]) == {"next", "resume", "results"}
     assert "updated_after" in {p["name"] for p in schema["paths"]["/api/v1/enterprises/"]["get"]["parameters"]}
     assert "Retry-After" in schema["paths"]["/api/v1/parks/"]["get"]["responses"]["429"]["headers"]
 

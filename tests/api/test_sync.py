@@ -1,14 +1,12 @@
-"""Incremental sync: keyset pages in (updated_at, id) order, `updated_after`, and an exact mirror."""
+"""Incremental sync: runs between snapshots in change order, `next` and `resume`, and an exact mirror."""
 
 import threading
-from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.db import connections, transaction
 
-from registry.models import Enterprise, Park, WasteCode
+from registry.models import Enterprise, WasteCode
 from tests import factories as f
 from wasteparks.api import pagination
 
@@ -23,7 +21,7 @@ def _pages(caller, url):
         response = caller.get(url)
         assert response.status_code == 200, response.content
         body = response.json()
-        assert set(body) == {"next", "results"}
+        assert set(body) == {"next", "resume", "results"}
         yield body["results"]
         url = body["next"]
 
@@ -33,18 +31,17 @@ def enterprises(park_a):
     return [f.EnterpriseFactory(park=park_a, name=f"E{n:03d}") for n in range(25)]
 
 
-def test_a_collection_answers_next_and_results_in_sync_order(provincial_platform, enterprises):
+def test_a_collection_answers_next_resume_and_results_in_change_order(provincial_platform, enterprises):
     response = provincial_platform.get(ENTERPRISES, {"page_size": 10})
     body = response.json()
     assert len(body["results"]) == 10
     assert body["next"].startswith("http://testserver/api/v1/enterprises/?")
+    assert body["resume"].startswith("http://testserver/api/v1/enterprises/?")
     assert parse_qs(urlparse(body["next"]).query)["page_size"] == ["10"]
     rows = [row for page in _pages(provincial_platform, f"{ENTERPRISES}?page_size=10") for row in page]
-    keys = [(row["updated_at"], row["id"]) for row in rows]
     assert len(rows) == 25 and len({row["id"] for row in rows}) == 25
-    assert [(Enterprise.objects.get(pk=i).updated_at, i) for _, i in keys] == sorted(
-        (e.updated_at, e.pk) for e in Enterprise.objects.all()
-    )
+    versions = dict(Enterprise.objects.values_list("pk", "sync_version"))
+    assert [row["id"] for row in rows] == sorted(versions, key=lambda pk: (versions[pk], pk))
 
 
 def test_the_default_page_is_100_rows(provincial_platform, park_a):
@@ -77,10 +74,21 @@ def test_a_malformed_or_naive_updated_after_is_400_naming_it(provincial_platform
 
 
 def test_a_tampered_cursor_is_400(provincial_platform, catalogue):
-    for cursor in ("!!!", "bm90IGpzb24", "WzFd", pagination._encode(["updated_at", "not a date", 1])):
+    change_cursors = (
+        [None, None, None, None], ["9:3:", None, None, None], ["x", None, 1, 1], [None, "5:9:7", True, 1],
+        [None, "5:9:7", 1, None], [None, "5:9:12", None, None], [None, 5, None, None],
+    )  # fmt: skip
+    tampered = ("!!!", "bm90IGpzb24", "WzFd", *(pagination._encode(["changes", *c]) for c in change_cursors))
+    for cursor in tampered:
         response = provincial_platform.get(ENTERPRISES, {"cursor": cursor})
-        assert response.status_code == 400
+        assert response.status_code == 400, cursor
         assert "cursor" in error_of(response)["fields"]
+    sorted_cursor = pagination._encode(["updated_at", "not a date", 1])
+    response = provincial_platform.get(ENTERPRISES, {"cursor": sorted_cursor, "ordering": "updated_at"})
+    assert response.status_code == 400 and "cursor" in error_of(response)["fields"]
+    # A cursor of one order given to the other is refused, not misread.
+    response = provincial_platform.get(ENTERPRISES, {"cursor": sorted_cursor})
+    assert response.status_code == 400 and "cursor" in error_of(response)["fields"]
 
 
 def test_updated_after_returns_only_rows_changed_strictly_after(provincial_platform, enterprises):
@@ -100,42 +108,52 @@ def test_an_unencoded_plus_in_the_offset_is_understood(provincial_platform, ente
     assert len(response.json()["results"]) == 25
 
 
+def _run(caller, url: str, mirror: dict[int, dict]) -> str:
+    """One sync run as docs/api.md tells it: follow `next`, upsert each page's rows by id, and keep the
+    `resume` URL for the next run."""
+    while True:
+        body = caller.get(url).json()
+        for row in body["results"]:
+            mirror[row["id"]] = row
+        if body["next"] is None:
+            return body["resume"]
+        url = body["next"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mirror_is_exact_when_rows_change_between_pages(provincial_platform, enterprises, park_a):
     """Rows already fetched and rows not yet fetched change, and a row is created, while the client pages."""
     mirror: dict[int, dict] = {}
     url = f"{ENTERPRISES}?page_size=5"
     page_number = 0
+    resume = None
     while url:
         body = provincial_platform.get(url).json()
         for row in body["results"]:
             mirror[row["id"]] = row
-        url = body["next"]
+        url, resume = body["next"], body["resume"]
         page_number += 1
         # Between pages: change one row already mirrored and one not yet reached, and add a new one.
         ids = sorted(mirror)
         seen = Enterprise.objects.get(pk=ids[0])
         seen.contact_name = f"changed after page {page_number}"
         seen.save(update_fields=["contact_name"])
-        unseen = Enterprise.objects.exclude(pk__in=ids).order_by("updated_at", "id").last()
+        unseen = Enterprise.objects.exclude(pk__in=ids).order_by("sync_version", "id").last()
         if unseen is not None:
             unseen.contact_name = f"changed before it was reached ({page_number})"
             unseen.save(update_fields=["contact_name"])
         f.EnterpriseFactory(park=park_a, name=f"created during page {page_number}")
 
-    # Later: sync again from the largest updated_at seen, until nothing is new.
-    while True:
-        resume = max(row["updated_at"] for row in mirror.values())
-        rows = [row for page in _pages(provincial_platform, f"{ENTERPRISES}?updated_after={resume}") for row in page]
-        if not rows:
-            break
-        for row in rows:
-            mirror[row["id"]] = row
-
+    # The next run starts from `resume` and brings everything changed since the first run began.
+    resume = _run(provincial_platform, resume, mirror)
     truth = {e.pk: e for e in Enterprise.objects.all()}
     assert set(mirror) == set(truth)
     for pk, enterprise in truth.items():
         assert mirror[pk]["contact_name"] == enterprise.contact_name
         assert mirror[pk]["name"] == enterprise.name
+    # A run with nothing new answers no rows and a resume point of its own.
+    body = provincial_platform.get(resume).json()
+    assert body["results"] == [] and body["next"] is None and body["resume"]
 
 
 def test_filters_and_ordering(provincial_platform, enterprise_x, enterprise_y, carrier_c, park_a):
@@ -174,67 +192,124 @@ def test_reference_data_syncs_incrementally_like_everything_else(provincial_plat
     assert [row["code"] for row in again] == ["900-218-08"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_rows_committed_late_are_not_overtaken_by_a_reader(provincial_platform, park_a):
-    """A writer whose transaction is still open holds back rows newer than its start, so a reader's
-    resume point can never pass the rows it will commit."""
-    old = f.EnterpriseFactory(park=park_a, name="old")
-    Enterprise.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-    fresh = f.EnterpriseFactory(park=park_a, name="fresh, committed")
-    writing, release, done = threading.Event(), threading.Event(), threading.Event()
+class _HeldWriter:
+    """A transaction in another connection that changes a row and stays open until released."""
 
-    def slow_writer():
+    def __init__(self, pk: int, contact_name: str):
+        self.writing, self.release, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._write, args=(pk, contact_name))
+
+    def _write(self, pk, contact_name):
         try:
             with transaction.atomic():
-                late = Enterprise.objects.get(pk=old.pk)
-                late.contact_name = "committed late"
-                late.save(update_fields=["contact_name"])  # updated_at = now, visible only on commit
-                writing.set()
-                release.wait(10)
+                late = Enterprise.objects.get(pk=pk)
+                late.contact_name = contact_name
+                late.save(update_fields=["contact_name"])
+                self.writing.set()
+                self.release.wait(10)
         finally:
             connections.close_all()
-            done.set()
+            self.done.set()
 
-    thread = threading.Thread(target=slow_writer)
-    thread.start()
-    assert writing.wait(10)
-    try:
-        first = provincial_platform.get(ENTERPRISES).json()["results"]
-    finally:
-        release.set()
-        done.wait(10)
-        thread.join()
-    # While the writer was open, the freshly committed row was held back; only the old one came.
-    assert [row["id"] for row in first] == [old.pk]
-    resume = first[-1]["updated_at"]
-    later = provincial_platform.get(ENTERPRISES, {"updated_after": resume}).json()["results"]
-    assert {row["id"] for row in later} == {old.pk, fresh.pk}
-    assert {row["contact_name"] for row in later if row["id"] == old.pk} == {"committed late"}
+    def __enter__(self):
+        self.thread.start()
+        assert self.writing.wait(10)
+        return self
+
+    def commit(self):
+        self.release.set()
+        assert self.done.wait(10)
+        self.thread.join()
+
+    def __exit__(self, *exc):
+        if not self.done.is_set():
+            self.commit()
 
 
-def test_no_row_is_held_back_when_no_writer_is_open(provincial_platform, enterprises):
-    assert pagination.sync_horizon(Enterprise) is None or connection.vendor != "postgresql"
-    assert len(provincial_platform.get(ENTERPRISES).json()["results"]) == 25
+@pytest.mark.django_db(transaction=True)
+def test_an_open_transaction_holds_nothing_back_and_its_row_comes_in_the_next_run(provincial_platform, park_a):
+    """A writer keeps its transaction open: rows committed meanwhile are served at once; the writer's row
+    is served by the first run that starts after it commits, even though its version sorts before them."""
+    old = f.EnterpriseFactory(park=park_a, name="old")
+    resume = _run(provincial_platform, ENTERPRISES, {})
+    with _HeldWriter(old.pk, "committed late") as writer:
+        fresh = f.EnterpriseFactory(park=park_a, name="fresh, committed")
+        body = provincial_platform.get(resume).json()
+        assert [row["id"] for row in body["results"]] == [fresh.pk]  # not held back by the open writer
+        resume = body["resume"]
+        writer.commit()
+    body = provincial_platform.get(resume).json()
+    assert [(row["id"], row["contact_name"]) for row in body["results"]] == [(old.pk, "committed late")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_while_a_run_pages_is_left_for_the_next_run_never_skipped(provincial_platform, park_a):
+    """The reproduction of a skipped row: a run's later pages must not carry a row committed after the
+    run began while an earlier change is still open (a client resuming after them would pass it)."""
+    held, *others = [f.EnterpriseFactory(park=park_a, name=f"E{n}") for n in range(4)]
+    resume = _run(provincial_platform, ENTERPRISES, {})
+    with _HeldWriter(held.pk, "held back") as writer:
+        for n, enterprise in enumerate(others):
+            Enterprise.objects.filter(pk=enterprise.pk).update(contact_name=f"first {n}")
+        body = provincial_platform.get(f"{resume}&page_size=1").json()
+        rows = list(body["results"])
+        # Committed after the run began: a newer version than everything in this run.
+        Enterprise.objects.filter(pk=others[0].pk).update(contact_name="after the run began")
+        writer.commit()
+        while body["next"]:
+            body = provincial_platform.get(body["next"]).json()
+            rows += body["results"]
+        resume = body["resume"]
+    assert [row["id"] for row in rows] == [e.pk for e in others]
+    assert [row["contact_name"] for row in rows][1:] == ["first 1", "first 2"]
+    later = {row["id"]: row["contact_name"] for page in _pages(provincial_platform, resume) for row in page}
+    assert later == {held.pk: "held back", others[0].pk: "after the run began"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_interrupted_mid_page_loses_nothing_resuming_from_its_saved_url(provincial_platform, park_a):
+    """A client that saves each page's `next` (or the run's `resume`) only after storing the page's rows,
+    and crashes anywhere, resumes from the saved URL: at worst one page comes twice."""
+    for n in range(9):
+        f.EnterpriseFactory(park=park_a, name=f"E{n}")
+    mirror: dict[int, dict] = {}
+    saved = f"{ENTERPRISES}?page_size=4"
+    body = provincial_platform.get(saved).json()
+    for row in body["results"][:2]:  # crash after storing half of the first page
+        mirror[row["id"]] = row
+    Enterprise.objects.filter(name="E8").update(contact_name="changed during the crash")
+    resume = _run(provincial_platform, saved, mirror)
+    _run(provincial_platform, resume, mirror)
+    truth = dict(Enterprise.objects.values_list("pk", "contact_name"))
+    assert {pk: row["contact_name"] for pk, row in mirror.items()} == truth
+
+
+def test_an_updated_after_filter_still_answers_a_resume_point(provincial_platform, enterprises):
+    body = provincial_platform.get(ENTERPRISES, {"updated_after": "2000-01-01T00:00:00+08:00"}).json()
+    assert len(body["results"]) == 25
+    assert "updated_after" not in parse_qs(urlparse(body["resume"]).query)
 
 
 def test_parks_sync_too(provincial_platform, park_a, park_b):
-    Park.objects.filter(pk=park_b.pk).update(updated_at=timezone.now() + timedelta(seconds=1))
     rows = provincial_platform.get("/api/v1/parks/", {"page_size": 1}).json()
-    assert [row["id"] for row in rows["results"]] == [park_a.pk]
-    assert [row["id"] for row in provincial_platform.get(rows["next"]).json()["results"]] == [park_b.pk]
+    first = rows["results"][0]["id"]
+    assert [row["id"] for row in provincial_platform.get(rows["next"]).json()["results"]] == [
+        pk for pk in (park_a.pk, park_b.pk) if pk != first
+    ]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_changing_a_nested_facility_or_permit_line_brings_the_enterprise_again(provincial_platform, receiver_r):
-    first = [row for page in _pages(provincial_platform, ENTERPRISES) for row in page]
-    newest = max(row["updated_at"] for row in first)
+    resume = _run(provincial_platform, ENTERPRISES, {})
     line = receiver_r.permits.get().lines.get()
     line.annual_capacity_t = 1500
     line.save()
-    again = provincial_platform.get(ENTERPRISES, {"updated_after": newest}).json()["results"]
-    assert [row["id"] for row in again] == [receiver_r.pk]
-    assert again[0]["permits"][0]["lines"][0]["annual_capacity_t"] == "1500.0000"
-    newest = again[0]["updated_at"]
+    again: dict[int, dict] = {}
+    resume = _run(provincial_platform, resume, again)
+    assert list(again) == [receiver_r.pk]
+    assert again[receiver_r.pk]["permits"][0]["lines"][0]["annual_capacity_t"] == "1500.0000"
     facility = receiver_r.facilities.create(name="新堆场", kind="yard", capacity_t=10)
-    again = provincial_platform.get(ENTERPRISES, {"updated_after": newest}).json()["results"]
-    assert [row["id"] for row in again] == [receiver_r.pk]
-    assert facility.pk in [item["id"] for item in again[0]["facilities"]]
+    again = {}
+    _run(provincial_platform, resume, again)
+    assert list(again) == [receiver_r.pk]
+    assert facility.pk in [item["id"] for item in again[receiver_r.pk]["facilities"]]

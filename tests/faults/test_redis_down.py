@@ -5,8 +5,8 @@ Django cache (which API throttling reads and writes) point at a port where nothi
 Redis keeps running for everyone else), with eager mode off so side effects go through the broker as in
 production. Proves that an API write and a web write still answer quickly with success (the cache fails
 open: throttling does not limit while Redis is down), that the rule checks they queue are kept as unsent
-outbox rows in PostgreSQL, and that once Redis is reachable the relay publishes them and a real worker runs
-each of them.
+outbox rows in PostgreSQL (no request tries the broker; the relay's attempts fail and leave them), and that
+once Redis is reachable the relay publishes them and a real worker runs each of them.
 """
 
 import time
@@ -53,6 +53,11 @@ def test_writes_succeed_with_redis_down_and_their_side_effects_are_delivered_whe
     assert Manifest.objects.filter(pk=created.json()["id"]).exists()
     waiting = list(OutboxMessage.objects.filter(sent_at=None).order_by("id"))
     assert [(m.task, m.args) for m in waiting] == [(CHECK, [created.json()["id"]]), (CHECK, [hazardous_draft.pk])]
+    assert [m.attempts for m in waiting] == [0, 0]  # the requests left publishing to the relay
+
+    with broker_at(DEAD_BROKER_URL):
+        assert outbox.relay() == 0  # the relay's pass while Redis is still away: nothing leaves
+    waiting[0].refresh_from_db()
     assert waiting[0].attempts == 1 and "Error" in waiting[0].last_error
 
     # Redis is back: the relay (beat every 30 s) publishes both, in order, and the worker runs them.

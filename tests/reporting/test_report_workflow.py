@@ -30,11 +30,9 @@ def broker():
     """Celery not eager, the publish itself replaced: the outbox writes its rows as in production."""
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    outbox._broker_paused_until = 0.0
     with mock.patch.object(app, "send_task") as send_task:
         yield send_task
     app.conf.task_always_eager = eager
-    outbox._broker_paused_until = 0.0
 
 
 def history(report) -> list[tuple]:
@@ -51,7 +49,7 @@ def test_submit_then_accept_records_each_step_and_queues_the_recompute_with_the_
     services.submit_monthly_report(report=report_x, actor=preparer_x, comment="All in order")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.accept_monthly_report(report=report_x, officer=officer_a, comment="Checked against manifests")
-        # Written inside the accepting transaction, published only once it commits.
+        # Written inside the accepting transaction; the relay publishes it once it has committed.
         message = OutboxMessage.objects.get()
         assert not broker.called
     report_x.refresh_from_db()
@@ -66,7 +64,8 @@ def test_submit_then_accept_records_each_step_and_queues_the_recompute_with_the_
     revision = report_x.current_revision
     assert (revision.number, revision.outcome, revision.reviewed_by) == (1, "accepted", officer_a)
     assert (message.task, message.args) == (RECOMPUTE, [enterprise_x.park_id, report_x.year, report_x.month])
-    assert len(callbacks) == 1
+    assert callbacks == [] and not broker.called  # the request itself never publishes
+    assert outbox.relay() == 1
     broker.assert_called_once()
     assert broker.call_args.args == (RECOMPUTE,)
     message.refresh_from_db()
@@ -295,8 +294,9 @@ def test_a_report_filed_after_the_deadline_is_late_and_resubmission_does_not_cha
     report_x.refresh_from_db()
     assert report_x.is_late is True
     assert report_x.current_revision.is_late is True
-    services.return_monthly_report(report=report_x, officer=officer_a, comment="Fix SW07")
-    services.submit_monthly_report(report=report_x, actor=preparer_x)
+    with clock(at(following, 20, hour=9)):
+        services.return_monthly_report(report=report_x, officer=officer_a, comment="Fix SW07")
+        services.submit_monthly_report(report=report_x, actor=preparer_x)
     report_x.refresh_from_db()
     assert report_x.is_late is True
     assert report_x.first_submitted_at < report_x.submitted_at

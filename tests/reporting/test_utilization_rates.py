@@ -1,4 +1,6 @@
-"""Utilization snapshots on a scripted dataset, checked by hand against DESIGN 5.6.
+"""Utilization snapshots on a scripted dataset, checked by hand against DESIGN 5.6 (the national
+statistics definition: the year's own generation is credited first; only what the year utilizes or
+treats beyond it comes from prior years' storage).
 
 The dataset (900-249-08, hazardous, category HW08; times in Asia/Shanghai):
   2024-06-10  X (park A) generates 20 t                       X store 20
@@ -11,13 +13,17 @@ The dataset (900-249-08, hazardous, category HW08; times in Asia/Shanghai):
   2025-04-02  Q records utilization (R9) of the 40 t          Q store 0: counts for X, in April
   2025-04-15  Y (park B) generates 8 t, utilizes 2 t          Y store 6
 
-By hand, March 2025 for X (and park A): generated 100, utilized 30, disposed 10, stored 35; the backlog
-of 15 t is used first, so 15 t of the 30 come from prior storage (and 15 of the 40 treated);
-utilization rate 30 / (100 + 15) = 26.0870 %, utilization and disposal rate 40 / 115 = 34.7826 %.
-April 2025 for X: utilized 40 (the shipment, once Q recorded it), none from prior storage.
-Year to date at April for X: 70 / 115 = 60.8696 % and 80 / 115 = 69.5652 %.
-Rolling 12 months to April 2025 for X (June 2024 to April 2025): generated 120, utilized 75, disposed 10,
-prior storage 15: 75 / 135 = 55.5556 % and 85 / 135 = 62.9630 %.
+By hand, March 2025 for X (and park A): generated 100, utilized 30, disposed 10, stored 35. The year has
+utilized 30 t and treated 40 t of the 100 t it generated: nothing beyond its own generation, so nothing
+from prior storage although 15 t of 2024 lie in the store. Utilization rate 30 / 100 = 30.0000 %,
+utilization and disposal rate 40 / 100 = 40.0000 %. (The former "backlog first" rule credited the 15 t
+first: 30 / 115 = 26.0870 % and 40 / 115 = 34.7826 %.)
+April 2025 for X: utilized 40 (the shipment, once Q recorded it), generated 0; the year has now utilized
+70 t and treated 80 t of its 100 t: still none from prior storage; no rate for the month (0 / 0).
+Year to date at April for X: 70 / 100 = 70.0000 % and 80 / 100 = 80.0000 %.
+Rolling 12 months to April 2025 for X (May 2024 to April 2025): generated 120, utilized 75, disposed 10,
+prior storage 0 (2024 had no backlog, 2025 stayed within its generation): 75 / 120 = 62.5000 % and
+85 / 120 = 70.8333 %.
 """
 
 from datetime import datetime
@@ -134,12 +140,12 @@ def recompute_months(*periods):
 ROLLING = [(2024, m) for m in range(5, 13)] + [(2025, m) for m in range(1, 5)]
 
 
-def test_march_figures_count_prior_storage_first(dataset, enterprise_x, park_a):
+def test_march_utilization_within_the_years_generation_takes_nothing_from_prior_storage(dataset, enterprise_x, park_a):
     recompute_months((2025, 3))
 
     x = row("enterprise", enterprise_x, 2025, 3)
-    assert figures(x) == (D(100), D(30), D(10), D(35), D(15), D(15), D("26.0870"), D("34.7826"))
-    assert x.rate_pct == D("34.7826")  # hazardous waste: the utilization-and-disposal rate
+    assert figures(x) == (D(100), D(30), D(10), D(35), D(0), D(0), D("30.0000"), D("40.0000"))
+    assert x.rate_pct == D("40.0000")  # hazardous waste: the utilization-and-disposal rate
     assert figures(row("park", park_a, 2025, 3)) == figures(x)
     # The all-categories row of the class carries the same numbers here (one category only).
     assert figures(row("enterprise", enterprise_x, 2025, 3, category="")) == figures(x)
@@ -160,7 +166,29 @@ def test_shipment_utilized_in_another_park_counts_for_the_generator_once(
     # The province counts every tonne once: X's 40 t shipment and Y's 2 t.
     province = row("province", "52", 2025, 4)
     assert figures(province)[:4] == (D(8), D(42), D(0), D(41))
-    assert figures(row("province", "52", 2025, 3))[:5] == (D(100), D(30), D(10), D(75), D(15))
+    assert figures(row("province", "52", 2025, 3))[:5] == (D(100), D(30), D(10), D(75), D(0))
+
+
+def test_utilization_before_the_years_own_generation_comes_from_prior_storage(
+    dataset, enterprise_x, preparer_x, x_store
+):
+    """X utilizes 12 t of its 2024 stock (backlog 15 t) in house in January 2025, before the year has
+    generated anything: those 12 t can only be prior years' storage. By hand:
+    January: generated 0, utilized 12; the year is 12 t beyond its own generation: 12 t from prior
+    storage (within the 15 t backlog); rate 12 / (0 + 12) = 100.0000 % for both rates.
+    March: generated 100, utilized 30, disposed 10; the year has utilized 42 t and treated 52 t of the
+    100 t generated, so nothing more comes from prior storage (the 12 t stay counted): 30 / 100 and
+    40 / 100. Year to date at March: 42 / (100 + 12) = 37.5000 % and 52 / (100 + 12) = 46.4286 %."""
+    record(preparer_x, x_store, LedgerStage.UTILIZED_IN_HOUSE, 12, at(2025, 1, 15), "R9")
+    recompute_months((2025, 1), (2025, 2), (2025, 3))
+
+    assert figures(row("enterprise", enterprise_x, 2025, 1)) == (
+        D(0), D(12), D(0), D(3), D(12), D(12), D("100.0000"), D("100.0000"),
+    )  # fmt: skip
+    assert figures(row("enterprise", enterprise_x, 2025, 3))[4:] == (D(0), D(0), D("30.0000"), D("40.0000"))
+    ytd = window(f"enterprise:{enterprise_x.pk}", Period.month_of(2025, 3).year_to_date())
+    assert ytd["utilized_from_prior_storage_t"] == ytd["treated_from_prior_storage_t"] == D(12)
+    assert (ytd["utilization_rate_pct"], ytd["utilization_disposal_rate_pct"]) == (D("37.5000"), D("46.4286"))
 
 
 def window(subject_key: str, period: Period) -> dict:
@@ -184,15 +212,15 @@ def test_year_to_date_and_rolling_figures_are_sums_of_numerators_over_denominato
         D(100),
         D(70),
         D(10),
-        D(15),
+        D(0),
     )
-    assert ytd["utilization_rate_pct"] == D("60.8696")
-    assert ytd["utilization_disposal_rate_pct"] == D("69.5652")
+    assert ytd["utilization_rate_pct"] == D("70.0000")
+    assert ytd["utilization_disposal_rate_pct"] == D("80.0000")
 
     rolling = window(key, april.rolling(12))
     assert (rolling["generated_t"], rolling["utilized_t"], rolling["disposed_t"]) == (D(120), D(75), D(10))
-    assert rolling["utilization_rate_pct"] == D("55.5556")
-    assert rolling["utilization_disposal_rate_pct"] == D("62.9630")
+    assert rolling["utilization_rate_pct"] == D("62.5000")
+    assert rolling["utilization_disposal_rate_pct"] == D("70.8333")
     assert rolling["stored_end_t"] == D(35)
 
     # The same windows, annotated in SQL on the April row (what the API serves).
@@ -200,7 +228,7 @@ def test_year_to_date_and_rolling_figures_are_sums_of_numerators_over_denominato
     assert (annotated.ytd_generated_t, annotated.ytd_utilized_t, annotated.ytd_utilized_from_prior_storage_t) == (
         D(100),
         D(70),
-        D(15),
+        D(0),
     )
     assert (annotated.r12_generated_t, annotated.r12_utilized_t, annotated.r12_disposed_t) == (D(120), D(75), D(10))
 
@@ -244,8 +272,8 @@ def test_a_recompute_that_fails_half_way_leaves_the_previous_rows(dataset, park_
     write = utilization._write_snapshots
 
     def write_then_fail(sql, params):
-        # The old rows are deleted and the new ones written before the failure.
-        assert write(sql, params) > 0
+        # The rows are rewritten before the failure.
+        assert len(write(sql, params)) > 0
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(utilization, "_write_snapshots", write_then_fail)

@@ -1,9 +1,11 @@
 """Each of the twelve warning rules: trips, does not trip just below its threshold, and closes itself
 when the condition clears."""
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from registry.models import PermitLine
@@ -18,11 +20,14 @@ from reporting.models import (
     WarningStatus,
     window_rates,
 )
+from reporting.models.thresholds import ThresholdKey
 from reporting.warnings import RULES, RULES_BY_CODE, run_rules
+from reporting.warnings.thresholds import set_threshold
 from tests import factories as f
-from tests.transfers.factories import generate
+from tests.transfers.factories import draft, generate
 from transfers.models import Manifest, ManifestLine
 from wasteparks.periods import Period, zone
+from wasteparks.workdays import FIRST_YEAR, LAST_YEAR
 
 D = Decimal
 
@@ -69,20 +74,145 @@ def test_manifest_in_transit_beyond_three_days_is_overdue_and_closes_on_receipt(
     assert_closed_automatically(warning)
 
 
+def at(year, month, day, hour=10):
+    """A local time (Asia/Shanghai): deadlines in working days fall on local days."""
+    return datetime(year, month, day, hour, tzinfo=zone())
+
+
+def receive_at(manifest, moment):
+    Manifest.objects.filter(pk=manifest.pk).update(received_at=moment)
+
+
 def test_received_manifest_not_confirmed_within_five_working_days_is_overdue(hazardous_draft, advance):
+    now = at(2025, 3, 12)  # a Wednesday of an ordinary week
     manifest = advance(hazardous_draft, "received")
-    Manifest.objects.filter(pk=manifest.pk).update(received_at=timezone.now() - timedelta(days=5))
-    scan("MANIFEST_OVERDUE")
+    receive_at(manifest, now - timedelta(days=5))
+    scan("MANIFEST_OVERDUE", now=now)
     assert live("MANIFEST_OVERDUE") == []  # five calendar days are at most five working days
 
-    Manifest.objects.filter(pk=manifest.pk).update(received_at=timezone.now() - timedelta(days=8))
-    scan("MANIFEST_OVERDUE")
+    receive_at(manifest, now - timedelta(days=8))
+    scan("MANIFEST_OVERDUE", now=now)
     [warning] = live("MANIFEST_OVERDUE")
     assert warning.enterprise == manifest.receiver
 
     advance(manifest, "completed")
-    scan("MANIFEST_OVERDUE")
+    scan("MANIFEST_OVERDUE", now=now)
     assert_closed_automatically(warning)
+
+
+def test_a_load_received_on_the_make_up_sunday_of_2025_is_not_overdue_until_after_the_make_up_saturday(
+    hazardous_draft, advance
+):
+    manifest = advance(hazardous_draft, "received")
+    receive_at(manifest, at(2025, 1, 26))
+    scan("MANIFEST_OVERDUE", now=at(2025, 2, 1))
+    assert live("MANIFEST_OVERDUE") == []  # Monday to Friday alone made it overdue here
+    scan("MANIFEST_OVERDUE", now=at(2025, 2, 8, 23))
+    assert live("MANIFEST_OVERDUE") == []  # the last day: Saturday 8 February, a working day
+
+    scan("MANIFEST_OVERDUE", now=at(2025, 2, 9, 8))
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.enterprise == manifest.receiver
+    assert warning.evidence["confirm_by"] == "2025-02-08"
+    assert warning.evidence["limit_working_days"] == 5
+    assert "limit 5 working days" in warning.message_en
+
+
+def test_a_make_up_saturday_makes_a_friday_receipt_overdue_a_day_sooner_than_weekdays_would(hazardous_draft, advance):
+    manifest = advance(hazardous_draft, "received")
+    receive_at(manifest, at(2025, 2, 7, 15))
+    scan("MANIFEST_OVERDUE", now=at(2025, 2, 13, 18))
+    assert live("MANIFEST_OVERDUE") == []
+
+    scan("MANIFEST_OVERDUE", now=at(2025, 2, 14, 9))
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.evidence["confirm_by"] == "2025-02-13"
+
+
+@pytest.mark.parametrize(
+    ("received", "last_day"),
+    [
+        ((2024, 2, 9), (2024, 2, 22)),  # Spring Festival 2024, make-up Sunday 18 February
+        ((2025, 9, 26), (2025, 10, 10)),  # National Day and Mid-Autumn 2025, make-up Sunday 28 September
+        ((2026, 2, 13), (2026, 2, 27)),  # Spring Festival 2026, make-up Saturday 14 February
+        ((2026, 9, 30), (2026, 10, 13)),  # National Day 2026, make-up Saturday 10 October
+    ],
+)
+def test_a_receiver_confirming_over_a_long_holiday_is_warned_only_after_its_last_working_day(
+    hazardous_draft, advance, received, last_day
+):
+    manifest = advance(hazardous_draft, "received")
+    receive_at(manifest, at(*received, 16))
+    scan("MANIFEST_OVERDUE", now=at(*last_day, 23))
+    assert live("MANIFEST_OVERDUE") == []
+
+    scan("MANIFEST_OVERDUE", now=at(*last_day, 23) + timedelta(hours=2))
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.evidence["confirm_by"] == "{:04d}-{:02d}-{:02d}".format(*last_day)
+
+
+def test_a_parks_own_confirmation_limit_is_counted_in_working_days_over_national_day_2024(
+    hazardous_draft, advance, provincial
+):
+    manifest = advance(hazardous_draft, "received")
+    set_threshold(
+        actor=provincial,
+        key=ThresholdKey.CONFIRM_WORKING_DAYS,
+        value=Decimal("10"),
+        reason="Receivers of this park confirm after laboratory analysis",
+        park=manifest.receiver.park,
+    )
+    receive_at(manifest, at(2024, 9, 27))
+    # Worked: Sunday 29 September, 30 September, 8-11 October, Saturday 12 October, 14-16 October.
+    scan("MANIFEST_OVERDUE", now=at(2024, 10, 16, 20))
+    assert live("MANIFEST_OVERDUE") == []
+
+    scan("MANIFEST_OVERDUE", now=at(2024, 10, 17, 9))
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.evidence["limit_working_days"] == 10
+    assert warning.evidence["confirm_by"] == "2024-10-16"
+
+
+def test_beyond_the_holiday_calendar_confirmations_are_left_as_they_are_with_an_error_and_transit_is_checked(
+    hazardous_draft, advance, preparer_x, enterprise_x, carrier_c, receiver_r, x_store, caplog
+):
+    received = advance(hazardous_draft, "received")
+    receive_at(received, at(2025, 3, 3))
+    scan("MANIFEST_OVERDUE", now=at(2025, 3, 20))
+    [confirmation] = live("MANIFEST_OVERDUE")
+
+    beyond = at(LAST_YEAR + 1, 2, 1)
+    late = advance(
+        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store),
+        "in_transit",
+    )
+    Manifest.objects.filter(pk=late.pk).update(picked_up_at=beyond - timedelta(days=4))
+    unconfirmed = advance(
+        draft(actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store),
+        "received",
+    )
+    receive_at(unconfirmed, beyond - timedelta(days=30))
+
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="reporting.warnings.manifests"):
+        scan("MANIFEST_OVERDUE", now=beyond)
+        scan("MANIFEST_OVERDUE", now=beyond)  # and again: nothing closes for want of a count
+        run_rules(manifest_id=received.pk, now=beyond)
+
+    confirmation.refresh_from_db()
+    assert confirmation.status == WarningStatus.OPEN  # neither closed nor duplicated
+    assert {w.manifest_id for w in live("MANIFEST_OVERDUE")} == {received.pk, late.pk}
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 3
+    assert f"not {LAST_YEAR + 1}" in errors[0].getMessage() and "chinesecalendar" in errors[0].getMessage()
+
+
+def test_a_receipt_older_than_the_holiday_calendar_is_overdue_with_its_last_day_unknown(hazardous_draft, advance):
+    manifest = advance(hazardous_draft, "received")
+    receive_at(manifest, at(FIRST_YEAR - 1, 6, 2))
+    scan("MANIFEST_OVERDUE", now=at(2025, 3, 12))
+    [warning] = live("MANIFEST_OVERDUE")
+    assert warning.evidence["confirm_by"] is None
 
 
 # --- QUANTITY_DISCREPANCY -------------------------------------------------------------------------

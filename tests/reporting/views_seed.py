@@ -18,6 +18,11 @@ from wasteparks.periods import Period
 
 
 def record(actor, facility, code: str, stage: str, quantity: str, method: str | None = None, hours_ago: float = 1):
+    """An entry `hours_ago` hours ago, but always in this month: in the first hour of a month, halfway
+    between the month's start and now."""
+    now = timezone.now()
+    month_start = Period.containing().start
+    occurred_at = max(now - timedelta(hours=hours_ago), month_start + (now - month_start) / 2)
     return transfers.record_ledger_entry(
         actor=actor,
         enterprise=facility.enterprise,
@@ -25,7 +30,7 @@ def record(actor, facility, code: str, stage: str, quantity: str, method: str | 
         waste_code=f.waste_code(code),
         stage=stage,
         quantity_t=Decimal(quantity),
-        occurred_at=timezone.now() - timedelta(hours=hours_ago),
+        occurred_at=occurred_at,
         method=f.method(method) if method else None,
     )
 

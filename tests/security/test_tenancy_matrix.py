@@ -29,6 +29,7 @@ from tests import factories as f
 from tests.transfers.factories import draft
 from transfers import services as transfer_services
 from transfers.models import StockBalance
+from wasteparks.models import Tombstone
 
 # --- who sees what ------------------------------------------------------------------------------------
 
@@ -115,6 +116,7 @@ ROUTES: dict[str, Route] = {
     "transfers:pickup_list": Route(SIGNED_IN, lists="manifest"),
     "transfers:ledger_list": Route(SIGNED_IN, lists="ledger"),
     "transfers:ledger_new": Route(SIGNED_IN),
+    "transfers:ledger_move": Route(SIGNED_IN),
     "transfers:ledger_reverse": Route("ledger"),
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
@@ -124,6 +126,7 @@ ROUTES: dict[str, Route] = {
     "reporting:recompute": Route(SIGNED_IN, officers_only=True),
     "reporting:recompute_progress": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
     "reporting:recompute_status": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
+    "reporting:recompute_retry": Route(SIGNED_IN, method="post", extra={"task_id": NO_TASK}, missing=True),
     "reporting:report_list": Route(SIGNED_IN, lists="report"),
     "reporting:report_start": Route(SIGNED_IN, method="post"),
     "reporting:report_detail": Route("report"),
@@ -173,6 +176,7 @@ ROUTES: dict[str, Route] = {
     "api:ledger-entry-list": Route(SIGNED_IN, lists="ledger"),
     "api:ledger-entry-detail": Route("ledger"),
     "api:ledger-entry-reverse": Route("ledger"),
+    "api:ledger-entry-move": Route(SIGNED_IN, why="moves only between the caller's own stores"),
     "api:stock-list": Route(SIGNED_IN, lists="stock"),
     "api:stock-detail": Route("stock"),
     "api:monthly-report-list": Route(SIGNED_IN, lists="report"),
@@ -188,6 +192,18 @@ ROUTES: dict[str, Route] = {
     "api:warning-assign": Route("warning"),
     "api:warning-dismiss": Route("warning"),
     "api:warning-resolve": Route("warning"),
+    "api:division-list": Route(SIGNED_IN),
+    "api:division-detail": Route(SIGNED_IN, extra={"pk": "catalogue:division"}),
+    "api:transfer-approval-list": Route(SIGNED_IN, lists="approval"),
+    "api:transfer-approval-detail": Route("approval"),
+    "api:revision-request-list": Route(SIGNED_IN, lists="revision_request"),
+    "api:revision-request-detail": Route("revision_request"),
+    "api:inspection-list": Route(SIGNED_IN, lists="inspection"),
+    "api:inspection-detail": Route("inspection"),
+    "api:person-list": Route(SIGNED_IN, lists="person"),
+    "api:person-detail": Route("person"),
+    "api:deletion-list": Route(SIGNED_IN, lists="deletion"),
+    "api:deletion-detail": Route("deletion"),
 }
 # Patterns that are not endpoints of their own.
 NOT_ENDPOINTS = {None, "api:None"}  # the JSON 404 catch-alls under /api/
@@ -229,6 +245,11 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
     inspection = record_inspection(
         actor=officer, enterprise=gen, date=timezone.localdate(), kind="site_visit", findings=f"INSPECT-{letter}"
     )
+    approval = f.TransferApprovalFactory(consignor=gen, receiver=receiver, number=f"APPROVAL-{letter}")
+    # A utilization row of the enterprise deleted by a recompute leaves a tombstone scoped like it.
+    tombstone = Tombstone.objects.create(
+        collection="utilization", object_id=10**9 + ord(letter), park_id=park.pk, enterprise_id=gen.pk
+    )
     gen_only = frozenset({names[0]})
     things = [
         Thing("park", park.pk, letter, everyone, park.name),
@@ -242,6 +263,14 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
         Thing("report", report.pk, letter, gen_only),
         Thing("warning", warning.pk, letter, gen_only, f"WARN-{letter}"),
         Thing("inspection", inspection.pk, letter, gen_only, f"INSPECT-{letter}"),
+        Thing("approval", approval.pk, letter, frozenset({names[0], names[2]}), approval.number),
+        Thing("revision_request", revision.pk, letter, everyone),
+        Thing("deletion", tombstone.pk, letter, gen_only),
+        # People: an enterprise's staff are seen by the enterprise and its park's officers; an officer by
+        # the officers over the same park.
+        Thing("person", preparer.pk, letter, gen_only),
+        Thing("person", clerk.pk, letter, frozenset({names[2]})),
+        Thing("person", officer.pk, letter),
     ]
     if snapshot:
         things.append(Thing("snapshot", snapshot.pk, letter, gen_only))
@@ -338,9 +367,11 @@ def _url(name: str, route: Route, thing: Thing | None, world) -> str:
 
             value = verification_token(Manifest.objects.order_by("pk").first())
         elif isinstance(value, str) and value.startswith("catalogue:"):
-            from registry.models import ManagementMethod, WasteCategory, WasteCode
+            from registry.models import Division, ManagementMethod, WasteCategory, WasteCode
 
-            model = {"category": WasteCategory, "code": WasteCode, "method": ManagementMethod}[value.split(":")[1]]
+            model = {"category": WasteCategory, "code": WasteCode, "method": ManagementMethod, "division": Division}[
+                value.split(":")[1]
+            ]
             value = model.objects.order_by("pk").values_list("pk", flat=True).first()
         kwargs[key] = value
     if thing is not None:

@@ -27,6 +27,7 @@ def generate(
     quantity: str,
     hours_ago: float = 0,
     stage: str = LedgerStage.GENERATED,
+    method: str | None = None,
 ):
     return services.record_ledger_entry(
         actor=actor,
@@ -36,6 +37,7 @@ def generate(
         stage=stage,
         quantity_t=Decimal(quantity),
         occurred_at=timezone.now() - timedelta(hours=hours_ago),
+        method=f.method(method) if method else None,
     )
 
 

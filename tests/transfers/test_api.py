@@ -184,7 +184,7 @@ def test_a_receiver_that_is_not_a_receiver_is_refused(body, erp_x, carrier_c):
     body["receiver"] = carrier_c.pk
     response = erp_x.post(MANIFESTS, body)
     assert response.status_code == 400
-    assert error_of(response)["code"] == "not_a_receiver"
+    assert error_of(response)["fields"] == {"receiver": ["Choose a valid receiver."]}
 
 
 def test_an_enterprise_client_cannot_prepare_a_manifest_for_another_enterprise(body, erp_y):
@@ -299,7 +299,8 @@ def test_a_ledger_entry_is_recorded_and_listed(erp_x, x_store, enterprise_x, pla
         ({"quantity_t": "abc"}, 400, "invalid"),
         ({"quantity_t": "2000000"}, 400, "invalid"),
         ({"stage": "shipped"}, 400, "invalid"),
-        ({"stage": "stored_out", "quantity_t": "99"}, 400, "insufficient_stock"),
+        ({"stage": "disposed_in_house", "method": "D10", "quantity_t": "99"}, 400, "insufficient_stock"),
+        ({"stage": "stored_out", "quantity_t": "1"}, 400, "invalid"),
         ({"stage": "utilized_in_house"}, 400, "method_required"),
         ({"waste_code": "nope"}, 400, "invalid"),
     ],

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from tests.transfers.factories import draft, stock
+from tests.transfers.factories import draft, generate, stock
 from transfers import services
 from transfers.models import LedgerEntry, Manifest, ManifestEvent, ManifestStatus
 from wasteparks.errors import DomainError
@@ -87,8 +87,13 @@ def test_two_pickups_racing_for_the_same_stock_never_make_it_negative(
         )
         for _ in range(2)
     ]
+    # Signing checks the stock (120 t then); 20 t disposed of in house since leaves 100 t for two 60 t pickups.
+    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="20")
     for manifest in manifests:
         services.submit_manifest(manifest=manifest, actor=preparer_x)
+    generate(
+        actor=preparer_x, facility=x_store, code="900-249-08", quantity="20", stage="disposed_in_house", method="D10"
+    )
     queue = list(manifests)
     lock = threading.Lock()
 

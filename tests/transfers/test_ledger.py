@@ -29,11 +29,19 @@ def record(actor, facility, stage, quantity, code="900-249-08", **extra):
 
 @pytest.mark.django_db
 class TestStockFollowsTheLedger:
-    def test_generation_and_storage_in_add_and_storage_out_takes(self, preparer_x, x_store, enterprise_x):
+    def test_generation_adds_and_a_move_between_stores_takes_from_one_and_adds_to_the_other(
+        self, preparer_x, x_store, enterprise_x
+    ):
         yard = f.FacilityFactory(enterprise=enterprise_x, name="X yard")
         record(preparer_x, x_store, "generated", Decimal("12.5"))
-        record(preparer_x, x_store, "stored_out", Decimal("2.5"))
-        record(preparer_x, yard, "stored_in", Decimal("2.5"))
+        services.move_stock(
+            actor=preparer_x,
+            enterprise=enterprise_x,
+            from_facility=x_store,
+            to_facility=yard,
+            waste_code=f.waste_code("900-249-08"),
+            quantity_t=Decimal("2.5"),
+        )
         assert stock(enterprise_x, x_store, "900-249-08") == Decimal("10")
         assert stock(enterprise_x, yard, "900-249-08") == Decimal("2.5")
         balance = StockBalance.objects.get(facility=x_store)
@@ -49,7 +57,7 @@ class TestStockFollowsTheLedger:
     def test_taking_out_more_than_is_on_hand_is_refused_and_changes_nothing(self, preparer_x, x_store, enterprise_x):
         record(preparer_x, x_store, "generated", Decimal("3"))
         with pytest.raises(RuleViolation) as refused:
-            record(preparer_x, x_store, "stored_out", Decimal("3.0001"))
+            record(preparer_x, x_store, "disposed_in_house", Decimal("3.0001"), method=f.method("D10"))
         assert refused.value.code == "insufficient_stock"
         assert "3.0001" in refused.value.message and "3.0000 t is on hand" in refused.value.message
         assert stock(enterprise_x, x_store, "900-249-08") == Decimal("3")
@@ -139,14 +147,17 @@ class TestStockAge:
         def oldest():
             return StockBalance.objects.with_oldest_on_hand().get(facility=x_store).oldest_on_hand_at
 
+        def dispose(quantity):
+            record(preparer_x, x_store, "disposed_in_house", quantity, method=f.method("D10"))
+
         assert abs(oldest() - (now - timedelta(hours=72))) < timedelta(minutes=1)
-        record(preparer_x, x_store, "stored_out", Decimal("4"))  # the 72-hour batch is gone
+        dispose(Decimal("4"))  # the 72-hour batch is gone
         assert abs(oldest() - (now - timedelta(hours=48))) < timedelta(minutes=1)
-        record(preparer_x, x_store, "stored_out", Decimal("5.9999"))  # 0.0001 t of the 48-hour batch is left
+        dispose(Decimal("5.9999"))  # 0.0001 t of the 48-hour batch is left
         assert abs(oldest() - (now - timedelta(hours=48))) < timedelta(minutes=1)
-        record(preparer_x, x_store, "stored_out", Decimal("0.0001"))
+        dispose(Decimal("0.0001"))
         assert abs(oldest() - (now - timedelta(hours=24))) < timedelta(minutes=1)
-        record(preparer_x, x_store, "stored_out", Decimal("5"))
+        dispose(Decimal("5"))
         assert oldest() is None
 
     def test_ages_of_a_whole_list_come_in_one_query(self, preparer_x, x_store, enterprise_x, django_assert_num_queries):
@@ -175,13 +186,14 @@ def test_stock_is_visible_to_its_enterprise_and_its_parks_officers_only(
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_withdrawals_never_make_stock_negative(catalogue, enterprise_x, preparer_x, x_store):
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="10")
+    d10 = f.method("D10")
     barrier = threading.Barrier(2)
     outcomes = []
 
     def withdraw():
         try:
             barrier.wait(timeout=10)
-            record(preparer_x, x_store, "stored_out", Decimal("7"))
+            record(preparer_x, x_store, "disposed_in_house", Decimal("7"), method=d10)
             outcomes.append("ok")
         except RuleViolation as error:
             outcomes.append(error.code)
@@ -196,20 +208,21 @@ def test_two_racing_withdrawals_never_make_stock_negative(catalogue, enterprise_
 
     assert sorted(outcomes) == ["insufficient_stock", "ok"]
     assert stock(enterprise_x, x_store, "900-249-08") == Decimal("3")
-    assert LedgerEntry.objects.filter(stage="stored_out").count() == 1
+    assert LedgerEntry.objects.filter(stage="disposed_in_house").count() == 1
     assert not StockBalance.objects.drifted().exists()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_many_racing_withdrawals_take_exactly_what_is_on_hand(catalogue, enterprise_x, preparer_x, x_store):
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="10")
+    d10 = f.method("D10")
     barrier = threading.Barrier(12)
     outcomes = []
 
     def withdraw():
         try:
             barrier.wait(timeout=10)
-            record(preparer_x, x_store, "stored_out", Decimal("1"))
+            record(preparer_x, x_store, "disposed_in_house", Decimal("1"), method=d10)
             outcomes.append("ok")
         except RuleViolation as error:
             outcomes.append(error.code)

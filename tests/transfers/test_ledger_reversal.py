@@ -52,7 +52,9 @@ def test_an_entry_cannot_be_reversed_twice_nor_a_reversal_reversed(wrong_entry, 
 
 
 def test_a_reversal_that_would_leave_negative_stock_is_refused(wrong_entry, preparer_x, enterprise_x, x_store):
-    generate(actor=preparer_x, facility=x_store, code=HW, quantity="100", stage=LedgerStage.STORED_OUT)
+    generate(
+        actor=preparer_x, facility=x_store, code=HW, quantity="100", stage=LedgerStage.DISPOSED_IN_HOUSE, method="D10"
+    )
     with pytest.raises(RuleViolation) as refusal:
         reverse_ledger_entry(entry=wrong_entry, actor=preparer_x, reason="wrong")
     assert refusal.value.code == "insufficient_stock"

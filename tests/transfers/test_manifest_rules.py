@@ -192,6 +192,8 @@ class TestAtPickupAndReceipt:
     def test_pickup_beyond_the_consignors_stock_is_refused_and_moves_nothing(
         self, parties, enterprise_x, carrier_c, receiver_r, x_store, preparer_x, driver_c
     ):
+        """Signing checked the stock; what was disposed of in house since is no longer there at pickup."""
+        generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="0.0001")
         manifest = draft(
             actor=preparer_x,
             consignor=enterprise_x,
@@ -201,6 +203,14 @@ class TestAtPickupAndReceipt:
             quantity="100.0001",
         )
         services.submit_manifest(manifest=manifest, actor=preparer_x)
+        generate(
+            actor=preparer_x,
+            facility=x_store,
+            code="900-249-08",
+            quantity="0.0001",
+            stage="disposed_in_house",
+            method="D10",
+        )
         message = refused(
             "insufficient_stock",
             services.pickup_manifest,
@@ -269,7 +279,6 @@ class TestTreatment:
     def test_treatment_beyond_the_remaining_annual_capacity_is_refused_with_the_numbers(
         self, parties, enterprise_x, carrier_c, receiver_r, x_store, r_store, preparer_x, clerk_r, advance
     ):
-        PermitLine.objects.filter(permit__enterprise=receiver_r).update(annual_capacity_t=Decimal("15"))
         first = draft(
             actor=preparer_x, consignor=enterprise_x, carrier=carrier_c, receiver=receiver_r, facility=x_store
         )
@@ -278,6 +287,8 @@ class TestTreatment:
         )
         advance(first, "completed")
         advance(second, "received")
+        # Lowered after both receipts: 20 t received against 15 t would be refused at receipt already.
+        PermitLine.objects.filter(permit__enterprise=receiver_r).update(annual_capacity_t=Decimal("15"))
         message = refused(
             "capacity_exceeded", services.treat_manifest, manifest=second, actor=clerk_r, lines=treatment(second, "R9")
         )

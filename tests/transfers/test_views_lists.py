@@ -56,10 +56,18 @@ def test_the_ledger_lists_entries_of_visible_enterprises_only(client, preparer_x
 
 def test_the_ledger_filters_by_stage_code_text_and_date(client, preparer_x, x_store):
     generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="4")
-    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="1", stage="stored_in", hours_ago=72)
+    generate(
+        actor=preparer_x,
+        facility=x_store,
+        code="900-249-08",
+        quantity="1",
+        stage="disposed_in_house",
+        method="D10",
+        hours_ago=72,
+    )
     client.force_login(preparer_x)
     url = reverse("transfers:ledger_list")
-    assert client.get(url, {"stage": "stored_in"}).context["page"].paginator.count == 1
+    assert client.get(url, {"stage": "disposed_in_house"}).context["page"].paginator.count == 1
     assert client.get(url, {"code": "900-249"}).context["page"].paginator.count == 2
     assert client.get(url, {"code": "841"}).context["page"].paginator.count == 0
     assert client.get(url, {"q": "Enterprise X"}).context["page"].paginator.count == 2
@@ -103,7 +111,9 @@ def test_the_ledger_export_has_the_filtered_rows_with_formulas_defused(client, p
         batch_code='=HYPERLINK("http://x")',
         note="@SUM(1)",
     )
-    generate(actor=preparer_x, facility=x_store, code="900-249-08", quantity="7", stage="stored_in")
+    generate(
+        actor=preparer_x, facility=x_store, code="900-249-08", quantity="1", stage="disposed_in_house", method="D10"
+    )
     client.force_login(preparer_x)
     url = reverse("transfers:ledger_list")
     rows = read_csv(client.get(url, {"stage": "generated", "export": "csv"}))

@@ -213,7 +213,10 @@ def test_in_house_utilization_needs_a_utilization_method(client, preparer_x, ent
 
 def test_taking_out_more_than_is_stored_is_refused_next_to_the_quantity(client, preparer_x, enterprise_x, x_store):
     client.force_login(preparer_x)
-    response = client.post(reverse("transfers:ledger_new"), entry_data(enterprise_x, x_store, stage="stored_out"))
+    response = client.post(
+        reverse("transfers:ledger_new"),
+        entry_data(enterprise_x, x_store, stage="disposed_in_house", method=f.method("D10").pk),
+    )
     assert response.status_code == 400
     assert "Not enough stock" in " ".join(response.context["form"].errors["quantity_t"])
     assert 'value="3.5"' in response.content.decode()

@@ -2,6 +2,7 @@
 read under /api/v1/ (ManifestFeed writes the same manifest representation for whole pages)."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from registry.models import ManagementMethod, User, WasteCode
@@ -41,8 +42,14 @@ class ManifestLineSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(deprecate_fields=["actor"])
 class ManifestEventSerializer(serializers.ModelSerializer):
-    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        help_text="The signer's username (v1: a username, not an id). Deprecated: use `actor_id`.",
+    )
+    actor_id = serializers.IntegerField(read_only=True, help_text="The signer: a row of `people`.")
 
     class Meta:
         model = ManifestEvent
@@ -51,6 +58,7 @@ class ManifestEventSerializer(serializers.ModelSerializer):
             "from_status",
             "to_status",
             "actor",
+            "actor_id",
             "acting_enterprise",
             "party",
             "role",
@@ -63,9 +71,15 @@ class ManifestEventSerializer(serializers.ModelSerializer):
 class ManifestSerializer(serializers.ModelSerializer):
     lines = ManifestLineSerializer(many=True, read_only=True)
     signatures = ManifestEventSerializer(source="events", many=True, read_only=True)
-    consignor_name = serializers.CharField(source="consignor.name", read_only=True)
-    carrier_name = serializers.CharField(source="carrier.name", read_only=True)
-    receiver_name = serializers.CharField(source="receiver.name", read_only=True)
+    consignor_name = serializers.CharField(
+        source="consignor.name", read_only=True, help_text="Derived: the consignor enterprise's current name."
+    )
+    carrier_name = serializers.CharField(
+        source="carrier.name", read_only=True, help_text="Derived: the carrier enterprise's current name."
+    )
+    receiver_name = serializers.CharField(
+        source="receiver.name", read_only=True, help_text="Derived: the receiver enterprise's current name."
+    )
 
     class Meta:
         model = Manifest
@@ -108,7 +122,12 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     method: serializers.SlugRelatedField[ManagementMethod] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
-    manifest = serializers.IntegerField(source="manifest_line.manifest_id", read_only=True, allow_null=True)
+    manifest = serializers.IntegerField(
+        source="manifest_line.manifest_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Derived: the manifest of the line a shipment or receipt was booked from; null for others.",
+    )
 
     class Meta:
         model = LedgerEntry
@@ -125,18 +144,35 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "manifest",
             "note",
             "source",
+            "move",
+            "stock_since",
             "created_at",
             "updated_at",
         ]
+
+
+class LedgerMoveSerializer(serializers.Serializer):
+    """A move between two stores as written: its id and its legs (out of one store, into the other)."""
+
+    move = serializers.UUIDField(read_only=True)
+    entries = LedgerEntrySerializer(many=True, read_only=True)
 
 
 class StockSerializer(serializers.ModelSerializer):
     waste_code: serializers.SlugRelatedField[WasteCode] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    waste_class = serializers.CharField(source="waste_code.waste_class", read_only=True)
-    oldest_on_hand_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    age_days = serializers.SerializerMethodField(help_text="Age of the oldest tonne on hand (FIFO), in days.")
+    waste_class = serializers.CharField(
+        source="waste_code.waste_class", read_only=True, help_text="Derived: the waste code's class."
+    )
+    oldest_on_hand_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Derived: when the oldest tonne on hand came in (FIFO over the ledger); null when none is.",
+    )
+    age_days = serializers.SerializerMethodField(
+        help_text="Derived: age of the oldest tonne on hand (FIFO), in days, at the time of the request."
+    )
 
     class Meta:
         model = StockBalance

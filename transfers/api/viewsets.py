@@ -7,18 +7,20 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
 
 from .. import services
 from ..models import LedgerEntry, Manifest, ManifestEvent, ManifestLine, Source, StockBalance
-from ..services.ledger import reverse_ledger_entry
+from ..services.ledger import move_stock, reverse_ledger_entry
 from .feed import ManifestFeed
 from .filters import LedgerEntryFilter, ManifestFilter, StockFilter
 from .inputs import (
     CommentSerializer,
     DraftUpdateSerializer,
     LedgerEntryInputSerializer,
+    LedgerMoveInputSerializer,
     LedgerReversalSerializer,
     ManifestInputSerializer,
     PickupSerializer,
@@ -26,7 +28,7 @@ from .inputs import (
     ReceiptSerializer,
     TreatmentSerializer,
 )
-from .serializers import LedgerEntrySerializer, ManifestSerializer, StockSerializer
+from .serializers import LedgerEntrySerializer, LedgerMoveSerializer, ManifestSerializer, StockSerializer
 
 
 def _transition(request_serializer, summary: str):
@@ -51,7 +53,7 @@ class ManifestViewSet(WriteViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     # What the keyset paginator reads from a page's rows: the pk and any column it may order by.
-    _PAGE_COLUMNS = ("id", "updated_at", "planned_date")
+    _PAGE_COLUMNS = ("id", "sync_version", "updated_at", "planned_date")
 
     def list(self, request, *args, **kwargs):
         # The page is cut on bare rows, then represented by ManifestFeed: same answer as the
@@ -117,9 +119,9 @@ class ManifestViewSet(WriteViewSet):
         data = self.validated(ReceiptSerializer)
         lines = [
             services.ReceiptInput(
-                line_no=item["line"],
+                line_no=item["line_no"],
                 received_quantity_t=item["received_quantity_t"],
-                facility=item["facility"],
+                facility=item["receiving_facility"],
                 acceptance=item["acceptance"],
                 accepted_quantity_t=item["accepted_quantity_t"],
                 rejection_reason=item["rejection_reason"],
@@ -136,7 +138,9 @@ class ManifestViewSet(WriteViewSet):
     def treat(self, request, pk=None):
         data = self.validated(TreatmentSerializer)
         lines = [
-            services.TreatmentInput(line_no=item["line"], method=item["method"], quantity_t=item["quantity_t"])
+            services.TreatmentInput(
+                line_no=item["line_no"], method=item["treatment_method"], quantity_t=item["treated_quantity_t"]
+            )
             for item in data["lines"]
         ]
         manifest = services.treat_manifest(
@@ -165,8 +169,8 @@ class ManifestViewSet(WriteViewSet):
 
 @extend_schema_view(create=extend_schema(request=LedgerEntryInputSerializer, responses={201: LedgerEntrySerializer}))
 class LedgerEntryViewSet(WriteViewSet):
-    """Ledger entries. Enterprises record generation, storage and in-house treatment here; shipments
-    and receipts appear from manifest signatures."""
+    """Ledger entries. Enterprises record generation and in-house treatment here, and moves between their
+    own stores as one action (`move/`); shipments and receipts appear from manifest signatures."""
 
     queryset = LedgerEntry.objects.select_related("waste_code", "method", "manifest_line")
     serializer_class = LedgerEntrySerializer
@@ -203,6 +207,28 @@ class LedgerEntryViewSet(WriteViewSet):
             entry=self.get_object(), actor=request.user, reason=data["reason"], source=Source.API
         )
         return self.answer(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=LedgerMoveInputSerializer,
+        responses={201: LedgerMoveSerializer},
+        summary="Move waste between two of the enterprise's own stores; answers with the move and its legs.",
+    )
+    @action(detail=False, methods=["post"], url_path="move", url_name="move")
+    def move(self, request):
+        data = self.validated(LedgerMoveInputSerializer)
+        move = move_stock(
+            actor=request.user,
+            enterprise=data["enterprise"],
+            from_facility=data["from_facility"],
+            to_facility=data["to_facility"],
+            waste_code=data["waste_code"],
+            quantity_t=data["quantity_t"],
+            occurred_at=data["occurred_at"],
+            reason=data["reason"],
+            source=Source.API,
+        )
+        legs = self.get_queryset().filter(move=move.id).order_by("pk")
+        return Response(LedgerMoveSerializer({"move": move.id, "entries": legs}).data, status=status.HTTP_201_CREATED)
 
 
 class StockViewSet(ReadOnlyViewSet):

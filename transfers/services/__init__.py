@@ -1,7 +1,7 @@
 """Transfer workflows: the ledger, drafts, manifest signatures and revisions (split by subject)."""
 
 from .drafts import LineInput, create_manifest, update_draft
-from .ledger import post_entry, record_ledger_entry
+from .ledger import move_stock, post_entry, record_ledger_entry
 from .manifests import (
     ReceiptInput,
     TreatmentInput,
@@ -21,6 +21,7 @@ __all__ = [
     "cancel_manifest",
     "create_manifest",
     "decide_revision",
+    "move_stock",
     "pickup_manifest",
     "post_entry",
     "propose_revision",

@@ -44,6 +44,7 @@ from ..models import (
 from ..numbering import allocate_number
 from ..signals import send_manifest_changed
 from ..tasks import mail_discrepancy
+from .capacity import check_receipt_capacity
 from .common import (
     acting_role,
     check_approval,
@@ -56,7 +57,7 @@ from .common import (
     lock_manifest,
 )
 from .drafts import LineInput
-from .ledger import post_entry
+from .ledger import Booking, check_facility_holds, check_stock_to_ship, post_booking, post_entry
 
 A = ManifestAction
 ZERO = Decimal("0")
@@ -143,7 +144,8 @@ def _check_receiver_covers(manifest: Manifest, lines: list[ManifestLine], on: da
 
 @transaction.atomic
 def submit_manifest(*, manifest: Manifest, actor: User, comment: str = "", source: str = Source.WEB) -> Manifest:
-    """The consignor signs: the rules are checked, the number is drawn and the declared data frozen."""
+    """The consignor signs: the rules are checked (the stock of each line's source facility among them, so
+    the driver does not find it missing at pickup), the number is drawn and the declared data frozen."""
     sig = _begin(manifest=manifest, actor=actor, action=A.SUBMIT)
     manifest = sig.manifest
     lines = _lines(manifest)
@@ -157,6 +159,7 @@ def submit_manifest(*, manifest: Manifest, actor: User, comment: str = "", sourc
     rules.check_parties_active(manifest.consignor, manifest.carrier, manifest.receiver)
     check_road_transport_permit(carrier=manifest.carrier, on=today)
     _check_receiver_covers(manifest, lines, today)
+    check_stock_to_ship(consignor=manifest.consignor, manifest_id=manifest.pk, lines=lines)
     fields = ["number", "is_cross_province"]
     manifest.is_cross_province = is_cross_province(manifest.consignor, manifest.receiver)
     if rules.needs_transfer_approval(waste_class=manifest.waste_class, is_cross_province=manifest.is_cross_province):
@@ -265,31 +268,83 @@ def _use_approval(*, manifest: Manifest, approval_id: int, lines: list[ManifestL
     approval.save(update_fields=["quantity_used_t"])
 
 
-def _book_return(
-    *, manifest: Manifest, line: ManifestLine, quantity_t: Decimal, at: datetime, actor: User, source: str
-) -> None:
+def _give_back_to_approval(*, approval_id: int, quantity_t: Decimal) -> None:
+    """Tonnes charged to a cross-province approval at pickup that went back to the consignor (a rejected
+    load or line) did not cross: the approval may carry them again."""
+    if quantity_t <= 0:
+        return
+    approval = TransferApproval.objects.select_for_update().get(pk=approval_id)
+    # Never below nothing used: an approval corrected by hand since pickup must not fail the receipt.
+    approval.quantity_used_t = max(ZERO, approval.quantity_used_t - quantity_t)
+    approval.save(update_fields=["quantity_used_t"])
+
+
+def _return_booking(*, manifest: Manifest, line: ManifestLine, quantity_t: Decimal, at: datetime) -> Booking:
     """A refused load goes back to the consignor: it re-enters the stock it was shipped from."""
-    post_entry(
+    return Booking(
         enterprise=manifest.consignor,
         facility=line.source_facility,
-        waste_code=line.waste_code,
         stage=LedgerStage.RECEIVED,
         quantity_t=quantity_t,
         occurred_at=at,
-        recorded_by=actor,
-        batch_code=line.batch_code,
-        manifest_line=line,
         note=f"returned: refused by {manifest.receiver.name} on manifest {manifest.number}",
-        source=source,
     )
+
+
+def receipt_bookings(*, manifest: Manifest, line: ManifestLine, at: datetime) -> list[Booking]:
+    """What a line's receipt stands for on the ledger: the accepted tonnes enter the receiver's stock at the
+    facility it received them into; what it received but refused goes back into the consignor's."""
+    received = line.received_quantity_t or ZERO
+    accepted = line.accepted_quantity_t or ZERO
+    bookings = []
+    if accepted > 0:
+        # A line that accepted something was received into one of the receiver's facilities.
+        assert line.receiving_facility is not None
+        bookings.append(
+            Booking(
+                enterprise=manifest.receiver,
+                facility=line.receiving_facility,
+                stage=LedgerStage.RECEIVED,
+                quantity_t=accepted,
+                occurred_at=at,
+                note=f"manifest {manifest.number}",
+            )
+        )
+    if received > accepted:
+        bookings.append(_return_booking(manifest=manifest, line=line, quantity_t=received - accepted, at=at))
+    return bookings
+
+
+def treatment_bookings(*, manifest: Manifest, line: ManifestLine, at: datetime) -> list[Booking]:
+    """What a line's treatment stands for on the ledger: utilization or disposal takes the treated tonnes
+    out of the receiver's stock; storage (S1) leaves them there."""
+    method = line.treatment_method
+    stage = rules.METHOD_KIND_STAGE.get(method.kind) if method else None
+    if stage is None or not line.treated_quantity_t:
+        return []
+    # Only lines that accepted something are treated, and the receipt put each into a facility.
+    assert line.receiving_facility is not None
+    return [
+        Booking(
+            enterprise=manifest.receiver,
+            facility=line.receiving_facility,
+            stage=stage,
+            quantity_t=line.treated_quantity_t,
+            occurred_at=at,
+            method=method,
+            note=f"manifest {manifest.number}",
+        )
+    ]
 
 
 @transaction.atomic
 def receive_manifest(
     *, manifest: Manifest, actor: User, lines: list[ReceiptInput], comment: str = "", source: str = Source.WEB
 ) -> Manifest:
-    """The receiver weighs and accepts each line. Accepted tonnes enter its stock; refused tonnes go back
-    to the consignor's; a difference beyond the tolerance is a discrepancy and the consignor is told."""
+    """The receiver weighs and accepts each line. Accepted tonnes enter its stock, within its licence's
+    annual scale (capacity.check_receipt_capacity); refused tonnes go back to the consignor's and to the
+    cross-province approval they were charged to; a difference beyond the tolerance is a discrepancy and
+    the consignor is told."""
     sig = _begin(manifest=manifest, actor=actor, action=A.RECEIVE)
     manifest = sig.manifest
     by_no = {line.line_no: line for line in _lines(manifest)}
@@ -309,10 +364,20 @@ def receive_manifest(
                 on=today,
                 method_kinds=rules.PURPOSE_METHOD_KINDS[manifest.purpose],
             )
+            check_facility_holds(
+                facility=item.facility, waste_code=line.waste_code, field=f"lines[{item.line_no}].receiving_facility"
+            )
         prepared.append((line, item, received, accepted))
     rules.check_something_accepted(accepted for *_rest, accepted in prepared)
+    # At acceptance, not only at treatment: a load the licence cannot take must not enter the stock.
+    check_receipt_capacity(
+        manifest=manifest,
+        accepted=[(line, accepted) for line, _item, _received, accepted in prepared if accepted > 0],
+        on=today,
+    )
 
     discrepancies = []
+    given_back = ZERO
     for line, item, received, accepted in sorted(prepared, key=lambda p: (p[1].facility.pk, p[0].waste_code_id)):
         line.received_quantity_t = received
         line.accepted_quantity_t = accepted
@@ -332,26 +397,14 @@ def receive_manifest(
                 "is_discrepancy",
             ]
         )
-        if accepted > 0:
-            post_entry(
-                enterprise=manifest.receiver,
-                facility=item.facility,
-                waste_code=line.waste_code,
-                stage=LedgerStage.RECEIVED,
-                quantity_t=accepted,
-                occurred_at=sig.at,
-                recorded_by=actor,
-                batch_code=line.batch_code,
-                manifest_line=line,
-                note=f"manifest {manifest.number}",
-                source=source,
-            )
-        if received > accepted:
-            _book_return(
-                manifest=manifest, line=line, quantity_t=received - accepted, at=sig.at, actor=actor, source=source
-            )
+        for booking in receipt_bookings(manifest=manifest, line=line, at=sig.at):
+            post_booking(booking, line=line, actor=actor, source=source)
+        # The approval was charged the declared tonnes; what was refused of them goes back to the consignor.
+        given_back += max(ZERO, min(received, line.declared_quantity_t) - accepted)
         if line.is_discrepancy:
             discrepancies.append(line.line_no)
+    if manifest.approval_id is not None:
+        _give_back_to_approval(approval_id=manifest.approval_id, quantity_t=given_back)
     manifest.has_discrepancy = bool(discrepancies)
     _log(sig, actor=actor, comment=comment, source=source)
     manifest = _finish(sig, stamp="received_at", fields=("has_discrepancy",))
@@ -390,27 +443,11 @@ def treat_manifest(
             quantity_t=quantity,
             on=today,
         )
-        stage = rules.METHOD_KIND_STAGE.get(item.method.kind)
-        if stage is not None:
-            # Only lines that accepted something are treated, and the receipt put each into a facility.
-            assert line.receiving_facility is not None
-            post_entry(
-                enterprise=manifest.receiver,
-                facility=line.receiving_facility,
-                waste_code=line.waste_code,
-                stage=stage,
-                quantity_t=quantity,
-                occurred_at=sig.at,
-                recorded_by=actor,
-                batch_code=line.batch_code,
-                manifest_line=line,
-                method=item.method,
-                note=f"manifest {manifest.number}",
-                source=source,
-            )
         line.treatment_method = item.method
         line.treated_quantity_t = quantity
         line.treated_at = sig.at
+        for booking in treatment_bookings(manifest=manifest, line=line, at=sig.at):
+            post_booking(booking, line=line, actor=actor, source=source)
         line.save(update_fields=["treatment_method", "treated_quantity_t", "treated_at"])
     _log(sig, actor=actor, comment=comment, source=source)
     return _finish(sig, stamp="completed_at")
@@ -429,18 +466,21 @@ def cancel_manifest(*, manifest: Manifest, actor: User, reason: str = "", source
 
 @transaction.atomic
 def reject_manifest(*, manifest: Manifest, actor: User, reason: str, source: str = Source.WEB) -> Manifest:
-    """The receiver refuses the whole load. It goes back to the consignor's stock; sending it elsewhere
-    takes a new manifest."""
+    """The receiver refuses the whole load. It goes back to the consignor's stock, and its tonnes to the
+    cross-province approval it was charged to; sending it elsewhere takes a new manifest."""
     sig = _begin(manifest=manifest, actor=actor, action=A.REJECT)
     manifest = sig.manifest
     rules.check_reject_reason(reason)
-    for line in sorted(_lines(manifest), key=lambda item: (item.source_facility_id, item.waste_code_id)):
-        _book_return(
-            manifest=manifest, line=line, quantity_t=line.declared_quantity_t, at=sig.at, actor=actor, source=source
-        )
+    lines = _lines(manifest)
+    for line in sorted(lines, key=lambda item: (item.source_facility_id, item.waste_code_id)):
+        booking = _return_booking(manifest=manifest, line=line, quantity_t=line.declared_quantity_t, at=sig.at)
+        post_booking(booking, line=line, actor=actor, source=source)
         line.acceptance = Acceptance.REJECTED
         line.rejection_reason = reason.strip()
         line.save(update_fields=["acceptance", "rejection_reason"])
+    if manifest.approval_id is not None:
+        total = sum((line.declared_quantity_t for line in lines), ZERO)
+        _give_back_to_approval(approval_id=manifest.approval_id, quantity_t=total)
     manifest.reason = reason.strip()
     _log(sig, actor=actor, comment=reason, source=source)
     return _finish(sig, stamp="rejected_at", fields=("reason",))

@@ -1,5 +1,6 @@
-"""The ledger and stock pages: entries with their filters and export, the enterprise's own entry form,
-the reversal of a wrong entry, and stock on hand with the age of its oldest tonne."""
+"""The ledger and stock pages: entries with their filters and export, the enterprise's own entry form, the
+move between its own stores, the reversal of a wrong entry, and stock on hand with the age of its oldest
+tonne."""
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -17,7 +18,7 @@ from wasteparks.pages import SignedInRequest
 
 from .. import forms, services
 from ..models import LedgerEntry, Party, StockBalance
-from ..services.ledger import REASON_MAX_LENGTH, reverse_ledger_entry
+from ..services.ledger import REASON_MAX_LENGTH, move_stock, reverse_ledger_entry
 from .common import field_errors, form_page
 
 LEDGER_SORTS = {
@@ -129,6 +130,45 @@ def ledger_new(request: SignedInRequest) -> HttpResponse:
     return form_page(request, "transfers/ledger_form.html", {"form": form}, status)
 
 
+@login_required
+def ledger_move(request: SignedInRequest) -> HttpResponse:
+    """Move waste between two of the enterprise's own stores: one action, both legs recorded together."""
+    form = forms.StockMoveForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                move_stock(
+                    actor=request.user,
+                    enterprise=data["enterprise"],
+                    from_facility=data["from_facility"],
+                    to_facility=data["to_facility"],
+                    waste_code=data["waste_code"],
+                    quantity_t=data["quantity_t"],
+                    occurred_at=data["occurred_at"],
+                    reason=data["reason"],
+                )
+            except DomainError as error:
+                field_errors(form, error)
+                status = error.http_status
+            else:
+                messages.success(
+                    request,
+                    _("%(quantity)s t of %(code)s moved from %(source)s into %(target)s.")
+                    % {
+                        "quantity": data["quantity_t"],
+                        "code": data["waste_code"].code,
+                        "source": data["from_facility"].name,
+                        "target": data["to_facility"].name,
+                    },
+                )
+                return redirect("transfers:stock_list")
+        else:
+            status = 400
+    return form_page(request, "transfers/ledger_move.html", {"form": form}, status)
+
+
 class ReversalForm(BootstrapFormMixin, django_forms.Form):
     """Why a ledger entry is reversed; the one field of the reversal page."""
 
@@ -223,4 +263,7 @@ def stock_list(request: SignedInRequest) -> HttpResponse:
     page = page_of(request, balances)
     for balance in page:
         balance.age_days = age_days(balance)
-    return render(request, "transfers/stock_list.html", {"form": form, "page": page, "sort": sort})
+    can_move = forms.signing_enterprises(request.user, Party.CONSIGNOR).exists()
+    return render(
+        request, "transfers/stock_list.html", {"form": form, "page": page, "sort": sort, "can_move": can_move}
+    )

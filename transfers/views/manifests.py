@@ -71,11 +71,10 @@ def available_actions(manifest: Manifest, user, revisions: list[RevisionRequest]
     can_decide = False
     if pending is not None:
         decided = {decision.party for decision in pending.decisions.all()}
-        can_decide = any(
-            signs_for(party)
-            for party in Party.values
-            if manifest.party_id(party) != pending.proposing_enterprise_id and party not in decided
+        deciders = rules.revision_deciders(
+            manifest, proposing_enterprise_id=pending.proposing_enterprise_id, changes=pending.changes
         )
+        can_decide = any(signs_for(party) for party in deciders if party not in decided)
     return Actions(
         transitions=transitions,
         can_edit=manifest.status == ManifestStatus.DRAFT and signs_for(Party.CONSIGNOR),

@@ -32,9 +32,11 @@ What a viewset from ``wasteparks.api.viewsets`` does without further code
 - Authentication: ``Authorization: Bearer <token>`` (API clients) or the session (with CSRF).
 - Permissions: authenticated; any POST/PUT/PATCH/DELETE by a read-only scope (``read:all``) is 403.
   Object-level write rights are the service's job: raise ``wasteparks.errors.NotPermitted``.
-- Sync pagination: keyset cursor over (updated_at, id), ``page_size`` 100 by default, at most 1000;
-  response ``{"next": <url|null>, "results": [...]}``. Every synced model is ``Timestamped``; a model
-  without ``updated_at`` would set ``sync_ordering`` to a unique, non-null column instead.
+- Sync pagination: runs between database snapshots in (sync_version, id) order (wasteparks/sync.py),
+  ``page_size`` 100 by default, at most 1000; response ``{"next": <url|null>, "resume": <url|null>,
+  "results": [...]}``. Every synced model is ``Timestamped`` and its migration calls
+  ``track_changes()``; a model without ``sync_version`` is paged by ``sync_ordering`` (a unique, non-null
+  column) and has no ``resume``.
 - Errors: anything raised (DomainError, DRF and Django errors, IntegrityError, the unexpected) becomes
   ``{"error": {"code", "message", "fields"}}`` with the right status; a TransitionNotAllowed is 409.
 - Writes run in one transaction that is rolled back on any error response, and honour the

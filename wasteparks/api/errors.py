@@ -5,6 +5,7 @@ Django's own 404/500 pages away from /api/ too.
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -19,6 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from wasteparks.errors import DomainError
+from wasteparks.outages import RETRY_AFTER_SECONDS, is_outage, outage_json, outage_message, outage_page
 
 logger = logging.getLogger("wasteparks.api")
 
@@ -117,6 +119,9 @@ def describe(exc: Exception) -> tuple[int, str, str, dict, dict]:
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):
         return (*_integrity(exc), headers)
+    elif is_outage(exc):  # the database or the broker is away: try again shortly (wasteparks/outages.py)
+        logger.warning("Outage while serving the API: %r", exc)
+        return 503, "service_unavailable", outage_message(), {}, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, exceptions.APIException):
         # Not attributes of every APIException: DRF's handle_exception adds auth_header to a 401, and
         # Throttled carries wait.
@@ -177,6 +182,9 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # Called while Django handles the uncaught error, so the error is at hand: an outage is a 503.
+    if is_outage(sys.exc_info()[1]):
+        return outage_json() if request.path.startswith(API_PREFIX) else outage_page(request)
     if request.path.startswith(API_PREFIX):
         return json_error(500, "server_error", _("An unexpected error occurred; it has been logged."))
     return defaults.server_error(request)

@@ -1,55 +1,45 @@
-"""Keyset ("cursor") pagination for incremental sync.
+"""Keyset ("cursor") pagination: the exact change feed of incremental sync, and sorted listings.
 
-Rows come in (updated_at, id) order. A page is `WHERE (updated_at, id) > (last seen)`, never an
-offset, so a row updated while a client pages moves behind the cursor and is delivered again on a
-later page, and none is skipped. `next` is an absolute URL with an opaque cursor; it is null on the
-last page.
+Sync order (no `?ordering=`): a run reads the rows written between two database snapshots, in
+(sync_version, id) order (wasteparks/sync.py). The first page of a run takes the snapshot `until`; every
+`next` URL carries it with the run's start `since` and the last row delivered; the answer's `resume` URL
+starts the next run at `until`. So a row committed at any moment is delivered by the run whose `until`
+first sees it, a row changed again while a run pages moves to the next run, and nothing is held back
+because some other transaction is open. Resuming from the last saved `next` or `resume` URL is safe
+wherever a client was interrupted: at worst a page comes twice, and rows are upserted by id.
 
-Rows committed late: updated_at is set when a row is saved, but the row becomes visible only when its
-transaction commits. A reader could pass that updated_at before the commit and miss the row for good.
-So a sync page never includes rows at or after the *horizon*: the start of the oldest transaction
-still writing in this database, less a margin for clocks and for the moment between computing
-updated_at and writing it. With no transaction in flight nothing is held back. See docs/api.md.
+With `?ordering=<column>` (for people) pages are cut by (column, id) > (last seen), never by offset.
+`next` is an absolute URL with an opaque cursor; it is null on the last page. See docs/api.md.
 """
 
 import base64
 import binascii
 import json
-from datetime import datetime, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections, router
+from django.db import router
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from wasteparks.parsing import ascii_whole_number
+from wasteparks.sync import Snapshot, changed_between
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-# A write transaction running when a page is read holds back rows updated from its start less this.
-HORIZON_MARGIN = timedelta(seconds=2)
-
-_OLDEST_WRITER_SQL = """
-    SELECT min(xact_start) FROM pg_stat_activity
-    WHERE datname = current_database() AND pid <> pg_backend_pid()
-      AND backend_type = 'client backend' AND backend_xid IS NOT NULL
-"""
+CHANGES = "changes"  # the sync order's cursor tag
 
 
-def sync_horizon(model) -> datetime | None:
-    """Rows with updated_at at or after this may still be joined by rows committing later."""
-    connection = connections[router.db_for_read(model)]
-    if connection.vendor != "postgresql":
-        return None  # SQLite has one writer at a time: a committed row is never overtaken.
-    with connection.cursor() as cursor:
-        cursor.execute(_OLDEST_WRITER_SQL)
-        (oldest,) = cursor.fetchone()
-    return oldest - HORIZON_MARGIN if oldest is not None else None
+def _has_versions(model) -> bool:
+    try:
+        model._meta.get_field("sync_version")
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def _encode(values: list) -> str:
@@ -63,9 +53,13 @@ def _decode(cursor: str) -> list:
         values = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise exceptions.ValidationError({"cursor": [_("The cursor is malformed; use the `next` URL as given.")]})
-    if not isinstance(values, list) or len(values) != 3:
+    if not isinstance(values, list) or not values:
         raise exceptions.ValidationError({"cursor": [_("The cursor is malformed; use the `next` URL as given.")]})
     return values
+
+
+def _text(snapshot: Snapshot | None) -> str | None:
+    return None if snapshot is None else str(snapshot)
 
 
 def _plain(value):
@@ -86,6 +80,7 @@ class SyncPagination(BasePagination):
 
     def __init__(self):
         self.next_url = None
+        self.resume_url = None
 
     # --- request parameters -----------------------------------------------------------------------
 
@@ -129,16 +124,15 @@ class SyncPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         column, descending = self.get_ordering(request, view)
+        self.next_url = self.resume_url = None
+        raw_cursor = request.query_params.get(self.cursor_query_param)
+        if request.query_params.get(self.ordering_query_param) is None and _has_versions(queryset.model):
+            return self._changes(queryset, size, raw_cursor)
+
         tag = f"-{column}" if descending else column
         pk = "pk"
-        if column == "updated_at" and not descending:
-            horizon = sync_horizon(queryset.model)
-            if horizon is not None:
-                queryset = queryset.filter(updated_at__lt=horizon)
-
-        raw_cursor = request.query_params.get(self.cursor_query_param)
         if raw_cursor:
-            cursor_tag, value, last_pk = _decode(raw_cursor)
+            cursor_tag, value, last_pk = self._decoded(raw_cursor, length=3)
             if cursor_tag != tag:
                 raise exceptions.ValidationError(
                     {"cursor": [_("This cursor belongs to another ordering; start again without it.")]}
@@ -157,14 +151,75 @@ class SyncPagination(BasePagination):
         if column in ("id", "pk"):
             order = order[1:]
         rows = list(queryset.order_by(*order)[: size + 1])
-        has_more = len(rows) > size
-        rows = rows[:size]
-        self.next_url = None
-        if has_more:
-            last = rows[-1]
-            cursor = _encode([tag, _plain(getattr(last, column)), last.pk])
-            self.next_url = replace_query_param(request.build_absolute_uri(), self.cursor_query_param, cursor)
+        if len(rows) > size:
+            rows = rows[:size]
+            self.next_url = self._url([tag, _plain(getattr(rows[-1], column)), rows[-1].pk])
         return rows
+
+    def _changes(self, queryset, size: int, raw_cursor: str | None) -> list:
+        """One page of a sync run: rows written after `since` and visible in `until`, after the last one."""
+        since = until = None
+        after = None
+        if raw_cursor:
+            tag, since_text, until_text, last_version, last_pk = self._decoded(raw_cursor, length=5)
+            if tag != CHANGES:
+                raise exceptions.ValidationError(
+                    {"cursor": [_("This cursor belongs to another ordering; start again without it.")]}
+                )
+            since, until = self._snapshot(since_text), self._snapshot(until_text)
+            if since_text is None and until_text is None or (last_pk is None) != (last_version is None):
+                self._malformed()
+            if last_pk is not None:
+                if until is None or not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in (last_pk, last_version)
+                ):
+                    self._malformed()
+                after = (last_version, last_pk)
+        if until is None:
+            until = Snapshot.current(router.db_for_read(queryset.model))
+        queryset = queryset.filter(changed_between(since, until))
+        if after is not None:
+            version, last_pk = after
+            queryset = queryset.filter(Q(sync_version__gte=version) & (Q(sync_version__gt=version) | Q(pk__gt=last_pk)))
+        rows = list(queryset.order_by("sync_version", "pk")[: size + 1])
+        if len(rows) > size:
+            rows = rows[:size]
+            last = rows[-1]
+            self.next_url = self._url([CHANGES, _text(since), str(until), last.sync_version, last.pk])
+        self.resume_url = self._url([CHANGES, str(until), None, None, None], resume=True)
+        return rows
+
+    def _url(self, values: list, resume: bool = False) -> str:
+        url = self.request.build_absolute_uri()
+        if resume:  # a new run asks for everything changed since: no filter of this run's own position
+            url = remove_query_param(url, "updated_after")
+        return replace_query_param(url, self.cursor_query_param, _encode(values))
+
+    def _decoded(self, raw: str, *, length: int) -> list:
+        values = _decode(raw)
+        if len(values) == length:
+            return values
+        if len(values) in (3, 5):  # the other kind of cursor: of the sync order, or of ?ordering=
+            raise exceptions.ValidationError(
+                {"cursor": [_("This cursor belongs to another ordering; start again without it.")]}
+            )
+        self._malformed()
+        return values  # unreachable: _malformed raises
+
+    def _snapshot(self, text) -> Snapshot | None:
+        if text is None:
+            return None
+        if not isinstance(text, str) or len(text) > 20_000:
+            self._malformed()
+        try:
+            return Snapshot.parse(text)
+        except ValueError:
+            self._malformed()
+            raise  # unreachable: _malformed raises
+
+    @staticmethod
+    def _malformed():
+        raise exceptions.ValidationError({"cursor": [_("The cursor is malformed; use the `next` URL as given.")]})
 
     @staticmethod
     def _checked(model, column: str, value, last_pk):
@@ -180,18 +235,25 @@ class SyncPagination(BasePagination):
         return value, last_pk
 
     def get_paginated_response(self, data):
-        return Response({"next": self.next_url, "results": data})
+        return Response({"next": self.next_url, "resume": self.resume_url, "results": data})
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["next", "results"],
+            "required": ["next", "resume", "results"],
             "properties": {
                 "next": {
                     "type": "string",
                     "format": "uri",
                     "nullable": True,
-                    "description": "The next page, or null on the last page. Follow it as given.",
+                    "description": "The next page of this run, or null on its last page. Follow it as given.",
+                },
+                "resume": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "Where the next sync run starts: every row written after this run's start. "
+                    "Save it with the page's rows; null with `ordering`.",
                 },
                 "results": schema,
             },
@@ -203,7 +265,7 @@ class SyncPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a previous page's `next` URL.",
+                "description": "Opaque position from a previous page's `next` or `resume` URL.",
                 "schema": {"type": "string"},
             },
             {
@@ -221,12 +283,12 @@ class SyncPagination(BasePagination):
                     "name": self.ordering_query_param,
                     "in": "query",
                     "required": False,
-                    "description": "Order by one column (prefix - for descending) instead of the sync order "
-                    "(updated_at, id). Incremental sync must use the default order.",
+                    "description": "Order by one column (prefix - for descending) instead of the sync order, "
+                    "for people. Incremental sync must use the default order and its `next`/`resume` URLs.",
                     "schema": {"type": "string", "enum": [*allowed, *(f"-{name}" for name in allowed)]},
                 }
             )
         return parameters
 
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SyncPagination", "sync_horizon"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SyncPagination"]
