@@ -24,9 +24,8 @@ from registry.models import FacilityKind
 from reporting.models import UtilizationSnapshot, rates_of
 from reporting.services.utilization import recompute_period
 from tests import factories as f
-from transfers import services as transfers
+from tests.fixtures import reports as ledger
 from transfers.models import LedgerStage
-from transfers.services.ledger import post_entry
 from wasteparks.periods import Period
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,30 +37,14 @@ def at(year, month, day):
 
 
 def record(actor, facility, stage, quantity, when, method=None):
-    return transfers.record_ledger_entry(
-        actor=actor,
-        enterprise=facility.enterprise,
-        facility=facility,
-        waste_code=f.waste_code(GANGUE),
-        stage=stage,
-        quantity_t=Decimal(quantity),
-        occurred_at=when,
-        method=f.method(method) if method else None,
+    return ledger.record(
+        actor=actor, facility=facility, code=GANGUE, stage=stage, quantity=quantity, when=when, method=method
     )
 
 
 def book(actor, facility, stage, quantity, when, method=None):
-    """A ledger row at national magnitude, beyond what one hand entry may carry (1,000,000 t a line):
-    a province's year booked in a few rows."""
-    return post_entry(
-        enterprise=facility.enterprise,
-        facility=facility,
-        waste_code=f.waste_code(GANGUE),
-        stage=stage,
-        quantity_t=Decimal(quantity),
-        occurred_at=when,
-        recorded_by=actor,
-        method=f.method(method) if method else None,
+    return ledger.book(
+        actor=actor, facility=facility, code=GANGUE, stage=stage, quantity=quantity, when=when, method=method
     )
 
 

@@ -21,9 +21,8 @@ from reporting.services.utilization import recompute_period
 from tests import factories as f
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import session_of
-from transfers import services as transfers
+from tests.fixtures import reports as ledger
 from transfers.models import LedgerStage
-from transfers.services.ledger import post_entry
 from wasteparks.periods import Period
 
 provincial_platform = api_fixtures.provincial_platform
@@ -43,30 +42,14 @@ def at(year, month, day):
 
 
 def record(actor, facility, stage, quantity, when, method=None):
-    return transfers.record_ledger_entry(
-        actor=actor,
-        enterprise=facility.enterprise,
-        facility=facility,
-        waste_code=f.waste_code(FLY_ASH),
-        stage=stage,
-        quantity_t=D(quantity),
-        occurred_at=when,
-        method=f.method(method) if method else None,
+    return ledger.record(
+        actor=actor, facility=facility, code=FLY_ASH, stage=stage, quantity=quantity, when=when, method=method
     )
 
 
 def book(actor, facility, stage, quantity, when, method=None):
-    """A ledger row as the database holds it, beyond what one hand entry may carry (1,000,000 t a line):
-    what an import, an old system or a slip past the form may leave behind."""
-    return post_entry(
-        enterprise=facility.enterprise,
-        facility=facility,
-        waste_code=f.waste_code(FLY_ASH),
-        stage=stage,
-        quantity_t=D(quantity),
-        occurred_at=when,
-        recorded_by=actor,
-        method=f.method(method) if method else None,
+    return ledger.book(
+        actor=actor, facility=facility, code=FLY_ASH, stage=stage, quantity=quantity, when=when, method=method
     )
 
 
