@@ -6,10 +6,13 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 
+from wasteparks import outbox
+
 from . import notifications
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=(SMTPException, OSError),
     retry_backoff=30,
@@ -19,6 +22,10 @@ from . import notifications
     retry_jitter=True,
     max_retries=40,
 )
-def mail_discrepancy(manifest_id: int, tolerance: str) -> int:
-    """Tell the consignor about a quantity discrepancy found at receipt (queued by the receipt)."""
-    return notifications.mail_discrepancy(manifest_id=manifest_id, tolerance=Decimal(tolerance))
+def mail_discrepancy(self, manifest_id: int, tolerance: str) -> int:
+    """Tell the consignor about a quantity discrepancy found at receipt (queued by the receipt); once, even
+    when the message is delivered again (a worker lost after sending)."""
+    with outbox.once(self.request.id) as first:
+        if not first:
+            return 0
+        return notifications.mail_discrepancy(manifest_id=manifest_id, tolerance=Decimal(tolerance))

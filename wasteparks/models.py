@@ -142,6 +142,9 @@ class OutboxMessage(models.Model):
     available_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by a task whose effect cannot be repeated harmlessly (a mail), in the transaction of that effect:
+    # a redelivered message then finds it done (wasteparks.outbox.once).
+    done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:

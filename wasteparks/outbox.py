@@ -23,6 +23,8 @@ in-process after commit, and its failure is logged, as a worker's would be.
 
 import logging
 import select
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Task, shared_task
@@ -114,6 +116,30 @@ def relay(*, batch_size: int | None = None) -> int:
                 break
             sent += 1
     return sent
+
+
+@contextmanager
+def once(task_id: str | None) -> Iterator[bool]:
+    """Run an effect at most once per outbox message, however often Celery delivers it.
+
+        with outbox.once(self.request.id) as first:
+            if first:
+                send_mail(...)
+
+    Yields False when the message with this task id was done already. The message row stays locked while
+    the body runs, and is marked done when the body returns, in the same transaction: a body that raises
+    (the mail server away) leaves it undone for the retry. A crash between the effect and the commit can
+    still repeat it once; nothing closer to exactly once exists for a mail. A task run without an outbox
+    row (eager mode, or called directly) always runs."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(task_id=task_id).first() if task_id else None
+        if message is not None and message.done_at is not None:
+            yield False
+            return
+        yield True
+        if message is not None:
+            message.done_at = timezone.now()
+            message.save(update_fields=["done_at"])
 
 
 def wait_for_messages(timeout: float) -> None:

@@ -177,3 +177,25 @@ def test_the_mail_speaks_chinese_and_english(in_transit, clerk_r, r_store, djang
     assert "数量差异" in message.subject and "Quantity discrepancy" in message.subject
     assert "申报 10.0000 吨，实收 9.0000 吨（-10.00 %）" in message.body
     assert "declared 10.0000 t, received 9.0000 t (-10.00 %)" in message.body
+
+
+def test_a_discrepancy_mail_delivered_twice_by_the_broker_reaches_the_consignor_once(in_transit, clerk_r, r_store):
+    """A worker lost after sending: Celery delivers the same message again, and the consignor is not
+    told twice. A first attempt that failed (the mail server away) leaves the message to its retry."""
+    from transfers.tasks import mail_discrepancy
+    from wasteparks import outbox
+    from wasteparks.models import OutboxMessage
+
+    receive(in_transit, clerk_r, r_store, received=Decimal("9"))
+    mail.outbox.clear()
+    message = OutboxMessage.objects.create(task=mail_discrepancy.name, args=[in_transit.pk, "0.05"])
+    with pytest.raises(SMTPServerDisconnected), outbox.once(str(message.task_id)) as first:
+        assert first
+        raise SMTPServerDisconnected("the mail server is down")
+    message.refresh_from_db()
+    assert message.done_at is None
+    for _delivery in range(2):
+        mail_discrepancy.apply(args=[in_transit.pk, "0.05"], task_id=str(message.task_id))
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.done_at is not None
