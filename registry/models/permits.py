@@ -184,11 +184,7 @@ class TransferApproval(Timestamped):
             return
         if self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("An approval cannot end before it starts.")})
-        try:
-            limit = self.valid_from.replace(year=self.valid_from.year + 1)
-        except ValueError:  # 29 February
-            limit = self.valid_from.replace(year=self.valid_from.year + 1, day=28)
-        if self.valid_to >= limit:
+        if self.valid_to >= rules.years_after(self.valid_from, 1):
             raise ValidationError({"valid_to": _("A transfer approval is valid for 12 months at most.")})
 
     @property
