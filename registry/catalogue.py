@@ -31,6 +31,11 @@ class CatalogueError(ValueError):
 
 # NNN-NNN-NN: industry (GB/T 4754), sequence, category (HWnn). The last two digits are the category.
 HAZARDOUS_CODE = re.compile(r"^(\d{3})-(\d{3})-(\d{2})$")
+# The first three digits are the producing industry's GB/T 4754-2017 group (中类), whose first two digits are
+# one of the standard's 97 divisions (大类, numbered 01 to 97); the list files waste of no particular
+# industry (非特定行业) under 900.
+NON_SPECIFIC_INDUSTRY = "900"
+INDUSTRY_DIVISIONS = range(1, 98)
 HAZARD_LETTERS = ("T", "C", "I", "R", "In")
 MINISTRY_COLUMNS = {
     "废物类别": "category",
@@ -189,6 +194,9 @@ def check_hazardous_code(code: str, category: str) -> None:
         raise CatalogueError(f"{code} is not an 8-digit hazardous waste code (NNN-NNN-NN).")
     if category != f"HW{match.group(3)}":
         raise CatalogueError(f"{code} ends in {match.group(3)} but is filed under {category}.")
+    industry = match.group(1)
+    if industry != NON_SPECIFIC_INDUSTRY and int(industry[:2]) not in INDUSTRY_DIVISIONS:
+        raise CatalogueError(f"{code} starts with {industry}, which is no GB/T 4754 industry group nor 900.")
 
 
 def normalise_hazard(value: str, code: str) -> str:

@@ -53,6 +53,8 @@ def test_every_hazardous_code_is_eight_digits_ending_in_its_category(catalogue):
     for code in listed:
         assert len(code.code.replace("-", "")) == 8 and code.code.replace("-", "").isdigit(), code.code
         assert code.category.code == f"HW{code.code[-2:]}", code.code
+        industry = code.code[:3]
+        assert industry == "900" or 1 <= int(industry[:2]) <= 97, code.code
 
 
 def test_every_category_has_a_code_for_waste_found_hazardous_by_identification(catalogue):
@@ -89,6 +91,13 @@ def test_a_maintainer_filing_a_code_under_the_wrong_category_is_refused_and_noth
 def test_a_code_that_is_not_eight_digits_is_refused(db, reference_copy):
     edit_row(reference_copy, "900-218-08", code="900-2180-08")
     with pytest.raises(CatalogueError, match="not an 8-digit"):
+        load_catalogue(reference_copy)
+    assert not WasteCode.objects.exists()
+
+
+def test_a_code_whose_industry_prefix_is_no_gbt_4754_group_is_refused(db, reference_copy):
+    edit_row(reference_copy, "900-218-08", code="985-218-08")
+    with pytest.raises(CatalogueError, match="985-218-08 starts with 985"):
         load_catalogue(reference_copy)
     assert not WasteCode.objects.exists()
 
