@@ -11,6 +11,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# Debian's mosquitto: the device broker service runs from this image too (docker-compose.yml).
+RUN apt-get update && apt-get install -y --no-install-recommends mosquitto && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
@@ -21,10 +24,12 @@ COPY --from=assets /assets/node_modules/bootstrap/dist/css/bootstrap.min.css \
      /assets/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
      /assets/node_modules/htmx.org/dist/htmx.min.js \
      /assets/node_modules/echarts/dist/echarts.min.js \
+     /assets/node_modules/axe-core/axe.min.js \
      static/vendor/
 # collectstatic needs settings, not secrets: a throwaway key for the build step only.
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
-    && useradd --system --uid 1000 wasteparks && chown -R wasteparks /app
+    && useradd --system --uid 1000 wasteparks && chown -R wasteparks /app \
+    && mkdir -p /var/lib/wasteparks-broker && chown wasteparks /var/lib/wasteparks-broker
 USER wasteparks
 
 EXPOSE 8000

@@ -12,14 +12,16 @@ TEST_ENV = DEBUG=0 SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=localhost,127.0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
 RUN_ENV = DEBUG=1 CELERY_EAGER=1
 
-.PHONY: venv assets browser run demo test lint format check messages bench-smoke bench clean
+.PHONY: venv assets browser broker simulate run demo screenshots test lint format check messages bench-smoke bench clean
 
 # Front-end libraries come from the npm registry (package-lock.json) and are served by the app itself.
+# axe-core is the accessibility checker the browser tests run inside each page (WCAG 2.1 AA).
 VENDOR := static/vendor
 ASSETS_STAMP := $(VENDOR)/.installed-stamp
 VENDOR_FILES := node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
 	node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
-	node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js
+	node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js \
+	node_modules/axe-core/axe.min.js
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,14 +50,58 @@ browser:
 demo: venv assets
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_catalogue
-	$(RUN_ENV) $(PY) manage.py load_demo
+	@started=$$(date +%s); $(RUN_ENV) $(PY) manage.py load_demo && \
+	  echo "load_demo took $$(( $$(date +%s) - started )) s"
 
-run: demo
+# The schedule (warning scan, recompute, reminders, digest) runs beside the development server: a Celery
+# worker with beat on kombu's filesystem transport in $(RUN_SCHEDULE), no service to install. It is
+# stopped with the server (Ctrl-C). Its log: $(RUN_SCHEDULE)/worker.log.
+RUN_SCHEDULE := .schedule
+SCHEDULE_ENV = DEBUG=1 CELERY_EAGER=0 CELERY_FILESYSTEM_BROKER=$(RUN_SCHEDULE) WARNING_SCAN_SECONDS=300 RECOMPUTE_SECONDS=900
+# The device broker (docs/telemetry.md): Debian's mosquitto with the devices' passwords and the repo's topic
+# ACLs (deploy/mosquitto/acl), written from the registry into $(BROKER_DIR) and reloaded when it runs.
+# Without mosquitto installed, devices post over HTTP only. `make simulate` feeds the demo park's devices.
+# Port 1884, so that a mosquitto the machine already runs as a service on 1883 is left alone.
+MQTT_PORT ?= 1884
+MQTT_CONSUMER_PASSWORD ?= local-only-consumer
+BROKER_DIR := var/mosquitto
+BROKER_ENV = $(RUN_ENV) MQTT_URL=mqtt://wasteparks-consumer:$(MQTT_CONSUMER_PASSWORD)@127.0.0.1:$(MQTT_PORT)
+broker: demo
+	@if command -v mosquitto >/dev/null; then \
+	  $(BROKER_ENV) $(PY) manage.py write_broker_config --dir $(BROKER_DIR) --port $(MQTT_PORT); \
+	  if [ -f $(BROKER_DIR)/mosquitto.pid ] && kill -HUP "$$(cat $(BROKER_DIR)/mosquitto.pid)" 2>/dev/null; then \
+	    echo "device broker reloaded"; \
+	  elif mosquitto -d -c $(BROKER_DIR)/mosquitto.conf; then echo "device broker on 127.0.0.1:$(MQTT_PORT)"; \
+	  else rm -f $(BROKER_DIR)/mosquitto.pid; \
+	    echo "the device broker did not start (is port $(MQTT_PORT) taken? set MQTT_PORT): devices post over HTTP only"; fi; \
+	else echo "mosquitto is not installed: devices post over HTTP only (apt-get install mosquitto)"; fi
+
+simulate: broker
+	$(BROKER_ENV) $(PY) manage.py simulate_devices --transport http --ticks 1
+	@if [ -f $(BROKER_DIR)/mosquitto.pid ]; then \
+	  $(BROKER_ENV) $(PY) manage.py write_broker_config --dir $(BROKER_DIR) --port $(MQTT_PORT) --reload; \
+	  $(BROKER_ENV) $(PY) manage.py simulate_devices --anomalies; \
+	else $(BROKER_ENV) $(PY) manage.py simulate_devices --anomalies --transport http; fi
+
+run: demo broker
+	@mkdir -p $(RUN_SCHEDULE); \
+	if [ -f $(BROKER_DIR)/mosquitto.pid ]; then \
+	  $(BROKER_ENV) $(PY) manage.py consume_readings >> $(RUN_SCHEDULE)/consumer.log 2>&1 & consumer=$$!; \
+	fi; \
+	$(SCHEDULE_ENV) $(PY) -m celery -A wasteparks worker --beat --pool solo --queues quick,long \
+	  --loglevel INFO --logfile $(RUN_SCHEDULE)/worker.log & \
+	schedule=$$!; trap 'kill $$schedule $${consumer:-} 2>/dev/null; wait $$schedule 2>/dev/null' EXIT INT TERM; \
+	echo "Schedule running (pid $$schedule): warning scan every 5 min, figures every 15 min; log $(RUN_SCHEDULE)/worker.log"; \
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv assets browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/), taken by the demo's browser test from the demo park.
+screenshots: venv assets browser
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(TEST_ENV) DEMO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_demo_browser.py
 
 # Benchmarks (bench/README.md): untimed smoke run, and the real thing against wasteparks_bench.
 BENCH_ENV = DEBUG=0 SECRET_KEY=bench-only-not-secret ALLOWED_HOSTS=127.0.0.1,localhost CELERY_EAGER=1
@@ -73,6 +119,7 @@ bench: venv assets
 	$(BENCH_ENV) $(PY) -m bench.b3_utilization --database-url $(BENCH_DB)
 	$(BENCH_ENV) $(PY) -m bench.b4_warnings --database-url $(BENCH_DB)
 	$(BENCH_ENV) $(PY) -m bench.b5_pages --database-url $(BENCH_DB)
+	$(BENCH_ENV) $(PY) -m bench.b7_telemetry
 
 # Lint, format check, dead code (vulture) and types (mypy with django-stubs, which imports the settings:
 # DEBUG=1 lets them load without a secret key or allowed hosts). Configured in pyproject.toml.
@@ -96,4 +143,4 @@ messages: venv
 	$(RUN_ENV) $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules $(VENDOR) db.sqlite3 $(RUN_SCHEDULE) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -32,6 +32,10 @@ _.application  # wsgi.py / asgi.py: the server's entry point
 # --- Django: named by a dotted path in settings.py -----------------------------------------------------
 _.ContentSecurityPolicyMiddleware  # MIDDLEWARE
 _.RefuseNulMiddleware
+_.CharacterClassValidator  # AUTH_PASSWORD_VALIDATORS
+_.validate  # ... whose method Django calls by name
+_.SecondFactorMiddleware  # MIDDLEWARE (registry/signin.py)
+_.IdleSessionMiddleware
 _.navigation  # TEMPLATES context processor
 _.exception_handler  # REST_FRAMEWORK
 _.WritesNeedWriteScope
@@ -107,6 +111,10 @@ _.utilized_in_house_prefill_t
 _.utilized_in_house_t
 _.verified_at
 _.verified_by
+_.accepted_by  # registry Invitation: shown in the admin
+_.invited_by
+_.disabled_by  # registry User: who disabled an account and why, shown on the officers' accounts page
+_.disabled_reason
 
 # Choices members: stored as their value, offered in forms, the admin and the API.
 _.BAG
@@ -164,6 +172,7 @@ _.search_fields
 _.show_change_link
 
 # --- Attributes the templates read -------------------------------------------------------------------
+_.second_factor_pending  # set on the request by registry.signin.SecondFactorMiddleware, read by base.html
 _.more  # _pagination.html: page.more
 _.too_old  # registry/_enterprise_activity.html: balance.too_old
 _.state_label  # registry/permit_list.html: permit.state_label
@@ -269,3 +278,43 @@ _.create_functions
 _.follow
 _.deleted_at  # wasteparks/api/deletions.py: a serializer field, read by DRF by name
 _.backfill  # wasteparks/audit.py: called by the migration wasteparks 0006_audit_backfill
+
+# --- Device telemetry ------------------------------------------------------------------------------
+_.unit  # registry/models/devices.py: templates/reporting/_devices.html shows it
+_.permission_classes  # reporting/api/telemetry.py: DRF reads it
+_.CREATE_FUNCTION_SQL  # reporting/partitions.py: reporting/migrations/0009_device_rules.py runs them
+_.DROP_FUNCTION_SQL
+_.last_at  # reporting/models/telemetry.py: read by name in reporting/querysets/devices.py
+_.last_detail
+
+# --- Management classes, plans, filings, accounts, exports, formats, print ---------------------------
+_.largest_annual_t  # registry/models/classes.py: the grounds of a class, shown in its history and the API
+_.first_year
+_.last_year
+_.class_history  # registry/api.py: a serializer field named in Meta.fields
+_.filed_with  # registry/models/filings.py: the authority a filing was made with, kept on the record
+_.generation_t  # reporting/models/plans.py: plan figures, read by the forms, templates and the API by name
+_.transfer_t
+_.utilization_t
+_.disposal_t
+_.lift  # registry/forms.py: read from cleaned_data by name
+_.raw_id_fields  # registry/admin.py: the admin reads it
+_.finished_at  # wasteparks/models.py: when a background export ended, shown on its page
+_.ip_address  # wasteparks/models.py: the login audit's columns, shown on its page and in the admin
+_.user_agent
+_.ref  # wasteparks/exports.py: openpyxl's auto filter range
+_.height  # transfers/pdf.py: reportlab reads a flowable's size
+_.SchemaEditorClass  # wasteparks/sqlite/base.py: Django's backend reads it
+# wasteparks/formats/: Django reads the format modules named by FORMAT_MODULE_PATH by name.
+_.SHORT_DATE_FORMAT
+_.SHORT_DATETIME_FORMAT
+_.TIME_FORMAT
+_.FIRST_DAY_OF_WEEK
+_.DATE_INPUT_FORMATS
+_.TIME_INPUT_FORMATS
+_.DATETIME_INPUT_FORMATS
+_.DECIMAL_SEPARATOR
+_.THOUSAND_SEPARATOR
+_.NUMBER_GROUPING
+_.YEAR_MONTH_FORMAT
+_.MONTH_DAY_FORMAT

@@ -32,16 +32,24 @@ def officer_sessions(users: int) -> tuple[list[str], str, int, list[int]]:
     from django.conf import settings
     from django.db.models import Count
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from registry.models import Enterprise, JurisdictionMembership, OfficerRole, Park, User
 
     park = Park.objects.annotate(n=Count("enterprises")).order_by("-n", "pk").first()
     user, _ = User.objects.get_or_create(username="bench-b5-officer", defaults={"full_name": "Bench officer"})
     JurisdictionMembership.objects.get_or_create(user=user, park=park, defaults={"role": OfficerRole.PARK})
+    # Officers must pass a second factor (registry/signin.py); the session holds the verified device's id,
+    # as django_otp.login writes it after the code is checked.
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
     keys = []
     for _ in range(users):
         client = Client()
         client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
     enterprises = list(Enterprise.objects.filter(park=park).order_by("pk").values_list("pk", flat=True)[:50])
     return keys, settings.SESSION_COOKIE_NAME, park.pk, enterprises

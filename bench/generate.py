@@ -375,12 +375,15 @@ class Generator:
         self.read_catalogue(cur)
         self.build_registry()
         self.users(cur)
+        # Commit the users first: their deferred foreign-key checks (User.disabled_by) would still be pending,
+        # and PostgreSQL refuses to drop a foreign key onto registry_user while they are.
+        conn.commit()
         dropped = drop_load_obstacles(cur)
         conn.commit()
 
         self.t_manifest = Table(
             "transfers_manifest",
-            "id,created_at,updated_at,number,waste_class,vehicle_plate,planned_date,purpose,status,"
+            "id,created_at,updated_at,number,waste_class,vehicle_plate,planned_date,purpose,emergency_measures,status,"
             "is_cross_province,has_discrepancy,reason,submitted_at,picked_up_at,received_at,completed_at,"
             "cancelled_at,rejected_at,approval_id,carrier_id,consignor_id,created_by_id,driver_id,receiver_id",
         )
@@ -392,7 +395,8 @@ class Generator:
         )
         self.t_event = Table(
             "transfers_manifestevent",
-            "id,action,from_status,to_status,party,role,comment,source,at,acting_enterprise_id,actor_id,manifest_id",
+            "id,action,from_status,to_status,party,role,comment,source,at,signer_name,acting_enterprise_id,actor_id,"
+            "manifest_id",
         )
         self.t_ledger = Table(
             "transfers_ledgerentry",
@@ -444,8 +448,8 @@ class Generator:
         for name in ("bench-officer", "bench-preparer", "bench-driver", "bench-receiver"):
             cur.execute(
                 "INSERT INTO registry_user (password, is_superuser, username, first_name, last_name, email, "
-                "is_staff, is_active, date_joined, full_name, phone, is_service_account) "
-                "VALUES ('!', false, %s, '', '', '', false, true, now(), %s, '', false) RETURNING id",
+                "is_staff, is_active, date_joined, full_name, phone, is_service_account, disabled_reason) "
+                "VALUES ('!', false, %s, '', '', '', false, true, now(), %s, '', false, '') RETURNING id",
                 [name, name],
             )
             self.user_ids[name] = cur.fetchone()[0]
@@ -602,7 +606,7 @@ class Generator:
 
         self.t_manifest.add(
             str(mid), ts(created), ts(updated), number, klass, plate, _local_date(pickup),
-            purpose, status, "f", "t" if has_discrepancy else "f",
+            purpose, "", status, "f", "t" if has_discrepancy else "f",
             "计划变更 / plans changed" if status == "cancelled" and "submitted_at" in stamps
             else ("整车拒收 / load refused" if status == "rejected" else ""),
             *(ts(stamps[k]) if k in stamps else NULL
@@ -701,7 +705,7 @@ class Generator:
                 else ("计划变更 / plans changed" if action == "cancel" else "")
             )
             self.t_event.add(
-                str(self.next_id("event")), action, frm, to, party, role, comment, "api", ts(at), str(ent.id),
+                str(self.next_id("event")), action, frm, to, party, role, comment, "api", ts(at), user, str(ent.id),
                 str(users[user]), str(mid),
             )  # fmt: skip
 
@@ -809,8 +813,8 @@ class Generator:
         ents = Table(
             "registry_enterprise",
             "id,created_at,updated_at,credit_code,name,industry_code,address,longitude,latitude,contact_name,"
-            "contact_phone,contact_email,is_generator,is_carrier,is_receiver,management_class,status,status_reason,"
-            "verified_at,verified_by_id,park_id",
+            "contact_phone,contact_email,is_generator,is_carrier,is_receiver,management_class,management_class_overridden,"
+            "status,status_reason,verified_at,verified_by_id,park_id",
         )
         facilities = Table(
             "registry_facility", "id,created_at,updated_at,name,kind,capacity_t,active,enterprise_id,cold_store"
@@ -841,7 +845,7 @@ class Generator:
                 f"{rng.uniform(103.6, 109.5):.6f}", f"{rng.uniform(24.7, 29.2):.6f}",
                 f"联系人{ent.id}", f"0851-{5000000 + ent.id:07d}", f"ent{ent.id}@example.cn",
                 "t" if ent.kind in ("generator", "hospital") else "f", "t" if ent.kind == "carrier" else "f",
-                "t" if ent.kind.startswith("receiver") else "f", klass, ent.status,
+                "t" if ent.kind.startswith("receiver") else "f", klass, "f", ent.status,
                 "" if ent.status in ("active", "pending") else "停产 / ceased operation",
                 start if active else NULL, officer if active else NULL, str(ent.park),
             )  # fmt: skip
@@ -871,7 +875,7 @@ class Generator:
         permits = Table(
             "registry_permit",
             "id,created_at,updated_at,kind,number,issuer,valid_from,valid_to,covers_collection,covers_storage,"
-            "covers_utilization,covers_disposal,revoked_at,enterprise_id",
+            "covers_utilization,covers_disposal,revoked_at,status,status_reason,enterprise_id",
         )
         lines = Table("registry_permitline", "id,annual_capacity_t,method_id,permit_id,category_id,waste_code_id")
         end_day = datetime.fromtimestamp(self.end, LOCAL).date()
@@ -898,7 +902,8 @@ class Generator:
                 vf, vt = validity()
                 pid = self.next_id("permit")
                 permits.add(str(pid), start, now, "road_transport", f"黔交运管{ent.id:06d}", "贵州省交通运输厅",
-                            vf.isoformat(), vt.isoformat(), "f", "f", "f", "f", NULL, str(ent.id))  # fmt: skip
+                            vf.isoformat(), vt.isoformat(), "f", "f", "f", "f", NULL, "valid", "",
+                            str(ent.id))  # fmt: skip
             elif ent.kind in ("receiver_hazardous", "receiver_medical"):
                 vf, vt = validity()
                 pid = self.next_id("permit")
@@ -907,7 +912,7 @@ class Generator:
                 permits.add(
                     str(pid), start, now, kind, f"GZ{'YF' if medical else 'WF'}{ent.id:06d}", "贵州省生态环境厅",
                     vf.isoformat(), vt.isoformat(), "t", "t", "t" if "utilization" in ent.methods else "f",
-                    "t" if "disposal" in ent.methods else "f", NULL, str(ent.id),
+                    "t" if "disposal" in ent.methods else "f", NULL, "valid", "", str(ent.id),
                 )  # fmt: skip
                 categories = [self.medical_category] if medical else ent.categories
                 for category in categories:
@@ -1013,10 +1018,14 @@ LOAD_TABLES = (
 
 def drop_load_obstacles(cur) -> dict[str, list[str]]:
     """Drop the foreign keys and secondary (non-unique) indexes of the transfer tables; return how to
-    recreate them. Primary keys, unique and check constraints stay: they are checked during the load."""
+    recreate them. Primary keys, unique and check constraints stay: they are checked during the load.
+
+    A partitioned table's foreign key (telemetry readings) is dropped and recreated on the parent only: its
+    partitions' copies (conparentid set) go and come back with it and cannot be dropped on their own."""
     cur.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
+        "WHERE contype = 'f' AND conparentid = 0 "
+        "AND (conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
         [list(LOAD_TABLES), list(LOAD_TABLES)],
     )
     foreign = cur.fetchall()

@@ -6,7 +6,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from wasteparks.admin import ReadOnlyMixin
 from wasteparks.bounds import VALIDITY
+from wasteparks.models import LoginEvent
 
 from .clients import create_api_client, revoke_api_client
 from .models import (
@@ -16,12 +18,14 @@ from .models import (
     Enterprise,
     EnterpriseMembership,
     Facility,
+    Invitation,
     JurisdictionMembership,
     ManagementMethod,
     Park,
     Permit,
     PermitLine,
     TransferApproval,
+    TransferFiling,
     User,
     WasteCategory,
     WasteCode,
@@ -123,11 +127,13 @@ class PermitLineInline(admin.TabularInline):
 @admin.register(Permit)
 class PermitAdmin(SimpleHistoryAdmin):
     form = ValidityDatesForm
-    list_display = ["number", "kind", "enterprise", "valid_from", "valid_to", "revoked_at"]
-    list_filter = ["kind", "valid_to"]
+    list_display = ["number", "kind", "enterprise", "valid_from", "valid_to", "status", "revoked_at"]
+    list_filter = ["kind", "status", "valid_to"]
     search_fields = ["number", "enterprise__name", "enterprise__credit_code", "issuer"]
     list_select_related = ["enterprise"]
     autocomplete_fields = ["enterprise"]
+    # The workflow (registry/licensing.py) moves the status, with who and why; a permit entered here is valid.
+    readonly_fields = ["status", "status_reason", "decided_by", "decided_at", "renews"]
     inlines = [PermitLineInline]
 
 
@@ -142,11 +148,25 @@ class TransferApprovalAdmin(SimpleHistoryAdmin):
         "approved_quantity_t",
         "quantity_used_t",
         "valid_to",
+        "status",
     ]
     list_filter = ["valid_to"]
     search_fields = ["number", "consignor__name", "receiver__name", "waste_code__code"]
     list_select_related = ["consignor", "receiver", "waste_code"]
     autocomplete_fields = ["consignor", "receiver", "waste_code"]
+    readonly_fields = ["status", "status_reason", "decided_by", "decided_at"]
+
+
+@admin.register(TransferFiling)
+class TransferFilingAdmin(SimpleHistoryAdmin):
+    """Filings (备案) of cross-province general waste transfers for utilization, recorded from the paper copy."""
+
+    list_display = ["number", "consignor", "receiver", "waste_code", "valid_from", "valid_to", "filed_with"]
+    list_filter = ["valid_to"]
+    search_fields = ["number", "consignor__name", "receiver__name", "waste_code__code"]
+    list_select_related = ["consignor", "receiver", "waste_code"]
+    autocomplete_fields = ["consignor", "receiver", "waste_code"]
+    raw_id_fields = ["recorded_by"]
 
 
 class EnterpriseMembershipInline(admin.TabularInline):
@@ -243,3 +263,23 @@ class ApiClientAdmin(admin.ModelAdmin):
             revoke_api_client(client=client, revoked_by=request.user)
             revoked += 1
         self.message_user(request, _("%(count)d clients revoked.") % {"count": revoked})
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Written by enterprise administrators on their members page (registry.accounts); shown here."""
+
+    list_display = ["email", "enterprise", "role", "invited_by", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "enterprise__name"]
+    list_select_related = ["enterprise", "invited_by"]
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The login audit (registry/signin.py): append-only, read here and on the provincial officers' page."""
+
+    list_display = ["at", "username", "step", "succeeded", "ip_address", "user_agent"]
+    list_filter = ["step", "succeeded"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "at"

@@ -9,20 +9,24 @@ import django_filters
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from wasteparks.api.filters import IntegerFilter, SyncFilterSet
+from wasteparks.api.filters import CodeFilter, IntegerFilter, SyncFilterSet
 from wasteparks.api.serializers import StrictModelSerializer
 from wasteparks.api.viewsets import ReadOnlyViewSet, WriteViewSet
 from wasteparks.errors import NotPermitted
 
+from . import licensing, services
+from .api_inputs import ApprovalInputSerializer, DecisionInputSerializer, PermitInputSerializer, RenewalInputSerializer
 from .models import (
     Division,
     Enterprise,
     EnterpriseStatus,
     Facility,
     FacilityKind,
+    ManagementClassChange,
     ManagementMethod,
     MethodKind,
     Park,
@@ -34,7 +38,8 @@ from .models import (
     WasteClass,
     WasteCode,
 )
-from .rules import ManagementClass
+from .rules import LicenceAction, LicenceStatus, ManagementClass
+from .tenancy import scope_of
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -100,6 +105,10 @@ class PermitSerializer(serializers.ModelSerializer):
             "covers_utilization",
             "covers_disposal",
             "revoked_at",
+            "status",
+            "status_reason",
+            "decided_at",
+            "renews",
             "lines",
             "created_at",
             "updated_at",
@@ -127,6 +136,22 @@ class FacilitySerializer(StrictModelSerializer):
         return value
 
 
+class ManagementClassChangeSerializer(serializers.ModelSerializer):
+    """One step of the enterprise's HJ 1259-2022 class history: derived from the ledger (with its grounds),
+    set by an officer or lifted (with the officer and the reason)."""
+
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ManagementClassChange
+        fields = [
+            "source", "from_class", "to_class", "derived_class", "largest_annual_t", "first_year", "last_year",
+            "operates_own_treatment", "holds_operating_licence", "reason", "actor", "at",
+        ]  # fmt: skip
+
+
 class EnterpriseSerializer(serializers.ModelSerializer):
     park: serializers.PrimaryKeyRelatedField[Park] = serializers.PrimaryKeyRelatedField(read_only=True)
     roles = serializers.ListField(
@@ -136,6 +161,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     )
     permits = PermitSerializer(many=True, read_only=True)
     facilities = FacilitySerializer(many=True, read_only=True)
+    class_history = ManagementClassChangeSerializer(
+        source="class_changes", many=True, read_only=True, help_text="The management class history, newest first."
+    )
 
     class Meta:
         model = Enterprise
@@ -153,6 +181,8 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "contact_email",
             "roles",
             "management_class",
+            "management_class_overridden",
+            "class_history",
             "status",
             "status_reason",
             "verified_at",
@@ -231,6 +261,9 @@ class TransferApprovalSerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_to",
             "issuer",
+            "status",
+            "status_reason",
+            "decided_at",
             "created_at",
             "updated_at",
         ]
@@ -272,11 +305,14 @@ class PermitFilter(SyncFilterSet):
     enterprise = IntegerFilter(field_name="enterprise_id")
     park = IntegerFilter(field_name="enterprise__park_id")
     kind = django_filters.ChoiceFilter(choices=PermitKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=LicenceStatus.choices)
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
-    waste_code = django_filters.CharFilter(
+    waste_code = CodeFilter(
         method="filter_waste_code", help_text="Permits with a line naming this waste code or its category."
     )
-    valid_on = django_filters.DateFilter(method="filter_valid_on", help_text="Valid and not revoked on this date.")
+    valid_on = django_filters.DateFilter(
+        method="filter_valid_on", help_text="In force on this date: valid status and within its dates."
+    )
     valid_to_before = django_filters.DateFilter(field_name="valid_to", lookup_expr="lte")
     valid_to_after = django_filters.DateFilter(field_name="valid_to", lookup_expr="gte")
 
@@ -306,8 +342,8 @@ class FacilityFilter(SyncFilterSet):
 
 class WasteCodeFilter(SyncFilterSet):
     waste_class = django_filters.ChoiceFilter(choices=WasteClass.choices)
-    category = django_filters.CharFilter(field_name="category__code", help_text="e.g. HW08 or SW07.")
-    code = django_filters.CharFilter(field_name="code", lookup_expr="startswith", help_text="Code or its prefix.")
+    category = CodeFilter(field_name="category__code", help_text="e.g. HW08 or SW07.")
+    code = CodeFilter(field_name="code", lookup_expr="startswith", help_text="Code or its prefix.")
 
     class Meta:
         model = WasteCode
@@ -315,7 +351,7 @@ class WasteCodeFilter(SyncFilterSet):
 
 
 class WasteCategoryFilter(SyncFilterSet):
-    code = django_filters.CharFilter(field_name="code", lookup_expr="startswith")
+    code = CodeFilter(field_name="code", lookup_expr="startswith")
 
     class Meta:
         model = WasteCategory
@@ -324,7 +360,7 @@ class WasteCategoryFilter(SyncFilterSet):
 
 class ManagementMethodFilter(SyncFilterSet):
     kind = django_filters.ChoiceFilter(choices=MethodKind.choices)
-    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+    code = CodeFilter(field_name="code")
 
     class Meta:
         model = ManagementMethod
@@ -347,8 +383,11 @@ class TransferApprovalFilter(SyncFilterSet):
     receiver = IntegerFilter(field_name="receiver_id")
     enterprise = IntegerFilter(method="filter_enterprise", help_text="Enterprise id as consignor or receiver.")
     waste_code = django_filters.CharFilter(field_name="waste_code__code")
+    status = django_filters.MultipleChoiceFilter(choices=LicenceStatus.choices)
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
-    valid_on = django_filters.DateFilter(method="filter_valid_on", help_text="Valid on this date.")
+    valid_on = django_filters.DateFilter(
+        method="filter_valid_on", help_text="In force on this date: valid status and within its dates."
+    )
 
     class Meta:
         model = TransferApproval
@@ -383,6 +422,10 @@ class ParkViewSet(ReadOnlyViewSet):
     ordering_fields = ("updated_at", "name")
 
 
+class ResubmitInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 @extend_schema_view(
     partial_update=extend_schema(
         request=EnterpriseContactSerializer,
@@ -391,17 +434,35 @@ class ParkViewSet(ReadOnlyViewSet):
         "client) may; officers and other enterprises get 403 or 404.",
     )
 )
-class EnterpriseViewSet(WriteViewSet):
-    """Registered enterprises, each with its permits (and their lines) and facilities."""
+class EnterpriseViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
+    """Registered enterprises, each with its permits (and their lines) and facilities. No create: an
+    enterprise registers through the registration form, so the list route answers POST with 405 and its
+    Allow header says so."""
 
     queryset = Enterprise.objects.prefetch_related(
         Prefetch("permits", queryset=Permit.objects.prefetch_related(_permit_lines).order_by("pk")),
         Prefetch("facilities", queryset=Facility.objects.order_by("pk")),
+        Prefetch(
+            "class_changes", queryset=ManagementClassChange.objects.select_related("actor").order_by("-at", "-id")
+        ),
     )
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
     ordering_fields = ("updated_at", "name", "credit_code")
-    http_method_names = ["get", "patch", "head", "options"]
+    # POST serves only the steps below (resubmit).
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(
+        request=ResubmitInputSerializer,
+        responses=EnterpriseSerializer,
+        summary="A rejected enterprise's administrator (or its API client) asks for verification again, after "
+        "correcting its details. 403 for anybody else who can see it, 409 unless the registration was rejected.",
+    )
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        data = self.validated(ResubmitInputSerializer)
+        enterprise = services.resubmit_registration(enterprise=self.get_object(), actor=request.user, note=data["note"])
+        return self.answer(enterprise)
 
     def partial_update(self, request, *args, **kwargs):
         enterprise = self.get_object()
@@ -417,13 +478,109 @@ class EnterpriseViewSet(WriteViewSet):
         return Response(EnterpriseSerializer(self.get_queryset().get(pk=enterprise.pk)).data)
 
 
-class PermitViewSet(ReadOnlyViewSet):
-    """Permits (operating licences, road transport and medical disposal permits) with their lines."""
+_DECIDE = extend_schema(
+    request=DecisionInputSerializer,
+    summary="An officer of the park decides: verify, grant (with the number issued), refuse, suspend, reinstate, "
+    "revoke. 404 for another park's officer, 409 when the status does not allow the step.",
+)
+
+
+class LicenceDecisions(WriteViewSet):
+    """The officers' steps on a permit or an approval, each a POST to its action (registry.licensing).
+    A viewset says how its subject is decided in `decide`."""
+
+    @staticmethod
+    def decide(user, subject, **kwargs):
+        raise NotImplementedError
+
+    def _decide(self, request, action: str):
+        data = self.validated(DecisionInputSerializer)
+        subject = self.decide(
+            request.user, self.get_object(), action=action, reason=data["reason"], number=data["number"]
+        )
+        return self.answer(subject)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._decide(request, LicenceAction.VERIFY)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def grant(self, request, pk=None):
+        return self._decide(request, LicenceAction.GRANT)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        return self._decide(request, LicenceAction.REFUSE)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        return self._decide(request, LicenceAction.SUSPEND)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._decide(request, LicenceAction.REINSTATE)
+
+    @_DECIDE
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return self._decide(request, LicenceAction.REVOKE)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=PermitInputSerializer,
+        responses={201: PermitSerializer},
+        description="An enterprise's administrator (or its API client) applies for a permit, with its lines; "
+        "an officer of the enterprise's park records one from the paper copy (with its number), to verify.",
+    )
+)
+class PermitViewSet(LicenceDecisions):
+    """Permits (operating licences, road transport and medical disposal permits) with their lines, their
+    status (applied, pending verification, valid, refused, suspended, revoked) and the officers' steps."""
 
     queryset = Permit.objects.prefetch_related(_permit_lines)
     serializer_class = PermitSerializer
     filterset_class = PermitFilter
     ordering_fields = ("updated_at", "valid_to", "number")
+    http_method_names = ["get", "post", "head", "options"]
+
+    @staticmethod
+    def decide(user, permit, **kwargs):
+        return licensing.decide_permit(permit=permit, officer=user, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(PermitInputSerializer)
+        values = {
+            "enterprise": data["enterprise"],
+            "kind": data["kind"],
+            "issuer": data["issuer"],
+            "valid_from": data["valid_from"],
+            "valid_to": data["valid_to"],
+            "activities": PermitInputSerializer.activities(data),
+            "lines": PermitInputSerializer.line_inputs(data["lines"]),
+            "note": data["note"],
+        }
+        if scope_of(request.user).supervises_park(data["enterprise"].park):
+            permit = licensing.record_permit(officer=request.user, number=data["number"], **values)
+        else:
+            permit = licensing.apply_for_permit(applicant=request.user, **values)
+        return self.answer(permit, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RenewalInputSerializer,
+        responses={201: PermitSerializer},
+        summary="An officer records the renewed licence: a new permit with the same lines, valid at once.",
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        data = self.validated(RenewalInputSerializer)
+        renewed = licensing.renew_permit(permit=self.get_object(), officer=request.user, **data)
+        return self.answer(renewed, status.HTTP_201_CREATED)
 
 
 class FacilityViewSet(WriteViewSet):
@@ -483,14 +640,36 @@ class DivisionViewSet(ReadOnlyViewSet):
     sync_ordering = ("id",)
 
 
-class TransferApprovalViewSet(ReadOnlyViewSet):
+@extend_schema_view(
+    create=extend_schema(
+        request=ApprovalInputSerializer,
+        responses={201: TransferApprovalSerializer},
+        description="The consignor's administrator (or its API client) applies for a cross-province transfer; "
+        "an officer of the consignor's park records an approval from the paper copy (with its number), to verify.",
+    )
+)
+class TransferApprovalViewSet(LicenceDecisions):
     """Cross-province transfer approvals, seen by their consignor, their receiver and the officers of
-    either's park. Manifests name them (`approval`)."""
+    either's park; decided by the officers of the consignor's park. Manifests name them (`approval`)."""
 
     queryset = TransferApproval.objects.select_related("waste_code")
     serializer_class = TransferApprovalSerializer
     filterset_class = TransferApprovalFilter
     ordering_fields = ("updated_at", "valid_to", "number")
+    http_method_names = ["get", "post", "head", "options"]
+
+    @staticmethod
+    def decide(user, approval, **kwargs):
+        return licensing.decide_approval(approval=approval, officer=user, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self.validated(ApprovalInputSerializer))
+        number = data.pop("number")
+        if scope_of(request.user).supervises_park(data["consignor"].park):
+            approval = licensing.record_approval(officer=request.user, number=number, **data)
+        else:
+            approval = licensing.apply_for_approval(applicant=request.user, **data)
+        return self.answer(approval, status.HTTP_201_CREATED)
 
 
 routes = [

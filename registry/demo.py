@@ -7,10 +7,11 @@ idempotent: rows are matched by credit code, username or permit number and broug
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import (
     Division,
@@ -35,6 +36,13 @@ from .rules import ManagementClass, credit_code_check_character
 DEMO_PASSWORD = "wasteparks-demo"
 MAIN_PARK = "铜仁大龙经济开发区"
 SECOND_PARK = "贵阳经济技术开发区"
+# Across the provincial border from Tongren: the receiver of the park's cross-province shipments. Huaihua's
+# code is GB/T 2260 (431200, 怀化市); the Guizhou list in registry/reference does not carry other provinces.
+NEIGHBOUR_DIVISION = ("4312", "怀化市", "Huaihua", "43")
+NEIGHBOUR_PARK = "怀化高新技术产业开发区"
+NEIGHBOUR_RECEIVER = ("hn_metal", "湖南怀化有色金属循环利用有限公司", "C4220")
+# The lithium battery recycler's operating licence runs out within the month (PERMIT_EXPIRING).
+EXPIRING_PERMIT = "GZ-HW-520600-002"
 
 
 def demo_credit_code(serial: int, *, institution: bool = False, city: str = "5206") -> str:
@@ -205,7 +213,8 @@ PERMITS = [
         PermitKind.HAZARDOUS_OPERATING,
         "GZ-HW-520600-002",
         [
-            ("HW31", "R4", "10000"),
+            # Sized so that the lead-acid batteries the park sends pass the licensed scale late in the year.
+            ("HW31", "R4", "600"),
             ("900-045-49", "R4", "5000"),
         ],
     ),
@@ -219,6 +228,7 @@ PERMITS = [
         ],
     ),
     ("carrier", PermitKind.ROAD_TRANSPORT, "黔交运管许可铜字520600001", []),
+    ("hn_metal", PermitKind.HAZARDOUS_OPERATING, "HN-HW-431200-018", [("HW17", "R4", "20000")]),
 ]
 
 # username, full name, (enterprise key and role) or (officer role and park), email
@@ -240,8 +250,38 @@ def _coverage(entry: str) -> dict:
     return {"waste_code": WasteCode.objects.get(code=entry), "category": None}
 
 
+def _demo_names_by_key() -> dict[str, tuple[str, str]]:
+    """Key → (credit code, name) of every demo enterprise."""
+    specs = [
+        *SPECIAL,
+        *(DemoEnterprise(f"m{index}", name, industry) for index, (name, industry) in enumerate(MANUFACTURERS)),
+    ]
+    known = {
+        spec.key: (demo_credit_code(serial, institution=spec.institution), spec.name)
+        for serial, spec in enumerate(specs, start=1)
+    }
+    for index, (name, _industry) in enumerate(SECOND_PARK_ENTERPRISES, start=1):
+        known[f"gy{index}"] = (demo_credit_code(index, city="5201"), name)
+    known[NEIGHBOUR_RECEIVER[0]] = (demo_credit_code(1, city="4312"), NEIGHBOUR_RECEIVER[1])
+    return known
+
+
+def demo_names_by_credit_code() -> dict[str, str]:
+    """The credit codes and names the demo gives its enterprises: any other enterprise is real data."""
+    return dict(_demo_names_by_key().values())
+
+
+def demo_enterprises() -> dict[str, Enterprise]:
+    """The demo's enterprises by their key in this module (matched by credit code, as loading does)."""
+    keys = {code: key for key, (code, _name) in _demo_names_by_key().items()}
+    return {keys[e.credit_code]: e for e in Enterprise.objects.filter(credit_code__in=keys).select_related("park")}
+
+
 @transaction.atomic
-def load_demo() -> dict[str, int]:
+def load_demo(*, today: date | None = None) -> dict[str, int]:
+    """The parks, enterprises, licences and logins. Licences run from January two years before `today`
+    (the start of the demo's activity) for five years; one runs out 20 days after `today`."""
+    today = today or timezone.localdate()
     tongren, guiyang = Division.objects.get(code="5206"), Division.objects.get(code="5201")
     main, _ = Park.objects.update_or_create(
         name=MAIN_PARK, defaults={"division": tongren, "utilization_target_pct": Decimal("80")}
@@ -269,8 +309,25 @@ def load_demo() -> dict[str, int]:
     for serial, spec in enumerate(specs, start=1):
         enterprises[spec.key] = _upsert_enterprise(spec, main, demo_credit_code(serial, institution=spec.institution))
     for index, (name, industry) in enumerate(SECOND_PARK_ENTERPRISES, start=1):
-        spec = DemoEnterprise(f"gy{index}", name, industry)
+        spec = DemoEnterprise(f"gy{index}", name, industry, ("generator", "receiver") if index == 3 else ("generator",))
         enterprises[spec.key] = _upsert_enterprise(spec, second, demo_credit_code(index, city="5201"))
+    code, name_zh, name_en, province = NEIGHBOUR_DIVISION
+    huaihua, _ = Division.objects.get_or_create(
+        code=code, defaults={"name_zh": name_zh, "name_en": name_en, "province_code": province}
+    )
+    neighbour, _ = Park.objects.update_or_create(
+        name=NEIGHBOUR_PARK, defaults={"division": huaihua, "utilization_target_pct": Decimal("75")}
+    )
+    key, name, industry = NEIGHBOUR_RECEIVER
+    spec = DemoEnterprise(
+        key,
+        name,
+        industry,
+        ("receiver",),
+        ManagementClass.KEY,
+        installation=(FacilityKind.UTILIZATION, Decimal("30000")),
+    )
+    enterprises[key] = _upsert_enterprise(spec, neighbour, demo_credit_code(1, city="4312"))
 
     for holder, kind, number, lines in PERMITS:
         permit, _ = Permit.objects.update_or_create(
@@ -278,12 +335,16 @@ def load_demo() -> dict[str, int]:
             number=number,
             defaults={
                 "enterprise": enterprises[holder],
-                "issuer": "贵州省生态环境厅" if kind != PermitKind.ROAD_TRANSPORT else "铜仁市交通运输局",
-                "valid_from": date(2024, 1, 1),
-                "valid_to": date(2028, 12, 31),
+                "issuer": "铜仁市交通运输局"
+                if kind == PermitKind.ROAD_TRANSPORT
+                else "湖南省生态环境厅"
+                if holder == "hn_metal"
+                else "贵州省生态环境厅",
+                "valid_from": date(today.year - 2, 1, 1),
+                "valid_to": today + timedelta(days=20) if number == EXPIRING_PERMIT else date(today.year + 2, 12, 31),
                 "covers_collection": kind != PermitKind.ROAD_TRANSPORT,
                 "covers_storage": kind != PermitKind.ROAD_TRANSPORT,
-                "covers_utilization": holder in ("li_battery", "cement"),
+                "covers_utilization": holder in ("li_battery", "cement", "hn_metal"),
                 "covers_disposal": holder == "disposer",
             },
         )

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from wasteparks.forms import BootstrapFormMixin
+from wasteparks.forms import BootstrapFormMixin, CatalogueCodeField
 
-from .models import Enterprise, Facility, Park, PermitKind, User
+from .models import Enterprise, Facility, ManagementClass, Park, PermitKind, User
 
 ROLE_FIELDS = ("is_generator", "is_carrier", "is_receiver")
 
@@ -63,7 +64,7 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
 
 class PermitFilterForm(BootstrapFormMixin, forms.Form):
     STATE_LABELS = [
-        ("valid", _("Valid")),
+        ("valid", pgettext_lazy("permit state", "Valid")),
         ("expiring", _("Expires within 30 days")),
         ("expired", _("Expired or revoked")),
         ("revoked", _("Revoked")),
@@ -80,12 +81,13 @@ class PermitFilterForm(BootstrapFormMixin, forms.Form):
             ("valid", _("Valid today")),
             ("expiring", _("Expires within 30 days")),
             ("expired", _("Expired or revoked")),
+            ("awaiting", _("Awaiting verification or decision")),
         ],
     )
     enterprise = forms.ModelChoiceField(
         label=_("Enterprise"), required=False, queryset=Enterprise.objects.none(), empty_label=_("Any enterprise")
     )
-    code = forms.CharField(label=_("Waste code or category"), required=False, max_length=20)
+    code = CatalogueCodeField(label=_("Waste code or category"), required=False, max_length=20)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,3 +130,19 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
                 except ValueError:  # expired between add and incr
                     cache.set(key, 1, timeout=minutes * 60)
             raise
+
+
+class ClassOverrideForm(BootstrapFormMixin, forms.Form):
+    """An officer's management class for an enterprise, or the lifting of an earlier one; always with why."""
+
+    management_class = forms.ChoiceField(
+        label=_("Management class"), choices=[("", "---------"), *ManagementClass.choices], required=False
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    lift = forms.BooleanField(label=_("Lift the officer's class: the derived class applies again"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("lift") and not data.get("management_class"):
+            self.add_error("management_class", _("Choose a class, or lift the officer's class."))
+        return data

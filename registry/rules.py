@@ -86,6 +86,68 @@ def management_class(
     return ManagementClass.REGISTRATION
 
 
+# --- Reporting duties by class (HJ 1259-2022 and the Solid Waste Law, art. 78) ------------------------
+# Every class files an annual report (年度申报) by 31 March of the next year; besides it a key supervised
+# site files monthly (月度申报) and a simplified one quarterly (季度申报), each by the 15th of the month after
+# the period (settings.REPORT_DEADLINE_DAY); a registration site files the annual report only. The periods are
+# `wasteparks.periods.Period` months, quarters and years.
+
+
+class ReportKind(models.IntegerChoices):
+    """Which report: its value is the number of months it covers (a Period's `length`)."""
+
+    MONTHLY = 1, _("Monthly report")
+    QUARTERLY = 3, _("Quarterly report")
+    ANNUAL = 12, _("Annual report")
+
+
+# The classes that owe each kind of report.
+CLASSES_OWING: dict[int, frozenset[str]] = {
+    ReportKind.MONTHLY: frozenset({ManagementClass.KEY}),
+    ReportKind.QUARTERLY: frozenset({ManagementClass.SIMPLIFIED}),
+    ReportKind.ANNUAL: frozenset(ManagementClass.values),
+}
+# The annual report is due on 31 March of the next year: the 3rd month after the year, its last day.
+ANNUAL_DEADLINE_MONTHS_AFTER = 3
+ANNUAL_DEADLINE_DAY = 31
+
+
+def report_kind_of(period) -> "ReportKind | None":
+    """The kind of report that covers `period`, or None when no report covers such a period (a rolling
+    window, a quarter not starting in January, April, July or October)."""
+    if period.is_month:
+        return ReportKind.MONTHLY
+    if period.is_quarter:
+        return ReportKind.QUARTERLY
+    if period.is_year:
+        return ReportKind.ANNUAL
+    return None
+
+
+def filing_deadline(period) -> date:
+    """The last day on which the report of `period` is filed in time."""
+    from django.conf import settings
+
+    if report_kind_of(period) == ReportKind.ANNUAL:
+        return period.deadline(ANNUAL_DEADLINE_DAY, months_after=ANNUAL_DEADLINE_MONTHS_AFTER)
+    return period.deadline(settings.REPORT_DEADLINE_DAY)
+
+
+def latest_ended_period(kind: int, today: date):
+    """The latest period of report `kind` that ended before `today` (the one being filed now)."""
+    from wasteparks.periods import Period
+
+    this = Period.containing(today)
+    length = int(kind)
+    start = this.first_index - this.first_index % length
+    return Period.from_index(start - length, length)
+
+
+def periods_being_filed(today: date) -> list:
+    """For each kind of report, the latest period that has ended: last month, last quarter, last year."""
+    return [latest_ended_period(kind, today) for kind in ReportKind]
+
+
 # --- Hazardous waste operating licences ----------------------------------------------------------
 # Measures for the Administration of Hazardous Waste Operating Licences (危险废物经营许可证管理办法, State
 # Council Decree No. 408 of 2004, revised 2013 and 2016).
@@ -195,3 +257,78 @@ def check_may_act(enterprise) -> None:
             % {"name": enterprise.name, "status": enterprise.get_status_display()},
             code="enterprise_not_active",
         )
+
+
+# --- Licences and approvals: one workflow for recording, applying and deciding -------------------
+
+
+class LicenceStatus(models.TextChoices):
+    """Where a permit or a cross-province transfer approval stands. Only a valid one covers anything
+    (PermitQuerySet.valid_on, PermitLineQuerySet.in_force_on, TransferApprovalQuerySet.valid_on); whether
+    it has expired is read from its dates, not stored."""
+
+    APPLIED = "applied", _("Applied for")
+    PENDING = "pending", _("Recorded, pending verification")
+    VALID = "valid", _("Valid")
+    REFUSED = "refused", _("Refused")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+class LicenceAction(models.TextChoices):
+    """The officers' steps on a permit or an approval, after an enterprise applied for it or an officer
+    recorded it from the paper copy."""
+
+    VERIFY = "verify", _("Verify")
+    GRANT = "grant", _("Grant")
+    REFUSE = "refuse", _("Refuse")
+    SUSPEND = "suspend", _("Suspend")
+    REINSTATE = "reinstate", _("Reinstate")
+    REVOKE = "revoke", _("Revoke")
+    RENEW = "renew", _("Renew")
+
+
+# Statuses in which a licence may have no number: an application not (or never) granted.
+UNNUMBERED = (LicenceStatus.APPLIED, LicenceStatus.REFUSED)
+# Statuses in which a licence never covered anything (a revoked or suspended one did, before).
+NEVER_IN_FORCE = frozenset({LicenceStatus.APPLIED, LicenceStatus.PENDING, LicenceStatus.REFUSED})
+
+_L = LicenceStatus
+_LA = LicenceAction
+_LICENCE_TRANSITIONS: dict[str, Transition] = {
+    # A licence typed in from the paper copy is checked against it before it counts.
+    _LA.VERIFY: Transition(sources={_L.PENDING}, target=_L.VALID, actor=OFFICER, verb=_("verify")),
+    # An enterprise's application, decided: the officer writes the number of the licence issued.
+    _LA.GRANT: Transition(sources={_L.APPLIED}, target=_L.VALID, actor=OFFICER, verb=_("grant")),
+    _LA.REFUSE: Transition(
+        sources={_L.APPLIED, _L.PENDING}, target=_L.REFUSED, actor=OFFICER, reason_required=True, verb=_("refuse")
+    ),
+    _LA.SUSPEND: Transition(
+        sources={_L.VALID}, target=_L.SUSPENDED, actor=OFFICER, reason_required=True, verb=_("suspend")
+    ),
+    _LA.REINSTATE: Transition(sources={_L.SUSPENDED}, target=_L.VALID, actor=OFFICER, verb=_("reinstate")),
+    _LA.REVOKE: Transition(
+        sources={_L.VALID, _L.SUSPENDED}, target=_L.REVOKED, actor=OFFICER, reason_required=True, verb=_("revoke")
+    ),
+}
+
+# The one place that says who moves a permit from which status to which. Renewal keeps the permit valid
+# until the renewed licence takes over (registry/permits.py: renew_permit).
+PERMIT_FLOW = Workflow(
+    subject=_("permit"),
+    statuses=LicenceStatus,
+    actions=LicenceAction,
+    transitions={
+        **_LICENCE_TRANSITIONS,
+        _LA.RENEW: Transition(sources={_L.VALID}, target=None, actor=OFFICER, verb=_("renew")),
+    },
+)
+
+# A cross-province approval is not renewed: it is valid 12 months at most, and a further transfer needs a
+# new approval (Hazardous Waste Transfer Measures 2022; DESIGN 5.4).
+APPROVAL_FLOW = Workflow(
+    subject=_("transfer approval"),
+    statuses=LicenceStatus,
+    actions=LicenceAction,
+    transitions=_LICENCE_TRANSITIONS,
+)

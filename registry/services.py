@@ -16,6 +16,7 @@ from wasteparks.errors import NotPermitted, TransitionNotAllowed
 
 from .models import Enterprise, EnterpriseMembership, EnterpriseRole, EnterpriseStatus, Facility, Park, User
 from .rules import ENTERPRISE_FLOW, EnterpriseAction
+from .signals import enterprise_verified
 from .tenancy import forget_scope, scope_of
 
 S = EnterpriseStatus
@@ -113,7 +114,11 @@ def _move(*, enterprise: Enterprise, officer: User, action: str, reason: str) ->
 
 @transaction.atomic
 def verify_enterprise(*, enterprise: Enterprise, officer: User, note: str = "") -> Enterprise:
-    return _move(enterprise=enterprise, officer=officer, action=A.VERIFY, reason=note)
+    """Verify the registration; its management class is derived in the same transaction (enterprise_verified)."""
+    enterprise = _move(enterprise=enterprise, officer=officer, action=A.VERIFY, reason=note)
+    enterprise_verified.send(sender=Enterprise, enterprise=enterprise, officer=officer)
+    enterprise.refresh_from_db(fields=["management_class", "management_class_overridden"])
+    return enterprise
 
 
 @transaction.atomic

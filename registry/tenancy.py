@@ -36,6 +36,7 @@ class Scope:
     park_ids: frozenset[int] = frozenset()  # parks this user supervises as an officer
     enterprise_roles: dict[int, frozenset[str]] = field(default_factory=dict)  # enterprise id -> roles
     member_park_ids: frozenset[int] = frozenset()  # parks its own enterprises belong to
+    carrier_ids: frozenset[int] = frozenset()  # its own enterprises that hold the carrier role
 
     @property
     def enterprise_ids(self) -> frozenset[int]:
@@ -139,6 +140,9 @@ def _compute_scope(user) -> Scope:
             return ANONYMOUS
         if client.scope == ApiScope.READ_ALL:
             return Scope(everything=True, read_only=True)
+        if client.scope == ApiScope.DEVICE:
+            # A device posts its own readings (reporting/api/telemetry.py) and nothing else: it sees nothing.
+            return Scope(read_only=True)
         enterprise = client.enterprise
         if enterprise is None:
             # The database refuses an enterprise client without its enterprise
@@ -161,16 +165,19 @@ def _compute_scope(user) -> Scope:
             parks.add(park_id)
 
     roles: dict[int, set[str]] = {}
-    member_parks = set()
-    for enterprise_id, role, park_id in EnterpriseMembership.objects.filter(user=user).values_list(
-        "enterprise_id", "role", "enterprise__park_id"
+    member_parks, carriers = set(), set()
+    for enterprise_id, role, park_id, is_carrier in EnterpriseMembership.objects.filter(user=user).values_list(
+        "enterprise_id", "role", "enterprise__park_id", "enterprise__is_carrier"
     ):
         roles.setdefault(enterprise_id, set()).add(role)
         member_parks.add(park_id)
+        if is_carrier:
+            carriers.add(enterprise_id)
 
     return Scope(
         province_codes=frozenset(provinces),
         park_ids=frozenset(parks),
         enterprise_roles={key: frozenset(value) for key, value in roles.items()},
         member_park_ids=frozenset(member_parks),
+        carrier_ids=frozenset(carriers),
     )

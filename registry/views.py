@@ -24,10 +24,11 @@ from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest
 
-from . import services
-from .forms import DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
+from . import classes, services
+from .forms import ClassOverrideForm, DecisionForm, EnterpriseApplicationForm, FacilityFormSet, PermitFilterForm
 from .models import Enterprise, EnterpriseStatus, Permit
-from .rules import ENTERPRISE_FLOW, EnterpriseAction
+from .rules import ENTERPRISE_FLOW, EnterpriseAction, LicenceStatus
+from .tenancy import scope_of
 
 ENTERPRISE_PAGE = "reporting:enterprise_detail"
 EXPIRING_DAYS = 30
@@ -197,6 +198,45 @@ def enterprise_resubmit(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect(ENTERPRISE_PAGE, pk=pk)
 
 
+# --- management class ------------------------------------------------------------------------------
+
+
+@login_required
+def enterprise_class(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The enterprise's HJ 1259-2022 class and its history; its park's officers set another class with a
+    reason, or lift theirs (registry/classes.py). Anyone who may see the enterprise reads the page."""
+    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park"), pk=pk)
+    can_set = scope_of(request.user).supervises_park(enterprise.park)
+    form = ClassOverrideForm(request.POST or None, initial={"management_class": enterprise.management_class})
+    if request.method == "POST":
+        if not can_set:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["lift"]:
+                    classes.lift_class_override(enterprise=enterprise, officer=request.user, reason=data["reason"])
+                else:
+                    classes.override_management_class(
+                        enterprise=enterprise,
+                        officer=request.user,
+                        management_class=data["management_class"],
+                        reason=data["reason"],
+                    )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The management class was recorded."))
+                return redirect("registry:enterprise_class", pk=pk)
+    history = enterprise.class_changes.select_related("actor").order_by("-at", "-id")
+    return render(
+        request,
+        "registry/enterprise_class.html",
+        {"enterprise": enterprise, "form": form, "can_set": can_set, "history": history},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 # --- permits --------------------------------------------------------------------------------------
 
 PERMIT_SORTS = {
@@ -227,6 +267,8 @@ def _filtered_permits(request: SignedInRequest, form: PermitFilterForm, today: d
         permits = permits.expiring_within(today, EXPIRING_DAYS)
     elif validity == "expired":
         permits = permits.filter(Q(valid_to__lt=today) | Q(revoked_at__isnull=False))
+    elif validity == "awaiting":
+        permits = permits.awaiting_decision()
     if code := data.get("code", "").strip():
         permits = permits.filter(
             Q(lines__waste_code__code__startswith=code) | Q(lines__category__code__iexact=code)
@@ -235,6 +277,8 @@ def _filtered_permits(request: SignedInRequest, form: PermitFilterForm, today: d
 
 
 def _permit_state(permit: Permit, today: date) -> str:
+    if permit.status != LicenceStatus.VALID:  # applied, pending verification, refused, suspended, revoked
+        return permit.status
     if permit.revoked_at is not None:
         return "revoked"
     if permit.valid_to < today:
@@ -251,7 +295,7 @@ def permit_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     form = PermitFilterForm(request.GET, user=request.user)
     permits, sort = sort_by_request(_filtered_permits(request, form, today), request, PERMIT_SORTS, "valid_to")
-    states = dict(PermitFilterForm.STATE_LABELS)
+    states = {**dict(LicenceStatus.choices), **dict(PermitFilterForm.STATE_LABELS)}
     exported = export_if_asked(
         request,
         "permits",

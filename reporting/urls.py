@@ -1,11 +1,12 @@
 """Reporting pages: dashboards, monthly reports, warnings and thresholds, inspections, the enterprise page."""
 
-from .views import dashboard, enterprises, inspections, reports, thresholds, warnings
+from .views import dashboard, enterprises, inspections, plans, reports, thresholds, warnings
 
 app_name = "reporting"
 urlpatterns = [
     *dashboard.urlpatterns,
     *reports.urlpatterns,
+    *plans.urlpatterns,
     *warnings.urlpatterns,
     *inspections.urlpatterns,
     *enterprises.urlpatterns,

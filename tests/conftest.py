@@ -65,6 +65,29 @@ def _fast_passwords_clean_cache_and_english(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(request, monkeypatch):
+    """A test that signs in with `force_login` acts as a user who passed both sign-in steps: officers and
+    administrators need a second factor (registry/signin.py), and what such a test is about comes after
+    it. Tests of the second step itself are marked `password_only`: their force_login is the password."""
+    if request.node.get_closest_marker("password_only"):
+        yield
+        return
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = "tests.second-factor-passed"
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    yield
+
+
 @pytest.fixture
 def catalogue(db):
     load_catalogue(settings.REFERENCE_DIR)

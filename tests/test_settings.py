@@ -93,7 +93,7 @@ def test_the_embedded_default_is_sqlite_with_eager_celery():
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "Asia/Shanghai", "zh-hans"]
+    assert result.stdout.split() == ["wasteparks.sqlite", "True", "Asia/Shanghai", "zh-hans"]
 
 
 def test_the_suite_runs_on_postgresql_and_redis():

@@ -9,6 +9,11 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Transfers")
 
     def ready(self) -> None:
+        # A verified registration gets its management class from the ledger (registry cannot read it).
+        from .services import classes
+
+        classes.connect()
+
         # Ledger entries and manifest signatures join the audit hash chain in the transaction that writes them.
         from wasteparks import audit
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import (
     Enterprise,
@@ -22,7 +23,8 @@ from registry.models import (
 )
 from registry.tenancy import scope_of
 from wasteparks.bounds import EVENT, PLAN
-from wasteparks.forms import BootstrapFormMixin
+from wasteparks.forms import BootstrapFormMixin, CatalogueCodeField, QuantityField
+from wasteparks.parsing import catalogue_code
 
 from . import rules
 from .models import (
@@ -57,14 +59,13 @@ class FacilityField(forms.ModelChoiceField):
 
 def tonnes_field(label, *, required: bool = True, allow_zero: bool = False, **kwargs) -> forms.DecimalField:
     """A quantity in tonnes with at most 4 decimal places (0.1 kg), within the per-line limit."""
-    return forms.DecimalField(
+    return QuantityField(
         label=label,
         required=required,
         min_value=Decimal("0") if allow_zero else rules.MIN_QUANTITY_T,
         max_value=rules.MAX_LINE_QUANTITY_T,
         max_digits=14,
         decimal_places=rules.QUANTITY_PLACES,
-        widget=forms.NumberInput(attrs={"step": "0.0001", "inputmode": "decimal"}),
         **kwargs,
     )
 
@@ -90,10 +91,13 @@ class CodeField(forms.ModelChoiceField):
             **kwargs,
         )
 
+    def to_python(self, value):
+        return super().to_python(catalogue_code(value) if isinstance(value, str) else value)
+
 
 class MethodField(forms.ModelChoiceField):
     def label_from_instance(self, obj: ManagementMethod) -> str:
-        return f"{obj.code} {obj.name_zh}"
+        return str(obj)
 
 
 # --- list filters ---------------------------------------------------------------------------------
@@ -111,7 +115,7 @@ class ManifestFilterForm(_FilterForm):
     waste_class = forms.ChoiceField(
         label=_("Waste class"), required=False, choices=[("", _("Any class")), *WasteClass.choices]
     )
-    code = forms.CharField(label=_("Waste code"), required=False, max_length=12)
+    code = CatalogueCodeField(label=_("Waste code"), required=False, max_length=12)
     planned_from = forms.DateField(label=_("Planned from"), required=False, widget=DATE_INPUT())
     planned_to = forms.DateField(label=_("Planned to"), required=False, widget=DATE_INPUT())
     discrepancy = forms.BooleanField(label=_("Discrepancy only"), required=False)
@@ -120,14 +124,14 @@ class ManifestFilterForm(_FilterForm):
 class LedgerFilterForm(_FilterForm):
     q = forms.CharField(label=_("Enterprise, batch or note"), required=False, max_length=100)
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Any stage")), *LedgerStage.choices])
-    code = forms.CharField(label=_("Waste code"), required=False, max_length=12)
+    code = CatalogueCodeField(label=_("Waste code"), required=False, max_length=12)
     occurred_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT())
     occurred_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT())
 
 
 class StockFilterForm(_FilterForm):
     q = forms.CharField(label=_("Enterprise or facility"), required=False, max_length=100)
-    code = forms.CharField(label=_("Waste code"), required=False, max_length=12)
+    code = CatalogueCodeField(label=_("Waste code"), required=False, max_length=12)
     waste_class = forms.ChoiceField(
         label=_("Waste class"), required=False, choices=[("", _("Any class")), *WasteClass.choices]
     )
@@ -151,10 +155,10 @@ class LedgerEntryForm(BootstrapFormMixin, forms.Form):
         required=False,
         validators=[EVENT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to record the current time."),
     )
     method = MethodField(
-        queryset=ManagementMethod.objects.active().filter(kind__in=["utilization", "disposal"]),
+        queryset=ManagementMethod.objects.active().filter(kind__in=["utilization", "disposal"]).in_code_order(),
         label=_("Management method"),
         required=False,
         help_text=_("Required for in-house utilization or disposal."),
@@ -199,7 +203,7 @@ class StockMoveForm(BootstrapFormMixin, forms.Form):
         required=False,
         validators=[EVENT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to record the current time."),
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
@@ -240,6 +244,13 @@ class ManifestForm(BootstrapFormMixin, forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     planned_date = forms.DateField(label=_("Planned date"), widget=DATE_INPUT(), validators=[PLAN])
     vehicle_plate = forms.CharField(label=_("Vehicle plate"), required=False, max_length=16)
+    emergency_measures = forms.CharField(
+        label=_("Precautions and emergency measures"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Printed on the manifest for the driver: what to avoid, and what to do after a spill or fire."),
+    )
     approval = forms.ModelChoiceField(
         queryset=TransferApproval.objects.none(),
         label=_("Cross-province transfer approval"),
@@ -346,7 +357,7 @@ class PickupForm(BootstrapFormMixin, forms.Form):
 
 class ReceiptLineForm(BootstrapFormMixin, forms.Form):
     line_no = forms.IntegerField(widget=forms.HiddenInput)
-    received_quantity_t = tonnes_field(_("Received (t)"), allow_zero=True)
+    received_quantity_t = tonnes_field(pgettext_lazy("weighed at the gate", "Received (t)"), allow_zero=True)
     acceptance = forms.ChoiceField(label=_("Acceptance"), choices=Acceptance.choices, initial=Acceptance.ACCEPTED)
     accepted_quantity_t = tonnes_field(_("Accepted (t)"), required=False, help_text=_("Only for a partial rejection."))
     rejection_reason = forms.CharField(label=_("Reason for rejection"), required=False, max_length=2000)
@@ -374,7 +385,7 @@ class TreatmentLineForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, method_kinds=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["method"].queryset = ManagementMethod.objects.active().filter(kind__in=method_kinds)
+        self.fields["method"].queryset = ManagementMethod.objects.active().filter(kind__in=method_kinds).in_code_order()
 
 
 # One form per manifest line, built from `initial`; nothing can be added or removed.
@@ -399,7 +410,7 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
         ("hazard", _("Hazard characteristics")),
         ("batch_code", _("Batch code")),
         # The receiver's own figures: only the receiver proposes them, the consignor decides.
-        ("received_quantity_t", _("Received (t)")),
+        ("received_quantity_t", pgettext_lazy("weighed at the gate", "Received (t)")),
         ("accepted_quantity_t", _("Accepted (t)")),
         ("treated_quantity_t", _("Treated (t)")),
         ("treatment_method", _("Management method (code)")),

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from registry.models import (
@@ -24,6 +25,10 @@ from wasteparks.models import Timestamped, tonnes_field
 from . import querysets
 
 ZERO = Decimal("0")
+# Half of the last of the four decimal places of a quantity. PostgreSQL stores quantities exactly, so a
+# difference below it is no difference; SQLite (the embedded default) keeps them as binary floats, whose
+# sums of the same figures can differ far below it.
+HALF_LAST_PLACE = Decimal("0.00005")
 
 
 class Source(models.TextChoices):
@@ -182,7 +187,11 @@ class StockBalance(Timestamped):
             models.UniqueConstraint(fields=["enterprise", "facility", "waste_code"], name="stock_one_row_per_key"),
             models.CheckConstraint(condition=Q(quantity_t__gte=0), name="stock_not_negative"),
             models.CheckConstraint(
-                condition=Q(quantity_t=F("total_in_t") - F("total_out_t")), name="stock_is_in_minus_out"
+                condition=Q(
+                    quantity_t__gte=F("total_in_t") - F("total_out_t") - Value(HALF_LAST_PLACE),
+                    quantity_t__lte=F("total_in_t") - F("total_out_t") + Value(HALF_LAST_PLACE),
+                ),
+                name="stock_is_in_minus_out",
             ),
         ]
 
@@ -238,6 +247,9 @@ class Manifest(Timestamped):
     )
     planned_date = models.DateField(_("planned date"))
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    # The national manifest form carries the consignor's precautions and emergency measures for the load,
+    # for the driver and whoever attends an accident on the road.
+    emergency_measures = models.TextField(_("precautions and emergency measures"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ManifestStatus.choices, default=ManifestStatus.DRAFT, db_index=True
     )
@@ -337,7 +349,8 @@ class PhysicalForm(models.TextChoices):
 
 
 class Acceptance(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
+    # A load is accepted as received (全部接收), not approved as a report is (通过): the context parts them.
+    ACCEPTED = "accepted", pgettext_lazy("load acceptance", "Accepted")
     PARTIALLY_REJECTED = "partially_rejected", _("Partially rejected")
     REJECTED = "rejected", _("Rejected")
 
@@ -413,7 +426,8 @@ class ManifestAction(models.TextChoices):
     """The steps the signature trail records: the actions of the manifest workflow (transfers.rules)."""
 
     SUBMIT = "submit", _("Signed and submitted")
-    PICKUP = "pickup", _("Picked up")
+    # The step in the trail (起运), not the time field of the same words on the detail page.
+    PICKUP = "pickup", pgettext_lazy("signature step", "Picked up")
     RECEIVE = "receive", _("Received")
     TREAT = "treat", _("Treatment recorded")
     CANCEL = "cancel", _("Cancelled")
@@ -431,6 +445,9 @@ class ManifestEvent(models.Model):
     from_status = models.CharField(_("from status"), max_length=12, choices=ManifestStatus.choices)
     to_status = models.CharField(_("to status"), max_length=12, choices=ManifestStatus.choices)
     actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
+    # A legal record names its signer as they were named when they signed: a later change of the
+    # account's name must not rewrite who signed a manifest.
+    signer_name = models.CharField(_("signer's name"), max_length=100, blank=True)
     acting_enterprise = models.ForeignKey(
         Enterprise, models.PROTECT, related_name="+", verbose_name=_("acting for enterprise")
     )
@@ -451,6 +468,8 @@ class ManifestEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError(_("The signature trail cannot be changed."))
+        if not self.signer_name:
+            self.signer_name = self.actor.get_full_name()[:100]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -1,4 +1,5 @@
-"""Mail the parties of a manifest: the consignor hears of a quantity discrepancy at receipt.
+"""Mail the parties of a manifest: the consignor hears of a quantity discrepancy at receipt (by mail, and
+in the inbox of its administrators and preparers).
 
 The receipt queues the mail through the outbox in its own transaction (`transfers.tasks.mail_discrepancy`),
 so a rolled-back receipt tells nobody and a mail server that is down never turns a committed receipt into
@@ -9,22 +10,49 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.models import EnterpriseMembership, EnterpriseRole
+from wasteparks import inbox
+from wasteparks.models import NotificationKind
 
 from . import rules
 from .models import Manifest
 
 
+def _consignor_staff(manifest: Manifest) -> list[tuple[int, str]]:
+    """(user id, address) of the consignor's administrators and preparers."""
+    return list(
+        EnterpriseMembership.objects.filter(
+            enterprise_id=manifest.consignor_id, role__in=(EnterpriseRole.ADMIN, EnterpriseRole.PREPARER)
+        ).values_list("user_id", "user__email")
+    )
+
+
 def consignor_recipients(manifest: Manifest) -> list[str]:
-    """The consignor's contact address and its administrators' and preparers' addresses."""
+    """The consignor's contact address and its administrators' and preparers' addresses (those who have
+    not switched discrepancy mails off)."""
+    staff = _consignor_staff(manifest)
+    wanted = inbox.mail_wanted(user_ids=[user_id for user_id, _email in staff], kind=NotificationKind.DISCREPANCY)
     addresses = [manifest.consignor.contact_email]
-    addresses += EnterpriseMembership.objects.filter(
-        enterprise_id=manifest.consignor_id, role__in=(EnterpriseRole.ADMIN, EnterpriseRole.PREPARER)
-    ).values_list("user__email", flat=True)
+    addresses += [email for user_id, email in staff if user_id in wanted]
     return sorted({address for address in addresses if address})
+
+
+def put_discrepancy_in_inboxes(*, manifest: Manifest) -> None:
+    """The consignor's administrators and preparers find the discrepancy in their inbox; called by the
+    receipt, in its transaction (the mail goes separately, through the outbox)."""
+    number = manifest.number
+    inbox.notify(
+        user_ids=[user_id for user_id, _email in _consignor_staff(manifest)],
+        kind=NotificationKind.DISCREPANCY,
+        title=lambda: _("Manifest %(number)s was received with a quantity discrepancy") % {"number": number},
+        link=reverse("transfers:manifest_detail", args=[manifest.pk]),
+        dedup_key=f"manifest:{manifest.pk}:discrepancy",
+        mail=False,  # mail_discrepancy mails, with the lines
+    )
 
 
 def _deviation(line) -> Decimal:

@@ -32,6 +32,8 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from registry.tenancy import Scope
+
     from .services.drafts import LineInput
     from .services.manifests import ReceiptInput, TreatmentInput
 
@@ -56,6 +58,15 @@ PARTY_ROLES: dict[str, frozenset[str]] = {
     Party.CARRIER: frozenset({R.ADMIN, R.DRIVER}),
     Party.RECEIVER: frozenset({R.ADMIN, R.PREPARER}),
 }
+
+
+def pickup_enterprise_ids(scope: "Scope") -> frozenset[int]:
+    """The carriers `scope`'s user picks up loads for: its own carrier enterprises on which it holds a
+    carrier-signing role. The pickup page lists their loads; the menu and the landing page offer it."""
+    if scope.read_only:
+        return frozenset()
+    return frozenset(pk for pk in scope.carrier_ids if scope.roles_on(pk) & PARTY_ROLES[Party.CARRIER])
+
 
 # Statuses in which a revision request may be proposed: signed, and not withdrawn.
 REVISABLE_STATUSES = frozenset({S.SUBMITTED, S.IN_TRANSIT, S.RECEIVED, S.COMPLETED, S.REJECTED})
@@ -192,9 +203,21 @@ def needs_operating_licence(waste_class: str) -> bool:
     return bool(RECEIVER_PERMIT_KINDS.get(waste_class))
 
 
-def needs_transfer_approval(*, waste_class: str, is_cross_province: bool) -> bool:
-    """Cross-province hazardous and medical transfers need an approval; general waste only a filing."""
-    return is_cross_province and waste_class != WasteClass.GENERAL
+# Solid Waste Law (2020) art. 22: solid waste leaving its province for storage or disposal needs the approval
+# of the province it leaves; general industrial solid waste leaving it for utilization needs only a filing
+# (备案) with that province. Hazardous and medical waste always need the approval (Transfer Measures 2022).
+
+
+def needs_transfer_approval(*, waste_class: str, is_cross_province: bool, purpose: str) -> bool:
+    """Cross-province hazardous and medical transfers, and general waste leaving for storage or disposal."""
+    return is_cross_province and not needs_transfer_filing(
+        waste_class=waste_class, is_cross_province=is_cross_province, purpose=purpose
+    )
+
+
+def needs_transfer_filing(*, waste_class: str, is_cross_province: bool, purpose: str) -> bool:
+    """General industrial solid waste leaving the province for utilization: a filing, not an approval."""
+    return is_cross_province and waste_class == WasteClass.GENERAL and purpose == Purpose.UTILIZATION
 
 
 # --- Quantities -----------------------------------------------------------------------------------
@@ -335,16 +358,16 @@ def check_lines(*, lines: Sequence["LineInput"], waste_class: str, consignor: En
             )
         if not line.waste_code.active:
             raise RuleViolation(
-                _("Line %(number)s: %(line_waste_code_code)s is no longer in the catalogue.")
-                % {"number": number, "line_waste_code_code": line.waste_code.code},
+                _("Line %(number)s: %(code)s is no longer in the catalogue.")
+                % {"number": number, "code": line.waste_code.code},
                 code="code_inactive",
             )
         if line.source_facility.enterprise_id != consignor.pk:
             raise RuleViolation(
-                _("Line %(number)s: facility %(line_source_facility_name)s does not belong to %(consignor_name)s.")
+                _("Line %(number)s: facility %(facility)s does not belong to %(consignor_name)s.")
                 % {
                     "number": number,
-                    "line_source_facility_name": line.source_facility.name,
+                    "facility": line.source_facility.name,
                     "consignor_name": consignor.name,
                 },
                 code="facility_not_of_enterprise",
@@ -397,8 +420,8 @@ def check_receipt_lines(*, line_nos: Iterable[int], given: Iterable[int]) -> Non
     expected, given = sorted(line_nos), sorted(given)
     if given != expected:
         raise RuleViolation(
-            _("Give the receipt of every line exactly once: lines %(sorted_by_no)s, got %(sorted_given)s.")
-            % {"sorted_by_no": expected, "sorted_given": given},
+            _("Give the receipt of every line exactly once: lines %(expected)s, got %(given)s.")
+            % {"expected": expected, "given": given},
             code="receipt_lines_mismatch",
             fields={"lines": [_("One entry per manifest line.")]},
         )
@@ -425,45 +448,44 @@ def receipt_quantities(item: "ReceiptInput", *, receiver: Enterprise) -> tuple[D
         accepted = received
         if received == 0:
             raise RuleViolation(
-                _("Line %(item_line_no)s: nothing received cannot be accepted; mark it rejected with a reason.")
-                % {"item_line_no": item.line_no},
+                _("Line %(line)s: nothing received cannot be accepted; mark it rejected with a reason.")
+                % {"line": item.line_no},
                 code="invalid_acceptance",
             )
     elif item.acceptance == Acceptance.PARTIALLY_REJECTED:
         if item.accepted_quantity_t is None:
             raise RuleViolation(
-                _("Line %(item_line_no)s: a partial rejection states the accepted quantity.")
-                % {"item_line_no": item.line_no},
+                _("Line %(line)s: a partial rejection states the accepted quantity.") % {"line": item.line_no},
                 code="invalid_acceptance",
                 fields={f"{field}.accepted_quantity_t": [_("Required.")]},
             )
         accepted = check_quantity(item.accepted_quantity_t, field=f"{field}.accepted_quantity_t")
         if accepted >= received:
             raise RuleViolation(
-                _("Line %(item_line_no)s: accepted %(accepted)s t must be less than received %(received)s t.")
-                % {"item_line_no": item.line_no, "accepted": accepted, "received": received},
+                _("Line %(line)s: accepted %(accepted)s t must be less than received %(received)s t.")
+                % {"line": item.line_no, "accepted": accepted, "received": received},
                 code="invalid_acceptance",
             )
     elif item.acceptance == Acceptance.REJECTED:
         accepted = ZERO
     else:
         raise RuleViolation(
-            _("Unknown acceptance %(item_acceptance)r.") % {"item_acceptance": item.acceptance},
+            _("Unknown acceptance %(acceptance)r.") % {"acceptance": item.acceptance},
             code="invalid_acceptance",
         )
     if item.acceptance != Acceptance.ACCEPTED and not item.rejection_reason.strip():
         raise RuleViolation(
-            _("Line %(item_line_no)s: give the reason for the rejection.") % {"item_line_no": item.line_no},
+            _("Line %(line)s: give the reason for the rejection.") % {"line": item.line_no},
             code="rejection_reason_required",
             fields={f"{field}.rejection_reason": [_("Required.")]},
         )
     if item.facility.enterprise_id != receiver.pk:
         raise RuleViolation(
-            _("Line %(item_line_no)s: facility %(item_facility_name)s does not belong to %(manifest_receiver_name)s.")
+            _("Line %(line)s: facility %(facility)s does not belong to %(receiver)s.")
             % {
-                "item_line_no": item.line_no,
-                "item_facility_name": item.facility.name,
-                "manifest_receiver_name": receiver.name,
+                "line": item.line_no,
+                "facility": item.facility.name,
+                "receiver": receiver.name,
             },
             code="facility_not_of_enterprise",
         )
@@ -483,11 +505,11 @@ def treated_quantity(item: "TreatmentInput", *, line: ManifestLine, purpose: str
     quantity = check_quantity(item.quantity_t, field=f"lines[{item.line_no}].quantity_t")
     if quantity > line.accepted_quantity_t:
         raise RuleViolation(
-            _("Line %(item_line_no)s: %(quantity)s t treated is more than the %(line_accepted_quantity_t)s t accepted.")
+            _("Line %(line)s: %(quantity)s t treated is more than the %(accepted)s t accepted.")
             % {
-                "item_line_no": item.line_no,
+                "line": item.line_no,
                 "quantity": quantity,
-                "line_accepted_quantity_t": line.accepted_quantity_t,
+                "accepted": line.accepted_quantity_t,
             },
             code="treated_exceeds_accepted",
         )

@@ -29,3 +29,20 @@ def mail_discrepancy(self, manifest_id: int, tolerance: str) -> int:
         if not first:
             return 0
         return notifications.mail_discrepancy(manifest_id=manifest_id, tolerance=Decimal(tolerance))
+
+
+@shared_task(acks_late=True, time_limit=3600)
+def derive_management_classes() -> int:
+    """Every January (beat): derive again the HJ 1259-2022 class of every active enterprise from the
+    ledger of the last three years. One transaction per enterprise, so one failure stops no other; a run
+    repeated changes nothing. Returns the number of class history steps written."""
+    from django.utils.translation import gettext as _
+
+    from registry.models import Enterprise
+
+    from .services.classes import derive_management_class
+
+    written = 0
+    for enterprise in Enterprise.objects.active().order_by("pk").iterator():
+        written += derive_management_class(enterprise=enterprise, actor=None, occasion=_("Yearly review")) is not None
+    return written

@@ -12,6 +12,7 @@ urlpatterns = [
     path("manifests/<int:pk>/", views.manifest_detail, name="manifest_detail"),
     path("manifests/<int:pk>/edit/", views.manifest_edit, name="manifest_edit"),
     path("manifests/<int:pk>/print/", views.manifest_print, name="manifest_print"),
+    path("manifests/<int:pk>/print.pdf", views.manifest_pdf, name="manifest_pdf"),
     path("manifests/<int:pk>/pickup/", views.manifest_pickup, name="manifest_pickup"),
     path("manifests/<int:pk>/receive/", views.manifest_receive, name="manifest_receive"),
     path("manifests/<int:pk>/treat/", views.manifest_treat, name="manifest_treat"),

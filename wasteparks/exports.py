@@ -5,7 +5,9 @@ Three functions make up the API:
 - ``safe_cell(value)``: one cell's value, with text that a spreadsheet would run as a formula defused.
 - ``csv_response(filename, header, rows)``: an attachment in UTF-8 with a byte-order mark, so Excel
   opens Chinese text correctly.
-- ``xlsx_response(filename, sheet_title, header, rows)``: an attachment in Office Open XML.
+- ``xlsx_response(filename, sheet_title, header, rows)``: an attachment in Office Open XML, laid out by
+  ``lay_out_table`` (also used by workbooks built elsewhere): columns wide enough for their contents
+  (an 18-character credit code, Chinese names), the header frozen and filterable, quantities grouped.
 
 ``rows`` is any iterable of sequences; cells may be str, int, Decimal, float, bool, date, datetime or
 None. Numbers stay numbers (a negative quantity is not text and is not touched); aware datetimes are
@@ -13,6 +15,7 @@ written in the current time zone without the offset, as spreadsheets have no tim
 """
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +28,12 @@ from django.utils import timezone
 # A spreadsheet treats text starting with these as a formula (or, for tab and CR, as the start of one
 # after its own trimming): "=HYPERLINK(...)" typed into a note must stay text (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# The pages' formats (wasteparks/formats/) in Excel's terms.
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Column widths in characters: room for a long name without one cell's essay making a column endless.
+MIN_WIDTH, MAX_WIDTH = 6, 60
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,11 +98,61 @@ def xlsx_response(filename: str, sheet_title: str, header: Sequence[str], rows: 
                 # openpyxl itself reads a leading "=" as a formula; text stays text.
                 cell.data_type = "s"
             elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
+                cell.number_format = DATETIME_FORMAT
             elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
+                cell.number_format = DATE_FORMAT
+            elif isinstance(value, Decimal):
+                cell.number_format = decimal_format(value)
+    lay_out_table(sheet, header_row=1)
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     return _attachment(response, filename)
+
+
+def decimal_format(value: Decimal) -> str:
+    """Thousands grouped, with the decimal places the value carries (quantities: 4, as recorded)."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+def _display_width(value) -> int:
+    """Roughly how many characters wide Excel shows a value: Chinese characters take two."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        digits = len(f"{value:,}") if not isinstance(value, Decimal) else len(f"{value:,f}")
+        return digits
+    text = max(str(value).splitlines() or [""], key=len)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def lay_out_table(sheet, *, header_row: int, last_row: int | None = None) -> None:
+    """Lay out the table whose header is row `header_row` and whose rows run to `last_row` (the sheet's
+    end by default): every column as wide as its widest cell, the rows above and the header frozen, a
+    filter on the header."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            width = _display_width(cell.value)
+            if width > widths.get(cell.column, 0):
+                widths[cell.column] = width
+    for column, width in widths.items():
+        # Two characters more for the filter's drop-down button on the header.
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if widths:
+        last = get_column_letter(max(widths))
+        sheet.auto_filter.ref = f"A{header_row}:{last}{max(last_row or sheet.max_row, header_row)}"
+
+
+def file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """A stored export (wasteparks/background_exports.py) as an attachment, named as when it was built."""
+    return _attachment(HttpResponse(content, content_type=content_type), filename)

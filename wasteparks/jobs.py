@@ -37,6 +37,11 @@ def _steps_key(task_id: str) -> str:
     return f"wasteparks:job-steps:{task_id}"
 
 
+def report_progress(task: Task, *, done: int, total: int, **extra: Any) -> None:
+    """Store "done of total" and a heartbeat in the task's state, for the page that follows the job."""
+    task.update_state(state=PROGRESS, meta={"done": done, "total": total, "heartbeat": time.time(), **extra})
+
+
 class JobSteps:
     """The committed steps of one running task, and its progress reports."""
 
@@ -52,9 +57,7 @@ class JobSteps:
 
     def report(self) -> None:
         """Progress and a heartbeat, for the page that follows the job."""
-        self.task.update_state(
-            state=PROGRESS, meta={"done": len(self.done), "total": self.total, "heartbeat": time.time()}
-        )
+        report_progress(self.task, done=len(self.done), total=self.total)
 
     def step_committed(self, step: str, outcome: Any = None) -> None:
         """Call once the step's transaction has committed: a redelivery skips it from now on."""

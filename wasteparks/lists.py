@@ -1,5 +1,6 @@
 """What every list page does: order by a whitelisted `?sort=`, page, and export the filtered rows."""
 
+from contextvars import ContextVar
 from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist
@@ -93,16 +94,46 @@ def page_of(request: HttpRequest, rows, size: int | None = None) -> Page:
     return paginator.get_page(min(asked, MAX_PAGE))
 
 
+# The rows the export of this request reads, as `lazily()` was given them: `export_if_asked()` counts
+# them in SQL to decide between an export in the request and one built in the background. A context
+# variable, so that the dozen list views keep their one-line export (`for m in lazily(queryset)`).
+_export_source: ContextVar = ContextVar("export_source", default=None)
+
+
 def lazily(rows):
     """Rows for export_if_asked, read only when an export consumes them. A generator expression evaluates
     its first iterable at once, so `(... for m in queryset)` would fetch the whole filtered list on every
-    page view (bench/b5_pages.py found it); `(... for m in lazily(queryset))` does not."""
+    page view (bench/b5_pages.py found it); `(... for m in lazily(queryset))` does not. Also tells the
+    next `export_if_asked()` of this request which rows it exports, so it can count them first."""
+    _export_source.set(rows)
+    return _read_later(rows)
+
+
+def _read_later(rows):
     yield from rows
 
 
 def export_if_asked(request: HttpRequest, name: str, title: str, header: list, rows) -> HttpResponse | None:
-    """The filtered rows as CSV or Excel when `?export=csv|xlsx`, else None (render the page)."""
+    """The filtered rows as CSV or Excel when `?export=csv|xlsx`, else None (render the page).
+
+    More rows than EXPORT_INLINE_MAX_ROWS are not exported inside the request (a province-wide list
+    would outlast it): the export is queued to be built in the background, as this user sees this list,
+    and the answer is its progress page (wasteparks/background_exports.py).
+    """
+    source = _export_source.get()
+    _export_source.set(None)
     fmt = request.GET.get("export")
+    if fmt not in ("csv", "xlsx"):
+        return None
+    from . import background_exports
+
+    building = background_exports.building(request)
+    if building is not None:
+        rows = building.counting(rows)
+    elif isinstance(source, QuerySet):
+        queued = background_exports.queue_if_large(request, source=source, title=str(title))
+        if queued is not None:
+            return queued
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         return csv_response(f"{name}-{stamp}.csv", header, rows)

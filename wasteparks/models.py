@@ -214,3 +214,210 @@ class AuditLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.table} {self.row_id}"
+
+
+# --- The in-app inbox (wasteparks/inbox.py) ---------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each kind's mail can be switched off by its recipient."""
+
+    CRITICAL_WARNING = "critical_warning", _("Critical warnings")
+    WARNING_DIGEST = "warning_digest", _("Daily digest of warnings")
+    DISCREPANCY = "discrepancy", _("Quantity discrepancies on my manifests")
+    REPORT_RETURNED = "report_returned", _("Returned monthly reports")
+    DEADLINE = "deadline", _("Approaching deadlines")
+    INVITATION = "invitation", _("Invitations")
+    JOB_FINISHED = "job_finished", _("Finished background jobs")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def of_user(self, user) -> NotificationQuerySet:
+        """A user's own notifications: the only ones anybody may see or mark."""
+        return self.filter(user_id=user.pk)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at=None)
+
+
+class Notification(models.Model):
+    """One entry of a user's inbox, written in the transaction of the event it tells of.
+
+    The title is stored in each language the platform speaks: the event's actor and the recipient may
+    use different ones. `dedup_key` (when given) makes telling the same user the same thing twice a no-op.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_inbox"),
+            models.Index(fields=["user"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedup_key"], condition=~Q(dedup_key=""), name="notification_once_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.title_en}"
+
+    @property
+    def title(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.title_zh if (get_language() or "").startswith("zh") else self.title_en
+
+
+class MailPreference(models.Model):
+    """A user's choice of mail for one kind of notification; without a row, mail is on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    by_mail = models.BooleanField(_("by mail"), default=True)
+
+    class Meta:
+        verbose_name = _("mail preference")
+        verbose_name_plural = _("mail preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="mail_preference_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}: {'on' if self.by_mail else 'off'}"
+
+
+# --- Exports built in the background (wasteparks/background_exports.py) ---------------------------
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Being built")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class BackgroundExportQuerySet(models.QuerySet):
+    def of_owner(self, user) -> BackgroundExportQuerySet:
+        """Only whoever asked for an export sees it (it holds the rows of their view)."""
+        return self.filter(owner_id=user.pk)
+
+    def expired(self, now=None) -> BackgroundExportQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
+class BackgroundExport(models.Model):
+    """A list export too large to build inside the request: built by a Celery task as its owner would
+    see the list (the same view, the same filters), stored here, downloadable by the owner until
+    `expires_at`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("owner"))
+    title = models.CharField(_("title"), max_length=200)
+    path = models.CharField(_("list path"), max_length=500)
+    query = models.TextField(_("list query"), blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    # The Celery task that builds it (its progress is read from the result backend).
+    task_id = models.UUIDField(_("task id"), null=True, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("content type"), max_length=120, blank=True)
+    content = models.BinaryField(_("content"), null=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = BackgroundExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("background export")
+        verbose_name_plural = _("background exports")
+        indexes = [models.Index(fields=["owner", "-created_at"], name="export_of_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.owner})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+
+# --- Login audit ----------------------------------------------------------------------------------
+
+
+class LoginStep(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    SECOND_FACTOR = "second_factor", _("Second factor")
+    LOGOUT = "logout", _("Sign-out")
+
+
+class LoginEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> LoginEventQuerySet:
+        """A provincial officer reads the sign-ins of the people of the province (its officers and the staff
+        of its enterprises); a system administrator reads all, including attempts on unknown user names."""
+        from registry.models import User
+        from registry.tenancy import scope_of
+
+        scope = scope_of(user)
+        if scope.everything and not scope.read_only:
+            return self.all()
+        if not scope.province_codes:
+            return self.none()
+        codes = scope.province_codes
+        people = User.objects.filter(
+            Q(jurisdictions__province_code__in=codes)
+            | Q(jurisdictions__park__division__province_code__in=codes)
+            | Q(enterprise_memberships__enterprise__park__division__province_code__in=codes)
+        ).values("pk")
+        return self.filter(user_id__in=people)
+
+
+class LoginEvent(models.Model):
+    """One sign-in attempt or sign-out (GB/T 22239-2019 level 3, security audit): who, when, from where,
+    which step and whether it succeeded. Append-only (wasteparks/migrations/0009_login_audit.py): the user
+    is kept by id and name without a foreign-key constraint, so deleting an account never rewrites it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    step = models.CharField(_("step"), max_length=20, choices=LoginStep.choices)
+    succeeded = models.BooleanField(_("succeeded"))
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    objects = LoginEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("login event")
+        verbose_name_plural = _("login events")
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="login_event_recent"),
+            models.Index(fields=["user", "-at"], name="login_event_of_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.step} · {'ok' if self.succeeded else 'failed'} · {self.at:%Y-%m-%d %H:%M}"

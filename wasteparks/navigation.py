@@ -1,6 +1,9 @@
-"""The navigation bar: which pages each kind of user gets, in one list.
+"""The navigation bar and the start page: which pages each kind of user gets, in one list.
 
 An entry whose page does not exist (yet) is left out, so an app adds its pages here by name only.
+Audiences: officers; enterprise staff; drivers (staff whose only role is driving, on a phone: the
+pickups and the manifests they carry); carriers' pickers-up (who see the pickup page); and someone with
+no role yet (the registration form).
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import EnterpriseRole
 from registry.tenancy import scope_of
+from transfers.rules import pickup_enterprise_ids
 from wasteparks.pages import SignedInRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-OFFICER, ENTERPRISE = "officer", "enterprise"
+OFFICER, ENTERPRISE, DRIVER, PICKUP = "officer", "enterprise", "driver", "pickup"
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,15 @@ NAV_ITEMS = [
     NavItem("reporting:dashboard", _("Dashboard"), frozenset({OFFICER})),
     NavItem("registry:enterprise_list", _("Enterprises"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("registry:permit_list", _("Permits"), frozenset({OFFICER})),
-    NavItem("transfers:manifest_list", _("Manifests"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("transfers:manifest_list", _("Manifests"), frozenset({OFFICER, ENTERPRISE, DRIVER})),
     NavItem("transfers:ledger_list", _("Ledger"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("transfers:stock_list", _("Stock"), frozenset({OFFICER, ENTERPRISE})),
-    NavItem("transfers:pickup_list", _("Pickups"), frozenset({ENTERPRISE})),
+    NavItem("transfers:pickup_list", _("Pickups"), frozenset({PICKUP})),
     NavItem("reporting:report_list", _("Monthly reports"), frozenset({OFFICER, ENTERPRISE})),
+    NavItem("reporting:plan_list", _("Management plans"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:warning_list", _("Warnings"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:inspection_list", _("Inspections"), frozenset({OFFICER})),
+    NavItem("registry:account_list", _("Accounts"), frozenset({OFFICER})),
     NavItem("registry:enterprise_apply", _("Register an enterprise"), frozenset({ENTERPRISE, "newcomer"})),
 ]
 
@@ -48,12 +55,17 @@ NAV_ITEMS = [
 def audiences_of(user) -> set[str]:
     scope = scope_of(user)
     if scope.everything:
-        return {OFFICER, ENTERPRISE}
+        return {OFFICER, ENTERPRISE, PICKUP}
     found = set()
     if scope.is_officer:
         found.add(OFFICER)
-    if scope.enterprise_ids:
+    roles = set().union(*scope.enterprise_roles.values())
+    if roles == {EnterpriseRole.DRIVER}:
+        found.add(DRIVER)
+    elif roles:
         found.add(ENTERPRISE)
+    if pickup_enterprise_ids(scope):
+        found.add(PICKUP)
     return found or {"newcomer"}
 
 
@@ -80,11 +92,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 def home(request: SignedInRequest) -> HttpResponse:
-    """Where `/` and a fresh login lead: officers to their dashboard, enterprise staff to their manifests,
-    someone without any role yet to the registration form."""
+    """Where `/` and a fresh login lead: officers to their dashboard, a driver to the loads waiting for
+    pickup (the page made for a phone), other enterprise staff to their manifests, someone without any
+    role yet to the registration form."""
     audiences = audiences_of(request.user)
     if OFFICER in audiences:
         return redirect("reporting:dashboard")
+    if DRIVER in audiences:
+        return redirect("transfers:pickup_list" if PICKUP in audiences else "transfers:manifest_list")
     if ENTERPRISE in audiences:
         return redirect("transfers:manifest_list")
     return redirect("registry:enterprise_apply")

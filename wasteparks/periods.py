@@ -192,9 +192,10 @@ class Period:
     def has_ended(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.end
 
-    def deadline(self, day: int) -> date:
-        """Day `day` of the month after the period (clamped to that month's length)."""
-        following = Period.from_index(self.last_index + 1)
+    def deadline(self, day: int, *, months_after: int = 1) -> date:
+        """Day `day` of the `months_after`-th month after the period (clamped to that month's length):
+        the 15th of the next month by default; an annual report's 31 March is `deadline(31, months_after=3)`."""
+        following = Period.from_index(self.last_index + months_after)
         return date(following.year, following.month, min(day, following.last_day.day))
 
     def days(self) -> Iterator[date]:

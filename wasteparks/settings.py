@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -110,6 +111,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    # Two-factor sign-in (TOTP and recovery codes): registry/signin.py decides who needs it.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "registry",
     "transfers",
     "reporting",
@@ -127,6 +132,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in security (GB/T 22239-2019 level 3): idle sessions end, then the second factor is asked for.
+    "registry.signin.IdleSessionMiddleware",
+    "registry.signin.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -163,7 +171,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves one developer; a busy timeout keeps the dev server and an eager task
-    # from tripping over each other's write lock.
+    # from tripping over each other's write lock. Its backend keeps triggers through table rebuilds.
+    DATABASES["default"]["ENGINE"] = "wasteparks.sqlite"
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,7 +201,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # GB/T 22239-2019 level 3 asks for complex passwords: at least three of upper case, lower case, digits
+    # and other characters.
+    {"NAME": "registry.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+# A signed-in session left idle this long ends (the absolute limit is SESSION_HOURS).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+# How long an enterprise administrator's invitation link and a sign-up's verification link stay valid.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1, maximum=30)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1, maximum=24 * 7) * 3600
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "wasteparks")
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 # Without REDIS_URL (the embedded default) the cache is in-process and Celery runs tasks eagerly.
@@ -217,9 +235,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The embedded default's schedule (`make run`): a worker with beat on kombu's filesystem transport, which
+# needs no service, its messages and results kept in this folder. Web requests still run tasks eagerly.
+CELERY_FILESYSTEM_BROKER = os.environ.get("CELERY_FILESYSTEM_BROKER", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", not REDIS_URL)
-if not CELERY_TASK_ALWAYS_EAGER and not REDIS_URL:
-    raise ImproperlyConfigured("CELERY_EAGER=0 needs REDIS_URL: a worker needs a broker.")
+if not CELERY_TASK_ALWAYS_EAGER and not REDIS_URL and not CELERY_FILESYSTEM_BROKER:
+    raise ImproperlyConfigured("CELERY_EAGER=0 needs REDIS_URL (or CELERY_FILESYSTEM_BROKER): a worker needs a broker.")
 CELERY_TASK_EAGER_PROPAGATES = True
 # An eager run (embedded default, tests) keeps its state in the result backend as a worker's would, so a
 # progress page reads both alike.
@@ -229,6 +250,19 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # (wasteparks/broker.py explains the crash it prevents).
 CELERY_BROKER_TRANSPORT = "wasteparks.broker:Transport" if REDIS_URL else None
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+if CELERY_FILESYSTEM_BROKER and not REDIS_URL:
+    _FS_BROKER = Path(CELERY_FILESYSTEM_BROKER).resolve()
+    for _folder in ("messages", "processed", "results"):
+        (_FS_BROKER / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    _FS_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_FS_BROKER / "messages"),
+        "data_folder_out": str(_FS_BROKER / "messages"),
+        "processed_folder": str(_FS_BROKER / "processed"),
+        "control_folder": str(_FS_BROKER / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{_FS_BROKER / 'results'}"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -263,12 +297,14 @@ WARNING_TASK_TIME_LIMIT = env_int("WARNING_TASK_TIME_LIMIT", 600, minimum=10)
 # the first still runs it; much longer, and a killed job waits for nothing (it was an hour). The fault tests
 # set a few seconds.
 _LONGEST_JOB = max(UTILIZATION_TASK_TIME_LIMIT + 60, WARNING_TASK_TIME_LIMIT + 30)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", _LONGEST_JOB + 120, minimum=1),
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     # A broker that vanishes without closing the connection must not hold a publish forever.
     "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 30, minimum=1),
 }
+if CELERY_FILESYSTEM_BROKER and not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS |= _FS_TRANSPORT_OPTIONS
 # A task waiting to be retried holds its message unacknowledged until the retry is due (Redis has no
 # delayed delivery): a retry further off than the visibility timeout would be handed to a second worker
 # and run twice. So retries back off to at most this (seconds).
@@ -278,19 +314,31 @@ OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000
 # so a year's recompute never delays a notification.
 CELERY_TASK_ROUTES = {
     "reporting.tasks.utilization.*": {"queue": "long"},
+    "wasteparks.background_exports.build_export": {"queue": "long"},
 }
 # Installed into django-celery-beat's database schedule when beat starts; times are Asia/Shanghai.
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-months": {
         "task": "reporting.tasks.utilization.recompute_recent_months",
-        "schedule": crontab(hour=1, minute=30),
+        # Nightly, or every RECOMPUTE_SECONDS where set (the embedded default, whose machine may sleep at night).
+        "schedule": float(env_int("RECOMPUTE_SECONDS", 0, minimum=0)) or crontab(hour=1, minute=30),
     },
     # Tampering is evident: recompute the audit hash chain (wasteparks/audit.py) every night.
     "verify-audit-chain-nightly": {
         "task": "reporting.tasks.audit.verify_audit_chain",
         "schedule": crontab(hour=2, minute=45),
     },
-    "scan-warnings-hourly": {"task": "reporting.tasks.warnings.scan_all_rules", "schedule": crontab(minute=5)},
+    # Every hour, or every WARNING_SCAN_SECONDS where set (the embedded default's small park scans often).
+    "scan-warnings-hourly": {
+        "task": "reporting.tasks.warnings.scan_all_rules",
+        "schedule": float(env_int("WARNING_SCAN_SECONDS", 0, minimum=0)) or crontab(minute=5),
+    },
+    # Cold chains and vehicles cannot wait an hour; monthly reading partitions are made ahead (telemetry).
+    "scan-device-rules": {"task": "reporting.tasks.telemetry.scan_device_rules", "schedule": crontab(minute="*/5")},
+    "create-reading-partitions-daily": {
+        "task": "reporting.tasks.telemetry.create_reading_partitions",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "warning-digest-daily": {
         "task": "reporting.tasks.warnings.send_daily_digest",
         "schedule": crontab(hour=7, minute=30),
@@ -304,6 +352,12 @@ CELERY_BEAT_SCHEDULE = {
     # Proves that beat, the broker and a worker all move: /healthz reports the age of the last one. One
     # left waiting while no worker runs is dropped, so a returning worker does not run a backlog of them.
     "worker-heartbeat": {"task": "wasteparks.heartbeat.record", "schedule": 30.0, "options": {"expires": 60}},
+    "purge-expired-exports": {"task": "wasteparks.background_exports.purge_expired", "schedule": crontab(minute=40)},
+    # HJ 1259-2022 classes follow the last three years' quantities: derived again once the year has turned.
+    "derive-management-classes-yearly": {
+        "task": "transfers.tasks.derive_management_classes",
+        "schedule": crontab(month_of_year=1, day_of_month=2, hour=4, minute=0),
+    },
     "purge-idempotency-records": {
         "task": "registry.tasks.purge_idempotency_records",
         "schedule": crontab(hour=3, minute=15),
@@ -314,6 +368,8 @@ CELERY_BEAT_SCHEDULE = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date, time and number format per language for every page and form (wasteparks/formats/).
+FORMAT_MODULE_PATH = ["wasteparks.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -419,6 +475,16 @@ SPECTACULAR_SETTINGS = {
         "EnterpriseRoleEnum": "registry.models.EnterpriseRole",
         "OfficerRoleEnum": "registry.models.OfficerRole",
         "PartyEnum": "transfers.models.Party",
+        # An enterprise's class, and the classes before, in force and derived in its class history.
+        "ManagementClassEnum": "registry.rules.ManagementClass",
+        "ClassChangeSourceEnum": "registry.models.ClassChangeSource",
+        # Where a signature or a ledger entry came from (web, API): named as before the class history's source.
+        "SourceEnum": "transfers.models.Source",
+        "ReportActionEnum": "reporting.rules.reports.ReportAction",
+        "ReportKindEnum": "registry.rules.ReportKind",
+        # Where a permit or a cross-province approval stands; what kind of inspection an officer made.
+        "LicenceStatusEnum": "registry.rules.LicenceStatus",
+        "InspectionKindEnum": "reporting.models.inspections.InspectionKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -443,6 +509,10 @@ HEALTH_OUTBOX_MAX_AGE = timedelta(seconds=env_int("HEALTH_OUTBOX_MAX_AGE_SECONDS
 # A job (an officer's recompute) silent this long (never started, or no progress reported) is shown as
 # stopped, with a retry button. Longer than any one step of a job (a month's recompute at province scale).
 JOB_STALLED_AFTER = timedelta(seconds=env_int("JOB_STALLED_SECONDS", 300, minimum=30))
+# A list export of more rows than this is built in the background and offered for download
+# (wasteparks/background_exports.py); the file is kept this many days, for whoever asked only.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000, minimum=1)
+EXPORT_KEPT_DAYS = env_int("EXPORT_KEPT_DAYS", 7, minimum=1, maximum=90)
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 if LOG_LEVEL not in logging.getLevelNamesMapping():
@@ -470,6 +540,30 @@ WARNING_MEDICAL_PLANT_HOURS = env_int("WARNING_MEDICAL_PLANT_HOURS", 24, minimum
 WARNING_MEDICAL_PLANT_COLD_HOURS = env_int("WARNING_MEDICAL_PLANT_COLD_HOURS", 72, minimum=1)
 WARNING_FACILITY_FILL_WARNING_PCT = env_decimal("WARNING_FACILITY_FILL_WARNING_PCT", "90")
 WARNING_FACILITY_FILL_CRITICAL_PCT = env_decimal("WARNING_FACILITY_FILL_CRITICAL_PCT", "100")
+# Devices (reporting/warnings/devices.py). A medical waste cold store is kept below 5 °C (GB 39707-2020, see
+# reporting/warnings/stock.py); the other four are the platform's defaults, not regulation: a province
+# sets its own on the thresholds page.
+WARNING_COLD_STORE_MAX_C = env_decimal("WARNING_COLD_STORE_MAX_C", "5")
+WARNING_COLD_CHAIN_BREACH_MINUTES = env_int("WARNING_COLD_CHAIN_BREACH_MINUTES", 30, minimum=1)
+WARNING_SENSOR_STOCK_TOLERANCE = env_decimal("WARNING_SENSOR_STOCK_TOLERANCE", "0.10")
+WARNING_VEHICLE_STOP_MINUTES = env_int("WARNING_VEHICLE_STOP_MINUTES", 60, minimum=5)
+WARNING_VEHICLE_STOP_SPEED_KMH = env_decimal("WARNING_VEHICLE_STOP_SPEED_KMH", "3")
+WARNING_DEVICE_SILENT_INTERVALS = env_int("WARNING_DEVICE_SILENT_INTERVALS", 3, minimum=1)
+
+# --- Device telemetry (docs/telemetry.md) -----------------------------------------------------------
+# A reading stamped further ahead of the server's clock than this is refused (a device clock gone wrong);
+# one older than TELEMETRY_MAX_AGE_HOURS too (a backlog a device may still deliver after an outage).
+TELEMETRY_MAX_FUTURE_SECONDS = env_int("TELEMETRY_MAX_FUTURE_SECONDS", 300, minimum=0, maximum=86400)
+TELEMETRY_MAX_AGE_HOURS = env_int("TELEMETRY_MAX_AGE_HOURS", 168, minimum=1, maximum=24 * 90)
+TELEMETRY_BATCH_MAX = env_int("TELEMETRY_BATCH_MAX", 500, minimum=1, maximum=10000)
+# Per device, over HTTP and MQTT together: beyond it the rest of the minute's readings are refused.
+TELEMETRY_READINGS_PER_MINUTE = env_int("TELEMETRY_READINGS_PER_MINUTE", 600, minimum=1)
+# Monthly partitions of the readings table created this many months ahead (PostgreSQL).
+TELEMETRY_PARTITIONS_AHEAD = env_int("TELEMETRY_PARTITIONS_AHEAD", 2, minimum=1, maximum=24)
+# The broker the consumer (manage.py consume_readings) and the simulator connect to; the consumer's own
+# account. Empty: no MQTT (HTTP only).
+MQTT_URL = os.environ.get("MQTT_URL", "")
+MQTT_TOPIC_ROOT = os.environ.get("MQTT_TOPIC_ROOT", "wasteparks/devices")
 WARNING_PERMIT_EXPIRY_DAYS = env_int("WARNING_PERMIT_EXPIRY_DAYS", 30, minimum=1)
 # Throughput beyond the licensed annual scale is a warning; by 20 % or more it needs a new licence.
 WARNING_CAPACITY_CRITICAL_PCT = env_decimal("WARNING_CAPACITY_CRITICAL_PCT", "120")

@@ -15,10 +15,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    # Sign-up, invitations and the second factor (registry/account_views.py); before Django's own account
+    # pages (password change and reset), which the include below serves.
+    path("accounts/", include("registry.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("registry.urls")),
     path("transfers/", include("transfers.urls")),
     path("reporting/", include("reporting.urls")),
+    path("inbox/", include("wasteparks.inbox_views")),
+    path("exports/", include("wasteparks.export_views")),
     path("api/v1/", include("wasteparks.api.urls")),
     # Anything else under /api/ answers in the API's error shape, never with an HTML page.
     re_path(r"^api(/.*)?$", api_not_found),

@@ -5,6 +5,10 @@ One module a subject; everything is importable from `registry.models`.
 
 from ..rules import EnterpriseStatus, ManagementClass
 from .catalogue import Division, ManagementMethod, MethodKind, WasteCategory, WasteClass, WasteCode
+from .classes import ClassChangeSource, ManagementClassChange
+from .devices import Device, DeviceKind
+from .filings import TransferFiling
+from .invitations import Invitation, token_digest
 from .organisations import TREATMENT_KINDS, Enterprise, EnterpriseRole, Facility, FacilityKind, Park
 from .people import ApiClient, ApiScope, EnterpriseMembership, JurisdictionMembership, OfficerRole, User
 from .permits import Permit, PermitKind, PermitLine, TransferApproval
@@ -13,6 +17,9 @@ __all__ = [
     "TREATMENT_KINDS",
     "ApiClient",
     "ApiScope",
+    "ClassChangeSource",
+    "Device",
+    "DeviceKind",
     "Division",
     "Enterprise",
     "EnterpriseMembership",
@@ -20,8 +27,10 @@ __all__ = [
     "EnterpriseStatus",
     "Facility",
     "FacilityKind",
+    "Invitation",
     "JurisdictionMembership",
     "ManagementClass",
+    "ManagementClassChange",
     "ManagementMethod",
     "MethodKind",
     "OfficerRole",
@@ -30,8 +39,10 @@ __all__ = [
     "PermitKind",
     "PermitLine",
     "TransferApproval",
+    "TransferFiling",
     "User",
     "WasteCategory",
     "WasteClass",
     "WasteCode",
+    "token_digest",
 ]

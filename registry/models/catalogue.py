@@ -2,6 +2,7 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wasteparks.models import Timestamped
@@ -11,13 +12,33 @@ from .. import querysets
 # --- The waste catalogue (loaded from registry/reference/*.csv by `manage.py load_catalogue`) -----
 
 
+class NamedInTwoLanguages:
+    """Catalogue rows carry their official Chinese name and an English one: a page reads the one of its
+    language, and the Chinese where the catalogue has no English."""
+
+    name_zh: str
+    name_en: str
+
+    @staticmethod
+    def name_field() -> str:
+        """The column to read names from in the current language (for `values_list`)."""
+        return "name_en" if (get_language() or "").startswith("en") else "name_zh"
+
+    @property
+    def name(self) -> str:
+        return getattr(self, self.name_field()) or self.name_zh
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"  # type: ignore[attr-defined]
+
+
 class WasteClass(models.TextChoices):
     GENERAL = "general", _("General industrial solid waste")
     HAZARDOUS = "hazardous", _("Hazardous waste")
     MEDICAL = "medical", _("Medical waste")
 
 
-class WasteCategory(Timestamped):
+class WasteCategory(NamedInTwoLanguages, Timestamped):
     """HW01..HW50 (National Hazardous Waste List) or SW01..SW59 (general industrial solid waste)."""
 
     code = models.CharField(_("code"), max_length=8, unique=True)
@@ -32,11 +53,8 @@ class WasteCategory(Timestamped):
         verbose_name = _("waste category")
         verbose_name_plural = _("waste categories")
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.name_zh}"
 
-
-class WasteCode(Timestamped):
+class WasteCode(NamedInTwoLanguages, Timestamped):
     code = models.CharField(_("code"), max_length=12, unique=True)
     waste_class = models.CharField(_("waste class"), max_length=12, choices=WasteClass.choices, db_index=True)
     category = models.ForeignKey(WasteCategory, models.PROTECT, related_name="codes", verbose_name=_("category"))
@@ -73,9 +91,6 @@ class WasteCode(Timestamped):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.name_zh}"
-
 
 class MethodKind(models.TextChoices):
     UTILIZATION = "utilization", _("Utilization")
@@ -83,7 +98,7 @@ class MethodKind(models.TextChoices):
     STORAGE = "storage", _("Storage")
 
 
-class ManagementMethod(Timestamped):
+class ManagementMethod(NamedInTwoLanguages, Timestamped):
     code = models.CharField(_("code"), max_length=6, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=MethodKind.choices)
     name_zh = models.CharField(_("Chinese name"), max_length=200)
@@ -97,11 +112,8 @@ class ManagementMethod(Timestamped):
         verbose_name = _("management method")
         verbose_name_plural = _("management methods")
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.name_zh}"
 
-
-class Division(models.Model):
+class Division(NamedInTwoLanguages, models.Model):
     """GB/T 2260 administrative division: 2 digits a province, 4 a city (prefecture)."""
 
     code = models.CharField(_("code"), max_length=6, unique=True)
@@ -115,9 +127,6 @@ class Division(models.Model):
         ordering = ["code"]
         verbose_name = _("administrative division")
         verbose_name_plural = _("administrative divisions")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name_zh}"
 
     @property
     def is_province(self) -> bool:

@@ -113,6 +113,9 @@ class Enterprise(Timestamped):
     management_class = models.CharField(
         _("management class"), max_length=12, choices=ManagementClass.choices, default=ManagementClass.REGISTRATION
     )
+    # Set while an officer's class stands (ManagementClassChange says who and why): the yearly derivation
+    # records what the rule gives but leaves the class alone until an officer lifts the override.
+    management_class_overridden = models.BooleanField(_("management class set by an officer"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=EnterpriseStatus.choices, default=EnterpriseStatus.PENDING, db_index=True
     )

@@ -19,6 +19,12 @@ class User(AbstractUser):
     is_service_account = models.BooleanField(
         _("service account"), default=False, help_text=_("The identity an API client acts as; cannot log in.")
     )
+    # Set when an officer disables the account (registry.accounts.disable_account); cleared when re-enabled.
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True, editable=False)
+    disabled_by = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="+", editable=False, verbose_name=_("disabled by")
+    )
+    disabled_reason = models.CharField(_("reason for disabling"), max_length=500, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -29,6 +35,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        # Records name people as their colleagues and officers know them: the one full-name field, not
+        # Django's first/last pair (unused here), and the login name only for an account without one.
+        return self.full_name or super().get_full_name() or self.username
 
 
 class EnterpriseMembership(models.Model):
@@ -84,6 +95,7 @@ class JurisdictionMembership(models.Model):
 class ApiScope(models.TextChoices):
     READ_ALL = "read:all", _("Read everything (provincial platform)")
     ENTERPRISE = "enterprise", _("Read and write its own enterprise")
+    DEVICE = "device", _("Post its own device's readings only")
 
 
 class ApiClient(Timestamped):
@@ -110,10 +122,12 @@ class ApiClient(Timestamped):
         verbose_name_plural = _("API clients")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(scope="enterprise") & Q(enterprise__isnull=False))
+                condition=(Q(scope__in=["enterprise", "device"]) & Q(enterprise__isnull=False))
                 | (Q(scope="read:all") & Q(enterprise__isnull=True)),
                 name="api_client_enterprise_matches_scope",
-                violation_error_message=_("An enterprise client names its enterprise; a read:all client names none."),
+                violation_error_message=_(
+                    "An enterprise or device client names its enterprise; a read:all client names none."
+                ),
             )
         ]
 

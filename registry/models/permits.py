@@ -14,6 +14,7 @@ from wasteparks.models import Timestamped, tonnes_field, touch
 from .. import querysets, rules
 from .catalogue import ManagementMethod, WasteCategory, WasteCode
 from .organisations import Enterprise
+from .people import User
 
 ZERO = Decimal("0")
 
@@ -28,6 +29,9 @@ class PermitKind(models.TextChoices):
 
 class Permit(Timestamped):
     sync_parents = ("enterprise",)
+    # Set before a save for django-simple-history: who acted, and why.
+    _history_user: "User | None"
+    _change_reason: str
 
     enterprise = models.ForeignKey(Enterprise, models.PROTECT, related_name="permits", verbose_name=_("enterprise"))
     kind = models.CharField(_("kind"), max_length=16, choices=PermitKind.choices)
@@ -40,6 +44,18 @@ class Permit(Timestamped):
     covers_utilization = models.BooleanField(_("utilization"), default=False)
     covers_disposal = models.BooleanField(_("disposal"), default=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Rows entered before the workflow (and in the Django admin) are valid licences.
+    status = models.CharField(
+        _("status"), max_length=10, choices=rules.LicenceStatus.choices, default=rules.LicenceStatus.VALID
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    decided_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("verified or decided by")
+    )
+    decided_at = models.DateTimeField(_("verified or decided at"), null=True, blank=True)
+    renews = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="renewal", verbose_name=_("renews")
+    )
 
     history = HistoricalRecords(excluded_fields=["sync_version"])
     objects = querysets.PermitQuerySet.as_manager()
@@ -54,11 +70,17 @@ class Permit(Timestamped):
                 name="permit_ends_after_it_starts",
                 violation_error_message=_("A permit cannot end before it starts."),
             ),
-            models.UniqueConstraint(fields=["kind", "number"], name="permit_number_unique_per_kind"),
+            # An application has no number until the licence is granted (nor ever, if refused).
+            models.UniqueConstraint(
+                fields=["kind", "number"], condition=~Q(number=""), name="permit_number_unique_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=rules.UNNUMBERED) | ~Q(number=""), name="permit_numbered_unless_applied"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.number}"
+        return f"{self.get_kind_display()} {self.number or _('(application)')}"
 
     @property
     def is_collection_licence(self) -> bool:
@@ -110,6 +132,7 @@ class PermitLine(models.Model):
     objects = querysets.PermitLineQuerySet.as_manager()
 
     history = HistoricalRecords()
+    _history_user: "User | None"
 
     class Meta:
         verbose_name = _("permit line")
@@ -150,7 +173,10 @@ class PermitLine(models.Model):
 class TransferApproval(Timestamped):
     """Approval of a cross-province transfer (Hazardous Waste Transfer Measures 2022): 12 months at most."""
 
-    number = models.CharField(_("number"), max_length=64, unique=True)
+    _history_user: "User | None"
+    _change_reason: str
+
+    number = models.CharField(_("number"), max_length=64, blank=True)
     consignor = models.ForeignKey(Enterprise, models.PROTECT, related_name="+", verbose_name=_("consignor"))
     receiver = models.ForeignKey(Enterprise, models.PROTECT, related_name="+", verbose_name=_("receiver"))
     waste_code = models.ForeignKey(WasteCode, models.PROTECT, related_name="+", verbose_name=_("waste code"))
@@ -159,6 +185,14 @@ class TransferApproval(Timestamped):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
     issuer = models.CharField(_("approved by"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=rules.LicenceStatus.choices, default=rules.LicenceStatus.VALID
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    decided_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("verified or decided by")
+    )
+    decided_at = models.DateTimeField(_("verified or decided at"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["sync_version"])
     objects = querysets.TransferApprovalQuerySet.as_manager()
@@ -174,12 +208,21 @@ class TransferApproval(Timestamped):
                 condition=Q(quantity_used_t__gte=0) & Q(quantity_used_t__lte=F("approved_quantity_t")),
                 name="approval_used_within_approved",
             ),
+            # An application has no number until the approval is granted (nor ever, if refused).
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="approval_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=rules.UNNUMBERED) | ~Q(number=""), name="approval_numbered_unless_applied"
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or _("Application #%(id)s") % {"id": self.pk}
 
     def clean(self) -> None:
+        if not self.number and self.status not in rules.UNNUMBERED:
+            raise ValidationError({"number": _("An approval granted or recorded has its number.")})
+        if self.consignor_id and self.consignor_id == self.receiver_id:
+            raise ValidationError({"receiver": _("The receiver is another enterprise than the consignor.")})
         if not (self.valid_from and self.valid_to):
             return
         if self.valid_to < self.valid_from:

@@ -1,17 +1,22 @@
-"""Inspections: api. `/api/v1/inspections/`, read-only: officers' site visits and desk checks, seen by
-the officers of the enterprise's park and by the enterprise itself (as on its page). Officers record them
-in the browser, through the services."""
+"""Inspections: api. `/api/v1/inspections/`: officers' site visits and desk checks, seen by the officers
+of the enterprise's park and by the enterprise itself (as on its page). Officers of the park record them
+(POST to the collection, linking the warnings followed up) and record the rectification (POST to
+`rectified`), through the same services as the pages (reporting.services.inspections)."""
 
 import django_filters
 from django.db.models import Prefetch
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
 
-from registry.models import Park
+from registry.models import Enterprise, Park
 from wasteparks.api.filters import IntegerFilter, SyncFilterSet
-from wasteparks.api.viewsets import ReadOnlyViewSet
+from wasteparks.api.serializers import StrictSerializer
+from wasteparks.api.viewsets import WriteViewSet
 
 from ..models.inspections import Inspection, InspectionKind, InspectionStatus
 from ..models.warnings import Warning
+from ..services import inspections as services
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -46,6 +51,32 @@ class InspectionSerializer(serializers.ModelSerializer):
         ]
 
 
+class _Visible(serializers.PrimaryKeyRelatedField):
+    """A row the caller may see: any other id 'does not exist' (no tenant leaks)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        return queryset.visible_to(request.user) if request is not None else queryset.none()
+
+
+class InspectionInputSerializer(StrictSerializer):
+    enterprise = _Visible(queryset=Enterprise.objects.all())
+    date = serializers.DateField(help_text="The day of the visit or check: today or earlier.")
+    kind = serializers.ChoiceField(InspectionKind.choices)
+    findings = serializers.CharField(max_length=10000)
+    required_rectification = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    rectification_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    warnings = _Visible(
+        queryset=Warning.objects.all(), many=True, required=False, default=list,
+        help_text="Ids of the warnings followed up: of this enterprise or of its park.",
+    )  # fmt: skip
+
+
+class RectifiedInputSerializer(StrictSerializer):
+    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
 class InspectionFilter(SyncFilterSet):
     enterprise = IntegerFilter(field_name="enterprise_id")
     park = IntegerFilter(field_name="park_id")
@@ -59,7 +90,14 @@ class InspectionFilter(SyncFilterSet):
         fields = ["enterprise", "park", "kind", "status"]
 
 
-class InspectionViewSet(ReadOnlyViewSet):
+@extend_schema_view(
+    create=extend_schema(
+        request=InspectionInputSerializer,
+        responses={201: InspectionSerializer},
+        description="An officer of the enterprise's park records an inspection; others get 403.",
+    )
+)
+class InspectionViewSet(WriteViewSet):
     """Inspections of enterprises (DESIGN 3). `status` is what is stored: open until an officer records
     the rectification. An open inspection past its `rectification_deadline` is overdue; that is not a
     column, since it changes with the calendar rather than with the row."""
@@ -68,12 +106,31 @@ class InspectionViewSet(ReadOnlyViewSet):
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilter
     ordering_fields = ("updated_at", "date")
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         # A linked warning the caller may not read (a park-wide one, for the enterprise itself) is left
         # out, so that every id the row names can be fetched.
         readable = Warning.objects.visible_to(self.request.user).only("pk")
         return super().get_queryset().prefetch_related(Prefetch("warnings", queryset=readable))
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(InspectionInputSerializer)
+        inspection = services.record_inspection(actor=request.user, **data)
+        return self.answer(inspection, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RectifiedInputSerializer,
+        responses=InspectionSerializer,
+        summary="An officer of the park records that the rectification was done; 409 if already recorded.",
+    )
+    @action(detail=True, methods=["post"])
+    def rectified(self, request, pk=None):
+        data = self.validated(RectifiedInputSerializer)
+        inspection = services.mark_inspection_rectified(
+            inspection=self.get_object(), actor=request.user, note=data["note"]
+        )
+        return self.answer(inspection)
 
 
 routes = [("inspections", InspectionViewSet, "inspection")]

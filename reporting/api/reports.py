@@ -5,8 +5,10 @@ Enterprise clients create their own (for an ended month), adjust lines of a draf
 with a reason, refresh the prefill and submit. Officers review in the browser, through the services.
 """
 
+import re
+
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,11 +24,13 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from registry.models import Enterprise, User, WasteCode
+from registry.models import Enterprise, ManagementClass, User, WasteCode
+from registry.rules import ReportKind, filing_deadline
 from wasteparks.api.filters import IntegerFilter, StrictBooleanFilter, SyncFilterSet
 from wasteparks.api.serializers import StrictSerializer
 from wasteparks.api.viewsets import WriteViewSet
 from wasteparks.errors import RuleViolation
+from wasteparks.periods import Period
 
 from ..models.reports import (
     MonthlyReport,
@@ -143,14 +147,18 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
     park = serializers.IntegerField(
         source="enterprise.park_id", read_only=True, help_text="Derived: the enterprise's park (a row of `parks`)."
     )
-    period = serializers.SerializerMethodField(help_text="Derived: the month as YYYY-MM.")
+    period = serializers.SerializerMethodField(
+        help_text="Derived: the period as YYYY-MM (monthly), YYYY-Qn (quarterly) or YYYY (annual)."
+    )
     revision = serializers.IntegerField(
         source="current_revision.number",
         read_only=True,
         help_text="Derived: the number of the current revision, whose figures are `lines`.",
     )
     deadline = serializers.DateField(
-        read_only=True, help_text="Derived: the filing deadline of the month (the configured day of the next)."
+        read_only=True,
+        help_text="Derived: the filing deadline of the period (the configured day of the month after a month or "
+        "quarter; 31 March after a year).",
     )
     submitted_by = _username(
         allow_null=True,
@@ -185,6 +193,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
             "park",
             "year",
             "month",
+            "report_kind",
             "period",
             "status",
             "revision",
@@ -224,7 +233,10 @@ class _VisibleEnterprise(serializers.PrimaryKeyRelatedField):
 class ReportCreateSerializer(StrictSerializer):
     enterprise = _VisibleEnterprise()
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    month = serializers.IntegerField(min_value=1, max_value=12)
+    month = serializers.IntegerField(min_value=1, max_value=12, help_text="A quarter's first month; 1 for a year.")
+    report_kind = serializers.ChoiceField(
+        choices=ReportKind.choices, required=False, default=ReportKind.MONTHLY, help_text="Months covered: 1, 3 or 12."
+    )
 
 
 class ReportLineInputSerializer(StrictSerializer):
@@ -280,17 +292,40 @@ class AnnualSummaryPageSerializer(serializers.Serializer):
 # --- filters --------------------------------------------------------------------------------------
 
 
+class DutySerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField()
+    enterprise_name = serializers.CharField()
+    park = serializers.IntegerField()
+    management_class = serializers.ChoiceField(choices=ManagementClass.choices)
+    report_kind = serializers.ChoiceField(choices=ReportKind.choices)
+    period = serializers.CharField()
+    deadline = serializers.DateField()
+    filed = serializers.BooleanField(help_text="Submitted at least once.")
+    filed_late = serializers.BooleanField(help_text="First submitted after the deadline.")
+
+
+class DutiesPageSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True)
+    resume = serializers.CharField(allow_null=True)
+    results = DutySerializer(many=True)
+
+
+# A period: 2026-10 (a month), 2026-Q3 (a quarter) or 2025 (a year), the years the platform keeps.
+PERIOD_PATTERN = re.compile(r"(20\d\d)(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+
+
 class MonthlyReportFilter(SyncFilterSet):
     park = IntegerFilter(field_name="enterprise__park_id")
     enterprise = IntegerFilter(field_name="enterprise_id")
     year = IntegerFilter()
     month = IntegerFilter()
+    report_kind = django_filters.TypedChoiceFilter(choices=ReportKind.choices, coerce=int)
     status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices)
     is_late = StrictBooleanFilter()
 
     class Meta:
         model = MonthlyReport
-        fields = ["park", "enterprise", "year", "month", "status", "is_late"]
+        fields = ["park", "enterprise", "year", "month", "report_kind", "status", "is_late"]
 
 
 # --- viewset --------------------------------------------------------------------------------------
@@ -325,7 +360,11 @@ class MonthlyReportViewSet(WriteViewSet):
     def create(self, request, *args, **kwargs):
         data = self.validated(ReportCreateSerializer)
         report = services.create_monthly_report(
-            actor=request.user, enterprise=data["enterprise"], year=data["year"], month=data["month"]
+            actor=request.user,
+            enterprise=data["enterprise"],
+            year=data["year"],
+            month=data["month"],
+            report_kind=data["report_kind"],
         )
         return self.answer(report, status.HTTP_201_CREATED)
 
@@ -365,7 +404,62 @@ class MonthlyReportViewSet(WriteViewSet):
         lines = services.annual_summary(enterprise=enterprise, year=year)
         return Response(AnnualSummaryPageSerializer({"next": None, "resume": None, "results": lines}).data)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, required=True, description="YYYY-MM, YYYY-Qn or YYYY."),
+            OpenApiParameter("cursor", str, description="Not used: the list is a single page."),
+            OpenApiParameter("page_size", int, description="Not used: the list is a single page."),
+        ],
+        responses=DutiesPageSerializer,
+        summary="Who owes the report of a period (by management class: monthly, quarterly, annual), with its "
+        "deadline and whether it was filed, and late. The same rule as the reminders, the dashboard and the "
+        "REPORT_MISSING warning.",
+    )
+    @action(detail=False, methods=["get"])
+    def duties(self, request):
+        period = self._period(request)
+        reports = MonthlyReport.objects.for_period(period).filed().filter(enterprise=OuterRef("pk"))
+        owing = (
+            Enterprise.objects.visible_to(request.user)
+            .must_file(period)
+            .annotate(filed=Exists(reports), filed_late=Exists(reports.filter(is_late=True)))
+            .order_by("pk")
+        )
+        deadline = filing_deadline(period)
+        results = [
+            {
+                "enterprise": row.pk,
+                "enterprise_name": row.name,
+                "park": row.park_id,
+                "management_class": row.management_class,
+                "report_kind": period.length,
+                "period": str(period),
+                "deadline": deadline,
+                "filed": row.filed,
+                "filed_late": row.filed_late,
+            }
+            for row in owing
+        ]
+        return Response(DutiesPageSerializer({"next": None, "resume": None, "results": results}).data)
+
     # -- query parameters --
+
+    @staticmethod
+    def _period(request) -> Period:
+        raw = request.query_params.get("period", "").strip()
+        match = PERIOD_PATTERN.fullmatch(raw)
+        if match is None:
+            raise RuleViolation(
+                _("Give the period as YYYY-MM, YYYY-Qn or YYYY."),
+                code="invalid",
+                fields={"period": [_("Use YYYY-MM, YYYY-Qn or YYYY.")]},
+            )
+        year, month, quarter = match.groups()
+        if month:
+            return Period.month_of(int(year), int(month))
+        if quarter:
+            return Period.quarter_of(int(year), int(quarter))
+        return Period.year_of(int(year))
 
     @staticmethod
     def _integer(request, name: str) -> int:

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from registry.models import WasteClass
 from wasteparks.api.fields import BlankAsNullCharField, BlankAsNullChoiceField
-from wasteparks.api.filters import SyncFilterSet
+from wasteparks.api.filters import CodeFilter, SyncFilterSet
 from wasteparks.api.viewsets import ReadOnlyViewSet
 from wasteparks.periods import Period
 
@@ -49,7 +49,7 @@ class PeriodFilter(django_filters.Filter):
 class UtilizationFilter(SyncFilterSet):
     scope = django_filters.ChoiceFilter(choices=SnapshotScope.choices)
     waste_class = django_filters.ChoiceFilter(choices=WasteClass.choices)
-    category = django_filters.CharFilter(field_name="category_code", label="Category code (HW08, SW01); empty: all.")
+    category = CodeFilter(field_name="category_code", label="Category code (HW08, SW01); empty: all.")
     period_from = PeriodFilter(field_name="month_index", lookup_expr="gte", label="First month, YYYY-MM.")
     period_to = PeriodFilter(field_name="month_index", lookup_expr="lte", label="Last month, YYYY-MM.")
     province = django_filters.CharFilter(field_name="province_code")

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from registry.models import Park
-from wasteparks.exports import XLSX_CONTENT_TYPE, _attachment, safe_cell
+from wasteparks.exports import XLSX_CONTENT_TYPE, _attachment, lay_out_table, safe_cell
 from wasteparks.periods import Period
 
 from ..models.reports import MonthlyReport
@@ -28,7 +28,7 @@ __all__ = [
     "park_workbook_response",
 ]
 
-NUMBER_FORMAT = "0.0000"
+NUMBER_FORMAT = "#,##0.0000"
 
 
 def _header() -> list[str]:
@@ -71,9 +71,11 @@ def _report_sheet(sheet, report: MonthlyReport) -> None:
     sheet.append([])
     _write(sheet, _header())
     _bold_row(sheet)
+    header_row = sheet.max_row
     lines = _lines(report)
     for line in lines:
         _write(sheet, [line.waste_code.code, line.waste_code.get_waste_class_display(), *line.figures().values()])
+    lines_end = sheet.max_row
     adjusted = [line for line in lines if line.is_adjusted]
     if adjusted:
         sheet.append([])
@@ -91,8 +93,7 @@ def _report_sheet(sheet, report: MonthlyReport) -> None:
                         line.adjustment_reason,
                     ],
                 )
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 30
+    lay_out_table(sheet, header_row=header_row, last_row=lines_end)
 
 
 def _save(workbook: Workbook) -> bytes:
@@ -139,6 +140,7 @@ def park_workbook(*, park: Park, period: Period, reports: Iterable[MonthlyReport
         # Sheet titles: at most 31 characters, none of []:*?/\ ; numbered so two similar names never clash.
         title = "".join(ch for ch in f"{index} {report.enterprise.name}" if ch not in "[]:*?/\\")[:31]
         _report_sheet(workbook.create_sheet(title), report)
+    lay_out_table(summary, header_row=2)
     return _save(workbook)
 
 

@@ -12,9 +12,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise, Park
+from registry.rules import ReportKind
 from registry.tenancy import scope_of
 from wasteparks.bounds import EARLIEST_DAY
-from wasteparks.forms import BootstrapFormMixin
+from wasteparks.forms import BootstrapFormMixin, QuantityField
 from wasteparks.periods import Period
 
 from ..models.reports import MonthlyReportLine, ReportStatus
@@ -98,10 +99,27 @@ class ParkWorkbookForm(BootstrapFormMixin, forms.Form):
 class StartReportForm(BootstrapFormMixin, forms.Form):
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.none(), empty_label=None)
     period = PeriodField(label=_("Period"))
+    # A quarterly or annual report covers the quarter or the year of the month chosen.
+    report_kind = forms.TypedChoiceField(
+        label=_("Report"),
+        choices=ReportKind.choices,
+        coerce=int,
+        required=False,
+        empty_value=int(ReportKind.MONTHLY),  # type: ignore[arg-type]  # coerced like a chosen value
+        initial=ReportKind.MONTHLY,
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = filing_enterprises(user)
+
+    def clean(self):
+        data = super().clean()
+        month, kind = data.get("period"), data.get("report_kind")
+        if month is not None and kind:
+            # The period the report covers: the month, or the quarter or year it falls in.
+            data["period"] = Period.from_index(month.first_index - month.first_index % kind, kind)
+        return data
 
 
 class CommentForm(BootstrapFormMixin, forms.Form):
@@ -117,12 +135,11 @@ class ReturnForm(BootstrapFormMixin, forms.Form):
 
 
 def figure_field(name: str) -> forms.DecimalField:
-    return forms.DecimalField(
+    return QuantityField(
         label=FIGURE_LABELS[name],
         max_digits=14,
         decimal_places=FIGURE_PLACES,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_FIGURE_T)],
-        widget=forms.NumberInput(attrs={"step": "0.0001", "min": "0", "inputmode": "decimal"}),
     )
 
 

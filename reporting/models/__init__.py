@@ -5,7 +5,9 @@ One module a topic; every model is imported here so Django finds it as reporting
 """
 
 from .inspections import *  # noqa: F403
+from .plans import *  # noqa: F403
 from .reports import *  # noqa: F403
+from .telemetry import *  # noqa: F403
 from .thresholds import *  # noqa: F403
 from .utilization import *  # noqa: F403
 from .warnings import *  # noqa: F403

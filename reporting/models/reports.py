@@ -9,13 +9,14 @@ figure beside the value the ledger prefilled.
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import Enterprise, User, WasteCode
+from registry.rules import ReportKind, filing_deadline
 from wasteparks.models import Timestamped, tonnes_field
 from wasteparks.periods import Period
 
@@ -39,7 +40,13 @@ class MonthlyReport(Timestamped):
         Enterprise, models.PROTECT, related_name="monthly_reports", verbose_name=_("enterprise")
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    # The first month of the period: a quarter's first month, January for an annual report.
     month = models.PositiveSmallIntegerField(_("month"))
+    # Monthly, quarterly or annual (the months it covers): which one an enterprise owes follows its
+    # management class (Enterprise.objects.must_file).
+    report_kind = models.PositiveSmallIntegerField(
+        _("report kind"), choices=ReportKind.choices, default=ReportKind.MONTHLY
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
     )
@@ -75,11 +82,18 @@ class MonthlyReport(Timestamped):
         verbose_name_plural = _("monthly reports")
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "year", "month"],
-                name="one_monthly_report_per_enterprise_and_period",
+                fields=["enterprise", "year", "month", "report_kind"],
+                name="one_report_per_enterprise_and_period",
                 violation_error_message=_("This enterprise already has a report for this period."),
             ),
             models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12), name="report_month_1_to_12"),
+            # A quarter starts in January, April, July or October; a year in January.
+            models.CheckConstraint(
+                condition=Q(report_kind=ReportKind.MONTHLY)
+                | Q(report_kind=ReportKind.QUARTERLY, month__in=[1, 4, 7, 10])
+                | Q(report_kind=ReportKind.ANNUAL, month=1),
+                name="report_period_matches_kind",
+            ),
             models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="report_year_plausible"),
             models.CheckConstraint(
                 condition=Q(status__in=[ReportStatus.DRAFT]) | Q(first_submitted_at__isnull=False),
@@ -92,11 +106,11 @@ class MonthlyReport(Timestamped):
 
     @property
     def period(self) -> Period:
-        return Period.month_of(self.year, self.month)
+        return Period(self.year, self.month, self.report_kind)
 
     @property
     def deadline(self) -> date:
-        return self.period.deadline(settings.REPORT_DEADLINE_DAY)
+        return filing_deadline(self.period)
 
     @property
     def revision(self) -> "MonthlyReportRevision":
@@ -118,7 +132,7 @@ class MonthlyReport(Timestamped):
 
 
 class RevisionOutcome(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("report status", "Accepted")
     RETURNED = "returned", _("Returned")
 
 
@@ -281,6 +295,9 @@ class ReportReminder(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
+    report_kind = models.PositiveSmallIntegerField(
+        _("report kind"), choices=ReportKind.choices, default=ReportKind.MONTHLY
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=ReminderKind.choices)
     recipients = models.TextField(_("recipients"), blank=True)
     sent_at = models.DateTimeField(_("sent at"))
@@ -293,9 +310,10 @@ class ReportReminder(models.Model):
         verbose_name_plural = _("report reminders")
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "year", "month", "kind"], name="one_report_reminder_per_kind_and_period"
+                fields=["enterprise", "year", "month", "report_kind", "kind"],
+                name="one_report_reminder_per_kind_and_period",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise_id} {self.year}-{self.month:02d} {self.kind}"
+        return f"{self.enterprise_id} {Period(self.year, self.month, self.report_kind)} {self.kind}"

@@ -42,6 +42,15 @@ class ThresholdKey(models.TextChoices):
     ANOMALY_SIGMA = "anomaly_sigma", _("Generation anomaly: standard deviations from the mean")
     ANOMALY_MIN_HISTORY_MONTHS = "anomaly_min_history_months", _("Generation anomaly: months of history needed")
     REPORT_LOOKBACK_MONTHS = "report_lookback_months", _("Months looked back for missing monthly reports")
+    SENSOR_STOCK_TOLERANCE = "sensor_stock_tolerance", _("Storage sensor against ledger stock: tolerance (0.1 = 10 %)")
+    COLD_STORE_MAX_C = "cold_store_max_c", _("Highest temperature of a medical waste cold store (°C)")
+    COLD_CHAIN_BREACH_MINUTES = "cold_chain_breach_minutes", _("Minutes above it that break the cold chain")
+    VEHICLE_STOP_MINUTES = "vehicle_stop_minutes", _("Minutes a loaded vehicle may stand still in transit")
+    VEHICLE_STOP_SPEED_KMH = "vehicle_stop_speed_kmh", _("Speed below which a vehicle stands still (km/h)")
+    DEVICE_SILENT_INTERVALS = (
+        "device_silent_intervals",
+        _("Reporting intervals without a reading before a device is silent"),
+    )
 
 
 class ThresholdLevel(models.TextChoices):
@@ -109,6 +118,12 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     K.ANOMALY_SIGMA: _spec("WARNING_ANOMALY_SIGMA", "0.5", "10", whole=False),
     K.ANOMALY_MIN_HISTORY_MONTHS: _spec("WARNING_ANOMALY_MIN_HISTORY_MONTHS", "2", "12"),
     K.REPORT_LOOKBACK_MONTHS: _spec("WARNING_REPORT_LOOKBACK_MONTHS", "1", "60"),
+    K.SENSOR_STOCK_TOLERANCE: _spec("WARNING_SENSOR_STOCK_TOLERANCE", "0", "1", whole=False),
+    K.COLD_STORE_MAX_C: _spec("WARNING_COLD_STORE_MAX_C", "0", "20", whole=False),
+    K.COLD_CHAIN_BREACH_MINUTES: _spec("WARNING_COLD_CHAIN_BREACH_MINUTES", "1", "1440"),
+    K.VEHICLE_STOP_MINUTES: _spec("WARNING_VEHICLE_STOP_MINUTES", "5", "1440"),
+    K.VEHICLE_STOP_SPEED_KMH: _spec("WARNING_VEHICLE_STOP_SPEED_KMH", "0", "30", whole=False),
+    K.DEVICE_SILENT_INTERVALS: _spec("WARNING_DEVICE_SILENT_INTERVALS", "1", "1000"),
 }
 # Pairs that must stay ordered wherever both apply: (lower, upper).
 ORDERED_PAIRS: tuple[tuple[str, str], ...] = (

@@ -7,6 +7,7 @@ from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from registry.models import MethodKind
+from registry.rules import ReportKind
 from registry.tenancy import scope_of
 from wasteparks.periods import Period
 
@@ -27,7 +28,8 @@ class MonthlyReportQuerySet(models.QuerySet):
         return self.filter(scope_of(user).q(park="enterprise__park", enterprise="enterprise"))
 
     def for_period(self, period: Period):
-        return self.filter(year=period.year, month=period.month)
+        """The reports of `period`: a month's monthly reports, a quarter's quarterly, a year's annual."""
+        return self.filter(year=period.year, month=period.month, report_kind=period.length)
 
     def of_park(self, park_id: int):
         return self.filter(enterprise__park_id=park_id)
@@ -71,6 +73,7 @@ class MonthlyReportLineQuerySet(models.QuerySet):
             .filter(
                 revision__report__enterprise_id=enterprise_id,
                 revision__report__year=year,
+                revision__report__report_kind=ReportKind.MONTHLY,
                 revision__report__status=ReportStatus.ACCEPTED,
             )
             .order_by()
@@ -80,6 +83,7 @@ class MonthlyReportLineQuerySet(models.QuerySet):
             .filter(
                 revision__report__enterprise_id=enterprise_id,
                 revision__report__year=year,
+                revision__report__report_kind=ReportKind.MONTHLY,
                 revision__report__status=ReportStatus.ACCEPTED,
                 waste_code_id=models.OuterRef("waste_code_id"),
             )
@@ -104,7 +108,7 @@ class ReportReminderQuerySet(models.QuerySet):
         return self.filter(scope_of(user).q(park="enterprise__park", enterprise="enterprise"))
 
     def for_period(self, period: Period):
-        return self.filter(year=period.year, month=period.month)
+        return self.filter(year=period.year, month=period.month, report_kind=period.length)
 
 
 def ledger_figures(*, enterprise_id: int, period: Period) -> dict[int, dict[str, Decimal]]:
@@ -170,6 +174,7 @@ def filed_closing_stock(*, enterprise_id: int, period: Period) -> dict[int, Deci
             report__enterprise_id=enterprise_id,
             report__year=period.year,
             report__month=period.month,
+            report__report_kind=period.length,
             submitted_at__isnull=False,
         )
         .order_by("-number")

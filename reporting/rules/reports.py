@@ -1,7 +1,8 @@
 """Monthly waste reports filed by enterprises: rules (pure, no I/O).
 
 The statuses, actions and the one workflow, deadlines and reminders, the figures a line carries and the
-balance check. Periods are `wasteparks.periods.Period` months.
+balance check. Periods are `wasteparks.periods.Period` months, quarters and years (the report's kind);
+their deadlines come from registry.rules.filing_deadline.
 """
 
 from collections.abc import Iterable, Mapping
@@ -109,22 +110,25 @@ def prefill_column(figure: str) -> str:
 # --- Deadlines and reminders ---------------------------------------------------------------------
 
 
-def is_late(*, period: Period, submitted_at: datetime, deadline_day: int) -> bool:
-    """Filed after the deadline day has ended (local days, the platform's zone)."""
-    return local_date(submitted_at) > period.deadline(deadline_day)
+def is_late(*, submitted_at: datetime, deadline: date) -> bool:
+    """Filed after the deadline day has ended (local days, the platform's zone). The deadline is the
+    period's (registry.rules.filing_deadline)."""
+    return local_date(submitted_at) > deadline
 
 
-def reminder_due(*, period: Period, today: date, deadline_day: int) -> str | None:
-    """Which reminder, if any, is due on `today` for a period not yet filed.
+def reminder_due(*, deadline: date, today: date) -> str | None:
+    """Which reminder, if any, is due on `today` for a period not yet filed by `deadline`.
 
     "before" from three days before the deadline up to the deadline itself; "overdue" from the day after
     a missed deadline until the end of that month. The windows (not single days) let a beat run that was
     missed one day catch up the next; the reminder record makes each one go out once.
     """
-    deadline = period.deadline(deadline_day)
     if deadline - timedelta(days=REMIND_DAYS_BEFORE) <= today <= deadline:
         return "before"
-    if deadline < today <= Period.containing(deadline).last_day:
+    # Until the end of the month the first late day falls in (a deadline on a month's last day, as the
+    # annual report's 31 March, still gets its month of overdue reminders).
+    first_late_day = deadline + timedelta(days=1)
+    if first_late_day <= today <= Period.containing(first_late_day).last_day:
         return "overdue"
     return None
 

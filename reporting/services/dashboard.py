@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from registry.models import Division, Enterprise, Park, WasteClass
+from registry.rules import ReportKind, filing_deadline, periods_being_filed
 from registry.tenancy import among
 from transfers.models import ManifestLine, ManifestStatus
 from wasteparks import jobs, outbox
@@ -65,7 +66,7 @@ class Subject:
     @classmethod
     def of_province(cls, province_code: str) -> "Subject":
         division = Division.objects.filter(code=province_code).only("name_zh", "name_en").first()
-        name = division.name_zh if division else province_code
+        name = division.name if division else province_code
         return cls(
             scope=SnapshotScope.PROVINCE, key=f"province:{province_code}", name=name, province_code=province_code
         )
@@ -89,6 +90,7 @@ class Dashboard:
     flows: dict
     parks: list[dict] = field(default_factory=list)
     rolling_rate_note: str = ""  # why the rolling rate is withheld, in words ("" when it is not)
+    computed_at: datetime | None = None  # when the subject's newest figures were computed (None: never)
 
 
 def _float(value) -> float | None:
@@ -164,6 +166,7 @@ def _snapshot_rows(*, subject: Subject, window: Period, with_parks: bool) -> lis
             "utilization_rate_pct",
             "utilization_disposal_rate_pct",
             "rate_note",
+            "computed_at",
         )
         .order_by()
     )
@@ -200,14 +203,9 @@ def open_warnings_by_severity(subject: Subject) -> dict[str, int]:
     return {severity: counts.get(severity, 0) for severity in reversed(Severity.values)}
 
 
-def compliance_period(now: datetime | None = None) -> Period:
-    """The period being filed now: last month (its deadline falls in this month)."""
-    return Period.containing(now).previous()
-
-
 def _must_report(enterprises, period: Period):
-    """The enterprises that must file `period` (`must_file`, the rule the reminders use too), each
-    annotated with whether it filed and whether late."""
+    """The enterprises that must file `period` (`must_file`, the rule the reminders and REPORT_MISSING
+    use too), each annotated with whether it filed and whether late."""
     reports = MonthlyReport.objects.for_period(period).filed().filter(enterprise=OuterRef("pk"))
     return enterprises.must_file(period).annotate(
         filed=Exists(reports), filed_late=Exists(reports.filter(is_late=True))
@@ -215,21 +213,42 @@ def _must_report(enterprises, period: Period):
 
 
 def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
-    period = compliance_period(now)
-    deadline = period.deadline(settings.REPORT_DEADLINE_DAY)
+    """Who filed the reports being filed now: of each kind (monthly, quarterly, annual) the latest period
+    that has ended, owed by whom `must_file` names. One query per kind. Each row is one report owed; an
+    enterprise owing two (a key site's monthly and annual reports) is listed for each."""
     today = local_date(now)
-    rows = list(
-        _must_report(subject.enterprises(), period).order_by("name").values("pk", "name", "filed", "filed_late")
-    )
+    duties, rows = [], []
+    for period in periods_being_filed(today):
+        deadline = filing_deadline(period)
+        report = ReportKind(period.length).label
+        owed = list(
+            _must_report(subject.enterprises(), period).order_by("name").values("pk", "name", "filed", "filed_late")
+        )
+        for row in owed:
+            row.update(period=str(period), report=report, deadline=deadline, deadline_passed=today > deadline)
+        duties.append(
+            {
+                "period": str(period),
+                "report": report,
+                "deadline": deadline,
+                "deadline_passed": today > deadline,
+                "due": len(owed),
+                "filed": sum(1 for row in owed if row["filed"]),
+            }
+        )
+        rows += owed
     on_time = [row for row in rows if row["filed"] and not row["filed_late"]]
     late = [row for row in rows if row["filed_late"]]
     missing = [row for row in rows if not row["filed"]]
     missing_shown = missing[:COMPLIANCE_LISTED]
     late_shown = late[: COMPLIANCE_LISTED - len(missing_shown)]
+    monthly = duties[0]
     return {
-        "period": str(period),
-        "deadline": deadline,
-        "deadline_passed": today > deadline,
+        # The monthly reports' period and deadline, the ones most often asked about.
+        "period": monthly["period"],
+        "deadline": monthly["deadline"],
+        "deadline_passed": monthly["deadline_passed"],
+        "duties": duties,
         "due": len(rows),
         "on_time": len(on_time),
         "late": late,
@@ -322,19 +341,22 @@ def _park_comparison(
         .values_list("park_id")
         .annotate(n=Count("pk"))
     )
-    period = compliance_period(now)
-    due = {
-        row["park_id"]: row
-        for row in _must_report(subject.enterprises(), period)
-        .order_by()
-        .values("park_id")
-        .annotate(due=Count("pk"), filed_count=Count("pk", filter=Q(filed=True)))
-    }
+    # The reports being filed now, of every kind (as the compliance card counts them): one query a kind.
+    due: dict[int, dict] = defaultdict(lambda: {"due": 0, "filed_count": 0})
+    for period in periods_being_filed(local_date(now)):
+        for row in (
+            _must_report(subject.enterprises(), period)
+            .order_by()
+            .values("park_id")
+            .annotate(due=Count("pk"), filed_count=Count("pk", filter=Q(filed=True)))
+        ):
+            due[row["park_id"]]["due"] += row["due"]
+            due[row["park_id"]]["filed_count"] += row["filed_count"]
     result = []
     for park in parks:
         key = Subject.of_park(park).key
         rate = _general_rate(totals, key)
-        counts = due.get(park.pk, {"due": 0, "filed_count": 0})
+        counts = due[park.pk]
         result.append(
             {
                 "park": park,
@@ -388,6 +410,7 @@ def build_dashboard(subject: Subject, *, now: datetime | None = None) -> Dashboa
         flows=flows(subject, window=window),
         parks=_park_comparison(subject, rows, totals, window, now) if provincial else [],
         rolling_rate_note=_general_rate_note(totals, subject.key),
+        computed_at=max((row.computed_at for row in rows if row.subject_key == subject.key), default=None),
     )
 
 
@@ -433,6 +456,26 @@ def start_park_recompute(*, park: Park, period: Period) -> str:
     return str(outbox.enqueue(recompute_park_period, park.pk, period.year, period.month).task_id)
 
 
+@transaction.atomic
+def start_recompute(*, park: Park, period: Period, whole_year: bool = False, whole_province: bool = False) -> str:
+    """Queue an officer's recompute and return the task id the progress page follows: the month of
+    `period` or (whole_year) every begun month of its year, for the park or (whole_province) the park's
+    whole province. Validates at once. A year is recomputed month by month, each month one step of the
+    job's progress."""
+    from ..tasks.utilization import recompute_span
+    from .utilization import check_period, months_of_year, resolve_park
+
+    if not whole_year and not whole_province:
+        return start_park_recompute(park=park, period=period)
+    resolve_park(park.pk)
+    if whole_year:
+        months_of_year(year=period.year)
+    else:
+        check_period(year=period.year, month=period.month)
+    month = None if whole_year else period.month
+    return str(outbox.enqueue(recompute_span, park.pk, period.year, month, whole_province).task_id)
+
+
 def task_progress(task_id: str, *, queued_at: datetime | None) -> dict:
     """The recompute's state as the progress page shows it: state, percentage, done, failed, stalled (silent
     for JOB_STALLED_AFTER: offered to run again), and the rows written."""
@@ -444,4 +487,15 @@ def task_progress(task_id: str, *, queued_at: datetime | None) -> dict:
         "failed": progress.failed,
         "stalled": progress.stalled,
         "rows": progress.result.get("rows") if progress.done else None,
+        **_steps(progress),
     }
+
+
+def _steps(progress: jobs.Progress) -> dict:
+    """The steps (months) done of all, while the job reports them and once it is done."""
+    if progress.done:
+        total = progress.result.get("months", 1)
+        return {"steps_done": total, "steps_total": total}
+    if progress.state == jobs.PROGRESS and progress.result.get("total"):
+        return {"steps_done": progress.result.get("done", 0), "steps_total": progress.result["total"]}
+    return {"steps_done": None, "steps_total": None}

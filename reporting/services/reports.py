@@ -17,15 +17,17 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, EnterpriseMembership, User, WasteCode
-from registry.rules import check_may_act
+from registry.rules import ReportKind, check_may_act, filing_deadline, periods_being_filed, report_kind_of
 from registry.tenancy import scope_of
-from wasteparks import outbox
+from wasteparks import inbox, outbox
 from wasteparks.bounds import PLAN
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
+from wasteparks.models import NotificationKind
 from wasteparks.periods import Period, local_date
 from wasteparks.workflow import Transition
 
@@ -173,11 +175,18 @@ def _apply_prefill(revision: MonthlyReportRevision, prefill: dict[int, dict[str,
 
 
 @transaction.atomic
-def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, month: int) -> MonthlyReport:
-    """Open the report of an ended month, prefilled from the ledger and the month's manifests."""
+def create_monthly_report(
+    *, actor: User, enterprise: Enterprise, year: int, month: int, report_kind: int = ReportKind.MONTHLY
+) -> MonthlyReport:
+    """Open the report of an ended period, prefilled from the ledger and the period's manifests.
+
+    `report_kind` is monthly, quarterly (`month` the quarter's first month) or annual (`month` 1); the
+    same report, workflow and review serve the three, only the period differs."""
     _check_filer(actor, enterprise)
     try:
-        period = Period.month_of(int(year), int(month))
+        period = Period(int(year), int(month), int(ReportKind(int(report_kind))))
+        if report_kind_of(period) is None:
+            raise ValueError("a quarter starts in January, April, July or October; a year in January")
         # The months the platform keeps (wasteparks.bounds): from 2000 to a year ahead. A nearer month
         # that has not ended gets the clearer refusal below.
         out_of_window = PLAN.problem(period.first_day)  # a date: ValueError outside the years 1 to 9999
@@ -201,7 +210,7 @@ def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, mon
             code="period_not_ended",
             fields={"month": [_("Choose a month that has ended.")]},
         )
-    if MonthlyReport.objects.filter(enterprise=enterprise, year=period.year, month=period.month).exists():
+    if MonthlyReport.objects.for_period(period).filter(enterprise=enterprise).exists():
         raise RuleViolation(
             _("%(enterprise)s already has a report for %(period)s; open it instead of creating another.")
             % {"enterprise": enterprise.name, "period": period},
@@ -211,7 +220,11 @@ def create_monthly_report(*, actor: User, enterprise: Enterprise, year: int, mon
         # A savepoint: a concurrent create of the same period loses on the unique constraint here.
         with transaction.atomic():
             report = MonthlyReport.objects.create(
-                enterprise=enterprise, year=period.year, month=period.month, created_by=actor
+                enterprise=enterprise,
+                year=period.year,
+                month=period.month,
+                report_kind=period.length,
+                created_by=actor,
             )
     except IntegrityError:
         raise RuleViolation(
@@ -239,6 +252,32 @@ def refresh_prefill(*, report: MonthlyReport, actor: User) -> MonthlyReport:
     return report
 
 
+def check_line_figures(lines, *, known, field) -> None:
+    """Refuse lines (of a report or a plan) that name a waste code twice, a figure not in `known`, or a
+    figure the report rules do not accept; `field(name)` is the figure's field name in the errors."""
+    problems: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for item in lines:
+        code = item.waste_code.code
+        if item.waste_code.pk in seen:
+            problems.setdefault(f"lines[{code}]", []).append(_("Give each waste code once."))
+        seen.add(item.waste_code.pk)
+        for name, value in item.figures.items():
+            if name not in known:
+                problems.setdefault(f"lines[{code}].{name}", []).append(_("Unknown figure."))
+                continue
+            problem = rules.figure_problem(value)
+            if problem:
+                problems.setdefault(f"lines[{code}].{field(name)}", []).append(problem)
+    if problems:
+        raise RuleViolation(
+            _("Some figures are not acceptable: %(details)s")
+            % {"details": "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in problems.items())},
+            code="invalid_figure",
+            fields=problems,
+        )
+
+
 @transaction.atomic
 def adjust_report_lines(*, report: MonthlyReport, actor: User, lines: list[LineAdjustment]) -> MonthlyReport:
     """Change figures of some lines. A line whose figures differ from the prefilled ones must say why;
@@ -249,27 +288,7 @@ def adjust_report_lines(*, report: MonthlyReport, actor: User, lines: list[LineA
     _check_editable(report)
     revision = report.revision
     existing = {line.waste_code_id: line for line in revision.lines.all()}
-    problems: dict[str, list[str]] = {}
-    seen = set()
-    for item in lines:
-        code = item.waste_code.code
-        if item.waste_code.pk in seen:
-            problems.setdefault(f"lines[{code}]", []).append(_("Give each waste code once."))
-        seen.add(item.waste_code.pk)
-        for name, value in item.figures.items():
-            if name not in FIGURES:
-                problems.setdefault(f"lines[{code}].{name}", []).append(_("Unknown figure."))
-                continue
-            problem = rules.figure_problem(value)
-            if problem:
-                problems.setdefault(f"lines[{code}].{column(name)}", []).append(problem)
-    if problems:
-        raise RuleViolation(
-            _("Some figures are not acceptable: %(details)s")
-            % {"details": "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in problems.items())},
-            code="invalid_figure",
-            fields=problems,
-        )
+    check_line_figures(lines, known=FIGURES, field=column)
 
     now = timezone.now()
     to_save, reasons = [], []
@@ -319,7 +338,7 @@ def submit_monthly_report(*, report: MonthlyReport, actor: User, comment: str = 
             fields={f"lines[{item.waste_code}]": [item.message()] for item in failing},
         )
     now = timezone.now()
-    late = rules.is_late(period=report.period, submitted_at=now, deadline_day=settings.REPORT_DEADLINE_DAY)
+    late = rules.is_late(submitted_at=now, deadline=report.deadline)
     revision.submitted_by = actor
     revision.submitted_at = now
     revision.is_late = late
@@ -376,7 +395,8 @@ def accept_monthly_report(*, report: MonthlyReport, officer: User, comment: str 
     up to date after commit, if the month has been computed (the outbox row is written here, so a
     rolled-back acceptance queues nothing and a broker away loses nothing)."""
     report = _review(report=report, officer=officer, action=A.ACCEPT, comment=comment)
-    outbox.enqueue(refresh_park_period, report.enterprise.park_id, report.year, report.month)
+    for month in report.period.months():  # a quarterly or annual report covers several
+        outbox.enqueue(refresh_park_period, report.enterprise.park_id, month.year, month.month)
     return report
 
 
@@ -395,7 +415,33 @@ def return_monthly_report(*, report: MonthlyReport, officer: User, comment: str)
     MonthlyReportLine.objects.bulk_create(copies)
     report.current_revision = revision
     report.save(update_fields=["current_revision"])
+    _tell_filers_returned(report=report, comment=comment)
     return report
+
+
+def _filers(enterprise_id: int) -> list[int]:
+    """The users who file the enterprise's reports (administrators and preparers)."""
+    return list(
+        EnterpriseMembership.objects.filter(enterprise_id=enterprise_id, role__in=rules.FILING_ROLES).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _tell_filers_returned(*, report: MonthlyReport, comment: str) -> None:
+    # A returned report always has the revision that was returned.
+    assert report.current_revision is not None
+    period, revision = str(report.period), report.current_revision.number
+    inbox.notify(
+        user_ids=_filers(report.enterprise_id),
+        kind=NotificationKind.REPORT_RETURNED,
+        title=lambda: (
+            _("Your monthly report for %(period)s was returned: %(comment)s")
+            % {"period": period, "comment": comment[:200]}
+        ),
+        link=reverse("reporting:report_detail", args=[report.pk]),
+        dedup_key=f"report:{report.pk}:returned:{revision}",
+    )
 
 
 # --- the annual summary ---------------------------------------------------------------------------
@@ -423,24 +469,50 @@ def annual_summary(*, enterprise: Enterprise, year: int) -> list[dict]:
 
 
 def enterprises_due(*, period: Period):
-    """Enterprises that must file `period` (`must_file`, the rule the dashboard's compliance card uses
-    too) and have not yet."""
+    """Enterprises that must file `period` (`must_file`, the rule the dashboard's compliance card, the
+    REPORT_MISSING warning and the API use too) and have not yet."""
     return Enterprise.objects.must_file(period).exclude(
         pk__in=MonthlyReport.objects.for_period(period).filed().values("enterprise_id")
     )
 
 
+def reminder_periods(today: date) -> list[Period]:
+    """The periods a reminder may concern on `today`: of each report kind, the one being filed now and
+    the one before it (whose deadline may still fall in this month)."""
+    return [period for latest in periods_being_filed(today) for period in (latest.previous(), latest)]
+
+
 def _recipients(enterprise: Enterprise) -> list[str]:
-    addresses = [enterprise.contact_email]
-    addresses += [
-        membership.user.email for membership in enterprise.memberships.all() if membership.role in rules.FILING_ROLES
-    ]
+    """The contact address and the filers' addresses, but for filers who switched deadline mails off."""
+    filers = [membership.user for membership in enterprise.memberships.all() if membership.role in rules.FILING_ROLES]
+    wanted = inbox.mail_wanted(user_ids=[user.pk for user in filers], kind=NotificationKind.DEADLINE)
+    addresses = [enterprise.contact_email] + [user.email for user in filers if user.pk in wanted]
     return sorted({address for address in addresses if address})
 
 
 def _reminder_mail(*, enterprise: Enterprise, period: Period, kind: str) -> tuple[str, str]:
-    deadline = period.deadline(settings.REPORT_DEADLINE_DAY)
+    deadline = filing_deadline(period)
     params = {"enterprise": enterprise.name, "period": str(period), "deadline": deadline.isoformat()}
+    if period.is_month:
+        return _monthly_reminder_mail(kind, params)
+    params["report"] = str(ReportKind(period.length).label)
+    if kind == ReminderKind.BEFORE_DEADLINE:
+        subject = _("%(report)s of waste for %(period)s due on %(deadline)s") % params
+        body = _(
+            "%(enterprise)s has not yet submitted its %(report)s of waste for %(period)s. The deadline is "
+            "%(deadline)s. Open the report, check the figures prefilled from the ledger and submit it."
+        )
+    else:
+        subject = _("%(report)s of waste for %(period)s is overdue") % params
+        body = _(
+            "The deadline of %(deadline)s for the %(report)s of waste of %(enterprise)s for %(period)s has "
+            "passed and the report has not been submitted. Submit it as soon as possible; it will be "
+            "flagged as late."
+        )
+    return subject, body % params
+
+
+def _monthly_reminder_mail(kind: str, params: dict) -> tuple[str, str]:
     if kind == ReminderKind.BEFORE_DEADLINE:
         subject = _("Monthly waste report for %(period)s due on %(deadline)s") % params
         body = _(
@@ -468,12 +540,22 @@ def _remind(*, enterprise: Enterprise, period: Period, kind: str, now: datetime)
                     enterprise=enterprise,
                     year=period.year,
                     month=period.month,
+                    report_kind=period.length,
                     kind=kind,
                     recipients=", ".join(recipients),
                     sent_at=now,
                 )
         except IntegrityError:
             return False
+        # The filers find the reminder in their inbox as well (mailed just below, not by the inbox).
+        inbox.notify(
+            user_ids=[m.user_id for m in enterprise.memberships.all() if m.role in rules.FILING_ROLES],
+            kind=NotificationKind.DEADLINE,
+            title=lambda: _reminder_mail(enterprise=enterprise, period=period, kind=kind)[0],  # the subject
+            link=reverse("reporting:report_list"),
+            dedup_key=f"reminder:{enterprise.pk}:{period}:{kind}",
+            mail=False,
+        )
         if recipients:
             subject, body = _reminder_mail(enterprise=enterprise, period=period, kind=kind)
             # A failed send raises and rolls the record back, so the next run tries again.
@@ -482,7 +564,8 @@ def _remind(*, enterprise: Enterprise, period: Period, kind: str, now: datetime)
 
 
 def send_due_reminders(*, today: date | None = None) -> int:
-    """Mail every enterprise whose report is due in three days, or was due yesterday and is missing.
+    """Mail every enterprise whose report is due in three days, or whose deadline passed this month and
+    the report is missing: monthly, quarterly and annual reports alike, each to whom `must_file` names.
 
     Each (enterprise, period, kind) is mailed once; runs may repeat. Returns the number of mails sent.
     A mail that fails is not recorded and is retried by the next run; the error is raised after the
@@ -490,11 +573,10 @@ def send_due_reminders(*, today: date | None = None) -> int:
     """
     now = timezone.now()
     today = today or local_date(now)
-    current = Period.containing(today)
     sent, failures = 0, []
     with translation.override(settings.LANGUAGE_CODE):
-        for period in (current.previous(), current):
-            kind = rules.reminder_due(period=period, today=today, deadline_day=settings.REPORT_DEADLINE_DAY)
+        for period in reminder_periods(today):
+            kind = rules.reminder_due(deadline=filing_deadline(period), today=today)
             if kind is None:
                 continue
             due = (

@@ -390,10 +390,11 @@ def _lock_parks(queryset) -> None:
 
 @transaction.atomic
 def recompute_period(
-    *, year: int, month: int, park: Park | None = None, now: datetime | None = None
+    *, year: int, month: int, park: Park | None = None, province_code: str | None = None, now: datetime | None = None
 ) -> RecomputeResult:
     """Recompute the snapshots of one month: every subject, or one park's enterprises, the park and its
-    province. Rows are updated in place by their natural key (subject, month, class, category), rows
+    province, or (`province_code`, no park) every enterprise and park of one province and the province.
+    Rows are updated in place by their natural key (subject, month, class, category), rows
     that no longer have figures are deleted (leaving tombstones), and the later months whose windows
     include this one move forward in the sync order; all in one transaction, so a failure leaves the
     previous rows, and a rerun over unchanged data writes the same figures. The rows are computed and
@@ -401,10 +402,11 @@ def recompute_period(
     row."""
     period = check_period(year=year, month=month, now=now)
     computed_at = now or timezone.now()
-    province_code = park.division.province_code if park is not None else None
-
     if park is not None:
-        _lock_parks(Park.objects.in_province(park.division.province_code))
+        province_code = park.division.province_code
+
+    if province_code is not None:
+        _lock_parks(Park.objects.in_province(province_code))
     else:
         _lock_parks(Park.objects.all())
 
@@ -413,6 +415,9 @@ def recompute_period(
         subjects = subjects.filter(
             Q(scope=SnapshotScope.PROVINCE, province_code=province_code) | Q(park=park) | Q(enterprise__park=park)
         )
+    elif province_code is not None:
+        # Every row carries its province (enterprise and park rows too).
+        subjects = subjects.filter(province_code=province_code)
     before = set(subjects.filter(month_index=period.first_index).values_list("pk", flat=True))
     sql, params = _snapshot_sql(
         period=period,
@@ -454,13 +459,18 @@ def refresh_park_period(*, park: Park, year: int, month: int, now: datetime | No
     return recompute_period(year=year, month=month, park=park, now=now)
 
 
-def recompute_year(*, year: int, park: Park | None = None, now: datetime | None = None, progress=None):
-    """Every month of a year that has begun, one transaction per month. `progress(done, total)` is
-    called after each month."""
+def months_of_year(*, year: int, now: datetime | None = None) -> list[Period]:
+    """The months of `year` that have begun (PeriodNotComputable for a year that has not)."""
     current = Period.containing(now)
     if year > current.year:
         check_period(year=year, month=1, now=now)
-    months = [month for month in Period.year_of(year).months() if month <= current]
+    return [month for month in Period.year_of(year).months() if month <= current]
+
+
+def recompute_year(*, year: int, park: Park | None = None, now: datetime | None = None, progress=None):
+    """Every month of a year that has begun, one transaction per month. `progress(done, total)` is
+    called after each month."""
+    months = months_of_year(year=year, now=now)
     results = []
     for done, month in enumerate(months, start=1):
         results.append(recompute_period(year=month.year, month=month.month, park=park, now=now))

@@ -12,6 +12,7 @@ sizes to these tasks' time limit (acks_late; a killed pool process is requeued a
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -59,6 +60,49 @@ def recompute_park_period(self, park_id: int, year: int, month: int) -> dict:
     # Started: the page that follows the job sees a heartbeat (wasteparks/jobs.py).
     JobSteps(self, total=1).report()
     return _summary(services.recompute_period(year=year, month=month, park=park))
+
+
+@shared_task(bind=True, **_LONG)
+def recompute_span(self, park_id: int, year: int, month: int | None = None, whole_province: bool = False) -> dict:
+    """An officer's recompute from the web of one month or (month None) every begun month of a year, for
+    one park or (whole_province) the park's whole province. One transaction per month; reports "N of M
+    months" after each (wasteparks/jobs.py), and a redelivered task resumes after the last month done."""
+    try:
+        park = services.resolve_park(park_id)
+        months = (
+            [services.check_period(year=year, month=month)] if month is not None else services.months_of_year(year=year)
+        )
+    except PeriodNotComputable as error:
+        logger.warning("recompute_span(%s, %s, %s) refused: %s", park_id, year, month, error.message)
+        raise
+    province_code = park.division.province_code if whole_province else None
+    job = JobSteps(self, total=len(months))
+    job.report()
+    try:
+        for period in months:
+            if str(period) in job.done:
+                continue
+            result = services.recompute_period(
+                year=period.year,
+                month=period.month,
+                park=None if whole_province else park,
+                province_code=province_code,
+            )
+            job.step_committed(str(period), result.rows)
+    except SoftTimeLimitExceeded:
+        # A year at province scale may outlast one delivery's time limit: the months committed so far
+        # stay done, and the retry (same task id) goes on from the next one.
+        raise self.retry(countdown=1) from None
+    rows = sum(job.done.values())
+    job.finished()
+    return {
+        "year": year,
+        "month": month,
+        "park_id": park.pk,
+        "province_code": province_code,
+        "months": len(months),
+        "rows": rows,
+    }
 
 
 @shared_task(**_LONG)

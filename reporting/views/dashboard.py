@@ -19,9 +19,14 @@ from wasteparks.pages import SignedInRequest
 from wasteparks.periods import Period
 
 from ..forms.dashboard import RecomputeForm
+from ..querysets.devices import devices_with_health
 from ..services import dashboard as services
 
 SESSION_TASKS = "reporting_recompute_tasks"
+# Registrations waiting for verification listed on the dashboard; the rest are one link away.
+PENDING_SHOWN = 5
+# Devices listed with their latest reading; the rest are on their enterprises' pages' warnings.
+DEVICES_SHOWN = 20
 # The session remembers this many recomputes (the newest): enough for an officer's morning.
 SESSION_TASKS_KEPT = 20
 
@@ -72,6 +77,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         raise Http404
     board = services.build_dashboard(subject)
     parks_sorted, sort = services.sort_parks(board.parks, request.GET.get("sort", "park"))
+    # One more than shown, to know whether to offer the rest: one query whatever the number waiting.
+    pending = list(subject.enterprises().pending_verification().select_related("park")[: PENDING_SHOWN + 1])
+    devices = list(devices_with_health(subject.enterprises(), now=timezone.now())[: DEVICES_SHOWN + 1])
     return render(
         request,
         "reporting/dashboard.html",
@@ -84,6 +92,11 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             "sort": sort,
             "data": services.chart_data(board, _chart_labels()),
             "can_recompute": subject.park is not None,
+            "pending_registrations": pending[:PENDING_SHOWN],
+            "more_pending": len(pending) > PENDING_SHOWN,
+            # One more than shown, as above; the devices' latest readings and health (docs/telemetry.md).
+            "devices": devices[:DEVICES_SHOWN],
+            "more_devices": len(devices) > DEVICES_SHOWN,
         },
     )
 
@@ -96,9 +109,11 @@ def recompute(request: SignedInRequest) -> HttpResponse:
     """The form (GET) and the start of a recompute (POST), then the progress page."""
     parks = _supervised_parks(request)
     initial_park = request.GET.get("park")
+    scope = scope_of(request.user)
     form = RecomputeForm(
         request.POST or None,
         parks=parks,
+        province_codes=None if scope.everything else frozenset(scope.province_codes),
         initial={"park": initial_park} if initial_park and initial_park.isdigit() else None,
     )
     status = 200
@@ -106,7 +121,13 @@ def recompute(request: SignedInRequest) -> HttpResponse:
         if form.is_valid():
             park, period = form.cleaned_data["park"], form.cleaned_data["period"]
             try:
-                task_id = _start(request, park=park, period=period)
+                task_id = _start(
+                    request,
+                    park=park,
+                    period=period,
+                    whole_year=form.cleaned_data["whole_year"],
+                    whole_province=form.cleaned_data.get("whole_province", False),
+                )
             except DomainError as error:
                 form.add_error("period" if "period" in error.fields else None, error.message)
                 status = error.http_status
@@ -117,15 +138,18 @@ def recompute(request: SignedInRequest) -> HttpResponse:
     return render(request, "reporting/recompute_form.html", {"form": form}, status=status)
 
 
-def _start(request: SignedInRequest, *, park: Park, period: Period) -> str:
+def _start(
+    request: SignedInRequest, *, park: Park, period: Period, whole_year: bool = False, whole_province: bool = False
+) -> str:
     """Queue the recompute and remember it in this session, with when it was queued (a job silent for
     too long since then is shown as stopped)."""
-    task_id = services.start_park_recompute(park=park, period=period)
+    task_id = services.start_recompute(park=park, period=period, whole_year=whole_year, whole_province=whole_province)
     tasks = request.session.get(SESSION_TASKS, {})
     tasks[task_id] = {
         "park": park.pk,
         "park_name": park.name,
-        "period": str(period),
+        "period": str(period.year) if whole_year else str(period),
+        "whole_province": whole_province,
         "queued_at": timezone.now().isoformat(),
     }
     request.session[SESSION_TASKS] = dict(list(tasks.items())[-SESSION_TASKS_KEPT:])
@@ -181,9 +205,15 @@ def recompute_retry(request: SignedInRequest, task_id: str) -> HttpResponse:
     progress = _progress(task, task_id)
     if not (progress["failed"] or progress["stalled"]):
         return redirect("reporting:recompute_progress", task_id=task_id)  # still working, or done
-    year, month = (int(part) for part in task["period"].split("-"))
+    year, _dash, month = task["period"].partition("-")  # "2025" for a whole year, else "2025-03"
     try:
-        new_task_id = _start(request, park=park, period=Period.month_of(year, month))
+        new_task_id = _start(
+            request,
+            park=park,
+            period=Period.month_of(int(year), int(month or 1)),
+            whole_year=not month,
+            whole_province=task.get("whole_province", False),
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("reporting:recompute_progress", task_id=task_id)

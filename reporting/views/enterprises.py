@@ -32,6 +32,7 @@ from ..warnings.thresholds import thresholds_for
 RECENT_MANIFESTS = 10
 RECENT_REPORTS = 12
 RECENT_INSPECTIONS = 10
+RECENT_CLASS_CHANGES = 3
 # How each officer decision's button looks; which decisions are offered comes from ENTERPRISE_FLOW.
 DECISION_STYLES = {
     "verify": "btn-success",
@@ -93,10 +94,16 @@ def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         .order_by("-year", "-month")[:RECENT_REPORTS]
     )
     warnings = Warning.objects.visible_to(request.user).live().filter(enterprise=enterprise)
-    inspections = Inspection.objects.visible_to(request.user).filter(enterprise=enterprise).select_related("enterprise")
+    inspections = (
+        Inspection.objects.visible_to(request.user)
+        .filter(enterprise=enterprise)
+        .with_state(timezone.localdate())
+        .select_related("enterprise", "officer")
+    )
     # The one threshold: the park's storage notice (WARNING_STORAGE_NOTICE_DAYS unless the province or the
     # park set their own), the age at which the STORAGE_OVER_LIMIT warning is raised.
     notice_days = int(thresholds_for(enterprise.park)[ThresholdKey.STORAGE_NOTICE_DAYS])
+    scope = scope_of(request.user)
     return render(
         request,
         "reporting/enterprise_detail.html",
@@ -105,17 +112,23 @@ def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "facilities": enterprise.facilities.order_by("name"),
             "permits": enterprise.permits.prefetch_related("lines__waste_code", "lines__category", "lines__method"),
             "history": history,
-            "can_decide": scope_of(request.user).supervises_park(enterprise.park),
+            "class_changes": enterprise.class_changes.order_by("-at", "-id")[:RECENT_CLASS_CHANGES],
+            "can_decide": scope.supervises_park(enterprise.park),
             "decisions": _decisions(enterprise),
             "decision_form": DecisionForm(),
             "can_resubmit": EnterpriseAction.RESUBMIT in ENTERPRISE_FLOW.available(enterprise.status)
             and enterprise.is_administered_by(request.user),
+            # Its administrators invite and remove its people (registry/account_views.py).
+            "can_manage_people": enterprise.is_administered_by(request.user),
             "stock": _stock_with_ages(enterprise, now=timezone.now(), notice_days=notice_days),
             "storage_notice_days": notice_days,
             "manifests": manifests,
             "reports": reports,
             "warnings": list(warnings.order_by("-raised_at", "-pk")),
-            "inspections": list(inspections.order_by("-pk")[:RECENT_INSPECTIONS]),
+            "inspections": list(inspections.order_by("-date", "-pk")[:RECENT_INSPECTIONS]),
+            # Officers of the park record inspections from here; the detail pages are the officers' own.
+            "can_inspect": scope.supervises_park(enterprise.park),
+            "inspection_links": scope.is_officer or scope.everything,
         },
     )
 

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError, TransitionNotAllowed
-from wasteparks.exports import csv_response, xlsx_response
-from wasteparks.lists import page_of, sort_by_request
+from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest, refused
 from wasteparks.periods import Period
 
@@ -108,12 +107,9 @@ def _list_export(request: SignedInRequest, reports) -> HttpResponse | None:
             report.reviewed_at,
             report.review_comment,
         ]
-        for report in reports
+        for report in lazily(reports)
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        return csv_response(f"monthly-reports-{stamp}.csv", header, rows)
-    return xlsx_response(f"monthly-reports-{stamp}.xlsx", _("Monthly reports"), header, rows)
+    return export_if_asked(request, "monthly-reports", _("Monthly reports"), header, rows)
 
 
 def _park_workbook(request: SignedInRequest) -> HttpResponse:
@@ -175,13 +171,17 @@ def report_start(request: SignedInRequest) -> HttpResponse:
                 messages.error(request, str(error))  # an ErrorList yields its messages as text
         return redirect("reporting:report_list")
     enterprise, period = form.cleaned_data["enterprise"], form.cleaned_data["period"]
-    existing = MonthlyReport.objects.filter(enterprise=enterprise, year=period.year, month=period.month).first()
+    existing = MonthlyReport.objects.for_period(period).filter(enterprise=enterprise).first()
     if existing is not None:
         messages.info(request, _("The report for %(period)s already exists.") % {"period": period})
         return redirect("reporting:report_detail", pk=existing.pk)
     try:
         report = services.create_monthly_report(
-            actor=request.user, enterprise=enterprise, year=period.year, month=period.month
+            actor=request.user,
+            enterprise=enterprise,
+            year=period.year,
+            month=period.month,
+            report_kind=period.length,
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -25,6 +25,7 @@ from wasteparks.pages import SignedInRequest, refused
 
 from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
 from ..models.warnings import Warning, WarningAction, WarningStatus
+from ..warnings import evidence as evidence_labels
 from ..warnings import lifecycle
 from ..warnings.lifecycle import WARNING_FLOW
 from ..warnings.thresholds import may_see_thresholds
@@ -152,12 +153,12 @@ def _evidence_rows(evidence) -> list[tuple[str, str]]:
     if not isinstance(evidence, dict):
         return [("", json.dumps(evidence, ensure_ascii=False))]
     rows = []
-    for key, value in evidence.items():
+    for name, value in evidence_labels.rows(evidence):
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, str) and (moment := _datetime_or_none(value)) is not None:
             value = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-        rows.append((str(key).replace("_", " "), "—" if value is None else str(value)))
+        rows.append((name, "—" if value is None else str(value)))
     return rows
 
 
@@ -239,6 +240,14 @@ def _context(request: SignedInRequest, warning: Warning, **overrides) -> dict:
         "resolve_form": RequiredNoteForm(prefix="resolve"),
         "dismiss_form": RequiredNoteForm(prefix="dismiss"),
         "inspection_url": reverse("reporting:inspection_new") if scope.supervises_park(warning.park) else None,
+        # The follow-up, both ways: the inspections that linked this warning, with their rectification.
+        "inspections": list(
+            warning.inspections.visible_to(request.user)
+            .with_state(timezone.localdate())
+            .select_related("officer")
+            .order_by("-date", "-pk")
+        ),
+        "inspection_links": scope.is_officer or scope.everything,
         "open_form": "",
     }
     context.update(overrides)

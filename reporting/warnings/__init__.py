@@ -8,6 +8,7 @@ lifecycle actions and the mails.
     figures.py        utilization below target, generation anomalies
     reports.py        monthly reports missing or disagreeing with the manifests
     audit.py          the audit hash chain no longer verifying (run nightly)
+    devices.py        device telemetry cross-checks: weighbridge, storage sensor, cold store, vehicle, silence
     rules.py          the twelve rules in scan order, and the nightly ones
     engine.py         run_rules / apply_rule: findings → warnings
     lifecycle.py      acknowledge, assign, resolve, dismiss (WARNING_FLOW)

@@ -190,3 +190,7 @@ def _notify_on_commit(warning_ids: list[int]) -> None:
 
     for pk in warning_ids:
         outbox.enqueue(notify_warning, pk)
+    # The inbox entries are written here too, in the transaction that raised the warnings.
+    from .notifications import put_in_inboxes
+
+    put_in_inboxes(warning_ids=warning_ids)

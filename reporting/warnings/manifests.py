@@ -275,12 +275,17 @@ class PermitNotCovering(Rule):
     @staticmethod
     def _permit_lines():
         # Valid on the day of receipt: a licence revoked after the load arrived still covered it.
-        return PermitLine.objects.covering(OuterRef("waste_code"), OuterRef("waste_code__category")).filter(
-            Q(permit__revoked_at__isnull=True) | Q(permit__revoked_at__gt=OuterRef("manifest__received_at")),
-            permit__enterprise=OuterRef("manifest__receiver"),
-            permit__kind__in=LICENCE_KINDS,
-            permit__valid_from__lte=OuterRef("received_on"),
-            permit__valid_to__gte=OuterRef("received_on"),
+        # Never an application, an unverified record or a refusal (PermitLineQuerySet.ever_in_force).
+        return (
+            PermitLine.objects.covering(OuterRef("waste_code"), OuterRef("waste_code__category"))
+            .ever_in_force()
+            .filter(
+                Q(permit__revoked_at__isnull=True) | Q(permit__revoked_at__gt=OuterRef("manifest__received_at")),
+                permit__enterprise=OuterRef("manifest__receiver"),
+                permit__kind__in=LICENCE_KINDS,
+                permit__valid_from__lte=OuterRef("received_on"),
+                permit__valid_to__gte=OuterRef("received_on"),
+            )
         )
 
 

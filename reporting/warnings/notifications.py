@@ -2,7 +2,9 @@
 
 A WarningNotification row per (warning, address), written in the transaction that sends the mail; critical
 warnings go out at once to the park's officers and the enterprise's contacts; the rest in one daily digest
-per address. Nobody is told about the same warning twice.
+per address. Nobody is told about the same warning twice. A critical warning also goes into the inbox of
+every user it concerns, in the transaction that raised it (`put_in_inboxes`); a user who switched a kind of
+mail off (wasteparks/inbox.py) gets no mail of that kind.
 """
 
 import uuid
@@ -13,9 +15,13 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from registry.models import Enterprise, EnterpriseMembership, EnterpriseRole, JurisdictionMembership, OfficerRole
+from wasteparks import inbox
+from wasteparks.models import NotificationKind
 
 from ..models.warnings import Severity, Warning, WarningNotification, WarningNotificationKind
 
@@ -24,6 +30,33 @@ from ..models.warnings import Severity, Warning, WarningNotification, WarningNot
 class Recipient:
     email: str
     user_id: int | None
+
+
+def _by_mail(recipients: dict[int, set[Recipient]], *, kind: str) -> dict[int, set[Recipient]]:
+    """Only the recipients who want `kind` by mail (a contact address without an account always does)."""
+    wanted = inbox.mail_wanted(user_ids={r.user_id for group in recipients.values() for r in group}, kind=kind)
+    return {pk: {r for r in group if r.user_id is None or r.user_id in wanted} for pk, group in recipients.items()}
+
+
+def put_in_inboxes(*, warning_ids: list[int]) -> None:
+    """A critical warning goes into the inbox of every user it concerns (the park's officers, the
+    enterprise's administrators and preparers), in the transaction that raised or escalated it."""
+    warnings = list(Warning.objects.filter(pk__in=warning_ids, severity=Severity.CRITICAL))
+    for warning_pk, recipients in _recipients(warnings).items():
+        warning = next(w for w in warnings if w.pk == warning_pk)
+
+        def title(warning=warning) -> str:
+            zh = (translation.get_language() or "").startswith("zh")
+            return _("Critical warning: %(message)s") % {"message": warning.message_zh if zh else warning.message_en}
+
+        inbox.notify(
+            user_ids=[r.user_id for r in recipients if r.user_id is not None],
+            kind=NotificationKind.CRITICAL_WARNING,
+            title=title,
+            link=reverse("reporting:warning_detail", args=[warning.pk]),
+            dedup_key=f"warning:{warning.pk}:critical",
+            mail=False,  # notify_immediately mails, to the contact addresses as well
+        )
 
 
 def _recipients(warnings: list[Warning]) -> dict[int, set[Recipient]]:
@@ -107,7 +140,8 @@ def notify_immediately(*, warning_id: int, now: datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     sent = 0
-    for recipient in sorted(_recipients([warning])[warning.pk], key=lambda r: r.email):
+    recipients = _by_mail(_recipients([warning]), kind=NotificationKind.CRITICAL_WARNING)
+    for recipient in sorted(recipients[warning.pk], key=lambda r: r.email):
         sent += bool(_send(recipient=recipient, warnings=[warning], kind=WarningNotificationKind.IMMEDIATE, now=now))
     return sent
 
@@ -122,7 +156,7 @@ def send_daily_digest(*, now: datetime | None = None) -> int:
         WarningNotification.objects.filter(warning__in=[w.pk for w in warnings]).values_list("warning_id", "email")
     )
     by_recipient: dict[Recipient, list[int]] = defaultdict(list)
-    for warning_pk, recipients in _recipients(warnings).items():
+    for warning_pk, recipients in _by_mail(_recipients(warnings), kind=NotificationKind.WARNING_DIGEST).items():
         for recipient in recipients:
             if (warning_pk, recipient.email) not in told:
                 by_recipient[recipient].append(warning_pk)

@@ -1,11 +1,11 @@
-"""Early-warning rules about monthly reports: a report not filed by its deadline, and a filed report
-whose totals disagree with the manifests."""
+"""Early-warning rules about reports: a monthly, quarterly or annual report not filed by its deadline, and
+a filed report whose totals disagree with the manifests."""
 
-from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from registry.models import Enterprise
+from registry.rules import ReportKind, filing_deadline, latest_ended_period
 from transfers.models import LedgerEntry, LedgerStage
 from wasteparks.periods import Period
 
@@ -17,41 +17,66 @@ from .base import HUNDRED, TONNES, ZERO, Finding, Rule, text
 
 class ReportMissing(Rule):
     """Enterprises that must file (Enterprise.objects.must_file) with no filed report (submitted at least
-    once) for a month whose deadline has passed, over as many past months as their park looks back."""
+    once) for a period whose deadline has passed: monthly, quarterly and annual reports alike, over the
+    periods whose deadline fell within as many past months as their park looks back (the month of the
+    deadline counts as the first)."""
 
     code = "REPORT_MISSING"
-    message_zh = "{enterprise} 未在 {deadline} 前提交 {period} 月报。"
-    message_en = "{enterprise} has not filed its monthly report for {period}, due on {deadline}."
+    message_zh = "{enterprise} 未在 {deadline} 前提交 {period} {report_zh}。"
+    message_en = "{enterprise} has not filed its {report_en} for {period}, due on {deadline}."
+    REPORTS = {
+        ReportKind.MONTHLY: ("月报", "monthly report"),
+        ReportKind.QUARTERLY: ("季度报告", "quarterly report"),
+        ReportKind.ANNUAL: ("年度报告", "annual report"),
+    }
 
     def findings(self, ctx):
         thresholds = ctx.thresholds
-        deadline_day = settings.REPORT_DEADLINE_DAY
-        period = Period.containing(ctx.today).previous()
+        lookback = thresholds.largest(ThresholdKey.REPORT_LOOKBACK_MONTHS)
+        this_month = Period.containing(ctx.today).first_index
         result = []
-        for months_back in range(thresholds.largest(ThresholdKey.REPORT_LOOKBACK_MONTHS)):
-            deadline = period.deadline(deadline_day)
-            if ctx.today > deadline:
-                filed = MonthlyReport.objects.filter(
-                    enterprise=OuterRef("pk"), year=period.year, month=period.month, first_submitted_at__isnull=False
+        for kind in ReportKind:
+            period = latest_ended_period(kind, ctx.today)
+            while True:
+                deadline = filing_deadline(period)
+                months_back = this_month - Period.containing(deadline).first_index
+                if months_back >= lookback:
+                    break
+                if ctx.today > deadline:
+                    result += self._missing(ctx, kind, period, deadline, months_back)
+                period = period.previous()
+        return result
+
+    def _missing(self, ctx, kind, period, deadline, months_back) -> list[Finding]:
+        filed = MonthlyReport.objects.for_period(period).filter(
+            enterprise=OuterRef("pk"), first_submitted_at__isnull=False
+        )
+        missing = Enterprise.objects.must_file(period).filter(~Exists(filed))
+        report_zh, report_en = self.REPORTS[kind]
+        result = []
+        for row in missing.values("pk", "name", "park_id"):
+            if months_back >= ctx.thresholds.for_park(row["park_id"])[ThresholdKey.REPORT_LOOKBACK_MONTHS]:
+                continue
+            result.append(
+                Finding(
+                    dedup_key=self.key(row["pk"], str(period)),
+                    park_id=row["park_id"],
+                    enterprise_id=row["pk"],
+                    params={
+                        "enterprise": row["name"],
+                        "period": str(period),
+                        "deadline": deadline,
+                        "report_zh": report_zh,
+                        "report_en": report_en,
+                    },
+                    evidence={
+                        "period": str(period),
+                        "report_kind": int(kind),
+                        "deadline": text(deadline),
+                        "days_late": (ctx.today - deadline).days,
+                    },
                 )
-                missing = Enterprise.objects.must_file(period).filter(~Exists(filed))
-                for row in missing.values("pk", "name", "park_id"):
-                    if months_back >= thresholds.for_park(row["park_id"])[ThresholdKey.REPORT_LOOKBACK_MONTHS]:
-                        continue
-                    result.append(
-                        Finding(
-                            dedup_key=self.key(row["pk"], str(period)),
-                            park_id=row["park_id"],
-                            enterprise_id=row["pk"],
-                            params={"enterprise": row["name"], "period": str(period), "deadline": deadline},
-                            evidence={
-                                "period": str(period),
-                                "deadline": text(deadline),
-                                "days_late": (ctx.today - deadline).days,
-                            },
-                        )
-                    )
-            period = period.previous()
+            )
         return result
 
 
@@ -71,7 +96,10 @@ class ReportMismatch(Rule):
     )
 
     def findings(self, ctx):
-        reports = MonthlyReport.objects.filter(status__in=FILED_STATUSES, current_revision__isnull=False).annotate(
+        # Monthly reports: their month is what the ledger sums below cover.
+        reports = MonthlyReport.objects.filter(
+            status__in=FILED_STATUSES, current_revision__isnull=False, report_kind=ReportKind.MONTHLY
+        ).annotate(
             reported_shipped=_report_sum(F("shipped_for_utilization_t") + F("shipped_for_disposal_t")),
             reported_received=_report_sum(F("received_t")),
             recorded_shipped=_ledger_sum(stage=LedgerStage.SHIPPED),

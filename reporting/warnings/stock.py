@@ -12,6 +12,7 @@ from ..models.thresholds import ThresholdKey
 from ..models.utilization import rate_pct
 from ..models.warnings import Severity
 from .base import CENT, HUNDRED, TONNES, ZERO, Finding, Rule, text
+from .devices import warm_cold_stores
 
 K = ThresholdKey
 
@@ -30,7 +31,9 @@ def medical_limit_key(*, at_plant: bool, cold_store: bool) -> str:
       cites it; the public texts reachable here quoted only the cold-store figure, so a province corrects
       it on its thresholds page should the standard's text say otherwise.
 
-    The plant is the receiving enterprise; the temperature is its facility's `cold_store`.
+    The plant is the receiving enterprise; the temperature is its facility's `cold_store`, unless the
+    store's thermometer now reads above the cold-store limit (devices.warm_cold_stores): then its waste
+    is held to the limit at 5 °C or above.
     """
     if not at_plant:
         return K.MEDICAL_STORAGE_HOURS
@@ -61,6 +64,7 @@ class StorageOverLimit(Rule):
                 | Q(waste_code__waste_class="medical", oldest_on_hand_at__lt=medical_since)
             )
         )
+        warm = {row["facility_id"] for row in warm_cold_stores(ctx).values()}
         result = []
         for row in balances.values(
             "enterprise_id",
@@ -80,7 +84,10 @@ class StorageOverLimit(Rule):
             limit_days, notice_days = park[K.STORAGE_LIMIT_DAYS], park[K.STORAGE_NOTICE_DAYS]
             if row["waste_code__waste_class"] == "medical":
                 medical_hours = park[
-                    medical_limit_key(at_plant=row["enterprise__is_receiver"], cold_store=row["facility__cold_store"])
+                    medical_limit_key(
+                        at_plant=row["enterprise__is_receiver"],
+                        cold_store=row["facility__cold_store"] and row["facility_id"] not in warm,
+                    )
                 ]
                 if age <= timedelta(hours=medical_hours):
                     continue

@@ -74,6 +74,23 @@
   // The Sankey: generators on the left, receivers on the right (separate nodes, so no cycles).
   var names = {};
   data.sankey.nodes.forEach(function (node) { names[node.name] = node.label; });
+  // Receivers' names stand right of their nodes: the margin is sized to the longest (about 13 px a
+  // character at 12 px), at most 40 % of the chart, and a name longer than that wraps instead of being cut.
+  var longest = 0;
+  data.sankey.nodes.forEach(function (node) {
+    if (node.name.charAt(0) !== "s") { longest = Math.max(longest, String(node.label).length); }
+  });
+  var sankeyElement = document.querySelector("[data-chart='sankey']");
+  var labelRoom = Math.max(80, Math.min(longest * 13 + 12, (sankeyElement ? sankeyElement.clientWidth : 800) * 0.4));
+  // Every node gets room for its one-line name (about 26 px a node on the fuller side, 14 of them the
+  // gap), so that the many small generators beside one large one never print their names over each other.
+  var generators = 0, receivers = 0;
+  data.sankey.nodes.forEach(function (node) {
+    if (node.name.charAt(0) === "s") { generators += 1; } else { receivers += 1; }
+  });
+  if (sankeyElement) {
+    sankeyElement.style.height = Math.max(360, Math.max(generators, receivers) * 26 + 20) + "px";
+  }
   if (data.sankey.links.length) {
     mount("sankey", {
       tooltip: {
@@ -88,16 +105,25 @@
       series: [{
         type: "sankey",
         left: 10,
-        right: 160,
+        right: labelRoom,
         top: 10,
         bottom: 10,
-        nodeGap: 12,
+        nodeGap: 14,
+        // Keep the server's order (largest flows first) instead of moving nodes around, which can stack
+        // small nodes on one another.
+        layoutIterations: 0,
         emphasis: { focus: "adjacency" },
         data: data.sankey.nodes.map(function (node) {
           return { name: node.name, itemStyle: { color: node.name.charAt(0) === "s" ? "#0f6e5a" : "#2563eb" } };
         }),
         links: data.sankey.links,
-        label: { formatter: function (params) { return names[params.name]; }, fontSize: 12, color: "#1e293b" },
+        label: {
+          formatter: function (params) { return names[params.name]; },
+          fontSize: 12,
+          color: "#1e293b",
+          width: labelRoom - 8,
+          overflow: "break"
+        },
         lineStyle: { color: "gradient", opacity: 0.35, curveness: 0.5 }
       }]
     });

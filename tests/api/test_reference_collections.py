@@ -95,9 +95,10 @@ def test_a_bad_approval_filter_is_400(provincial_platform, approvals, params):
     assert set(params) <= set(error_of(response)["fields"])
 
 
-def test_approvals_cannot_be_written_through_the_api(erp_x, approvals, enterprise_x, receiver_r):
+def test_an_enterprise_client_can_neither_forge_an_approval_nor_edit_one(erp_x, approvals, enterprise_x, receiver_r):
+    # An enterprise applies (tests/registry/test_transfer_approvals.py); this body is no application.
     body = {"number": "FORGED", "consignor": enterprise_x.pk, "receiver": receiver_r.pk}
-    assert erp_x.post(APPROVALS, body).status_code == 405
+    assert erp_x.post(APPROVALS, body).status_code == 400
     assert erp_x.patch(f"{APPROVALS}{approvals['x'].pk}/", {"number": "FORGED"}).status_code == 405
     assert not TransferApproval.objects.filter(number="FORGED").exists()
 
@@ -162,9 +163,10 @@ def test_a_bad_inspection_filter_is_400(provincial_platform, inspections, params
     assert set(params) <= set(error_of(response)["fields"])
 
 
-def test_inspections_cannot_be_written_through_the_api(erp_x, inspections, enterprise_x):
-    response = erp_x.post(INSPECTIONS, {"enterprise": enterprise_x.pk, "findings": "self-inspected"})
-    assert response.status_code == 405
+def test_an_enterprise_client_cannot_record_its_own_inspection(erp_x, inspections, enterprise_x):
+    body = {"enterprise": enterprise_x.pk, "date": "2026-01-05", "kind": "desk_check", "findings": "self-inspected"}
+    response = erp_x.post(INSPECTIONS, body)
+    assert response.status_code == 403
     assert Inspection.objects.count() == 2
 
 
@@ -226,7 +228,8 @@ def test_a_bad_revision_filter_is_400_and_nothing_is_written(erp_x, revision, pa
     response = erp_x.get(REVISIONS, params)
     assert response.status_code == 400
     assert set(params) <= set(error_of(response)["fields"])
-    assert erp_x.post(REVISIONS, {"manifest": revision.manifest_id, "reason": "x"}).status_code == 405
+    # A proposal without the changes it proposes is refused too.
+    assert erp_x.post(REVISIONS, {"manifest": revision.manifest_id, "reason": "x"}).status_code == 400
     assert RevisionRequest.objects.count() == 1
 
 

@@ -151,8 +151,8 @@ def test_the_enterprise_list_runs_a_constant_number_of_queries(
 ):
     _enterprises_with_permits_and_facilities(park_a, count)
     # token (1) + last use (1, at most once a minute) + scope (1) + sync horizon (1) + page (1)
-    # + permits (1) + their lines (1) + facilities (1), whatever the number of rows
-    with django_assert_max_num_queries(8):
+    # + permits (1) + their lines (1) + facilities (1) + management class history (1), whatever the number of rows
+    with django_assert_max_num_queries(9):
         response = provincial_platform.get("/api/v1/enterprises/", {"page_size": 100})
     assert len(response.json()["results"]) == count
     assert all(row["permits"][0]["lines"] and row["facilities"] for row in response.json()["results"])

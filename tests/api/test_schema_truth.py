@@ -19,10 +19,12 @@ from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft7Validator
 from rest_framework import serializers
 
+from registry.classes import override_management_class
 from registry.clients import create_api_client
-from registry.models import ApiScope, Division, WasteCategory
+from registry.models import ApiScope, Division, WasteCategory, WasteCode
 from reporting import warnings as warning_services
 from reporting.models import UtilizationSnapshot, Warning
+from reporting.services import plans as plan_services
 from reporting.services import reports as report_services
 from reporting.services.inspections import mark_inspection_rectified, record_inspection
 from reporting.services.utilization import recompute_period
@@ -30,6 +32,7 @@ from tests import factories as f
 from tests.fixtures.reports import HW, make_report, record
 from tests.transfers.factories import draft
 from transfers import services as transfer_services
+from transfers.services.classes import derive_management_class
 from wasteparks.api.router import build_router
 from wasteparks.models import Tombstone
 
@@ -217,11 +220,15 @@ def declared_nullable(node, components) -> bool:
 
 
 def list_paths(schema) -> list[str]:
-    """Every row collection: a GET without an id, but for the annual summary (an action, not rows)."""
+    """Every row collection: a GET without an id, but for the annual summary and the reporting duties of a
+    period (actions, not rows)."""
     return sorted(
         path
         for path, operations in schema["paths"].items()
-        if "get" in operations and "{id}" not in path and not path.endswith("annual-summary/")
+        if "get" in operations
+        and "{id}" not in path
+        and not path.endswith("annual-summary/")
+        and not path.endswith("duties/")
     )
 
 
@@ -352,6 +359,15 @@ def world(
     Tombstone.objects.create(
         collection="utilization", object_id=10**9, park_id=park_a.pk, enterprise_id=enterprise_x.pk
     )
+    # Management classes: X derived from its ledger, then set by an officer; annual management plans, one
+    # accepted, one a draft.
+    derive_management_class(enterprise=enterprise_x, actor=None, occasion="年度核定")
+    override_management_class(enterprise=enterprise_x, officer=officer_a, management_class="key", reason="省级名录")
+    line = [plan_services.PlanLineInput(waste_code=WasteCode.objects.get(code=HW), figures={"generation": 10})]
+    plan = plan_services.create_management_plan(actor=preparer_x, enterprise=enterprise_x, year=today.year, lines=line)
+    plan_services.submit_management_plan(plan=plan, actor=preparer_x)
+    plan_services.accept_management_plan(plan=plan, officer=officer_a)
+    plan_services.create_management_plan(actor=preparer_x, enterprise=enterprise_x, year=today.year + 1, lines=line)
     # Clients and a person with a full name.
     create_api_client(name="Enterprise X ERP", scope=ApiScope.ENTERPRISE, enterprise=enterprise_x)
     f.UserFactory(username="named", full_name="李娜")

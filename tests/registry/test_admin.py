@@ -18,6 +18,7 @@ REGISTRY_MODELS = [
     models.Facility,
     models.Permit,
     models.TransferApproval,
+    models.TransferFiling,
     models.User,
     models.EnterpriseMembership,
     models.JurisdictionMembership,

@@ -1,18 +1,18 @@
-"""The demo park loads deterministically, twice without change, with valid data and working logins."""
+"""The demo park's organisations load deterministically, twice without change, with valid data and working
+logins (its two years of activity: tests/reporting/test_demo_park.py)."""
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registry.demo import DEMO_PASSWORD, MAIN_PARK, PERSONAS
+from registry.demo import DEMO_PASSWORD, MAIN_PARK, PERSONAS, load_demo
 from registry.models import Enterprise, Park, Permit, User
 from registry.rules import credit_code_problem
 
 
 @pytest.fixture
-def demo(catalogue, settings):
-    settings.DEBUG = True
-    call_command("load_demo")
+def demo(catalogue):
+    load_demo()
 
 
 def test_the_main_park_has_56_valid_enterprises(demo):
@@ -47,7 +47,7 @@ def test_loading_twice_changes_nothing(demo):
         User.objects.count(),
         list(Enterprise.objects.order_by("pk").values_list("credit_code", "status")),
     )
-    call_command("load_demo")
+    load_demo()
     after = (
         Enterprise.objects.count(),
         Permit.objects.count(),

@@ -26,11 +26,11 @@ def deadline_of(period: Period):
 
 def test_the_reminder_windows():
     period = Period(2025, 3)
-    assert reminder_due(period=period, today=Period(2025, 4).start.date() + timedelta(days=10), deadline_day=15) is None
-    assert reminder_due(period=period, today=deadline_of(period) - timedelta(days=3), deadline_day=15) == "before"
-    assert reminder_due(period=period, today=deadline_of(period), deadline_day=15) == "before"
-    assert reminder_due(period=period, today=deadline_of(period) + timedelta(days=1), deadline_day=15) == "overdue"
-    assert reminder_due(period=period, today=Period(2025, 5).start.date(), deadline_day=15) is None
+    assert reminder_due(deadline=deadline_of(period), today=Period(2025, 4).start.date() + timedelta(days=10)) is None
+    assert reminder_due(deadline=deadline_of(period), today=deadline_of(period) - timedelta(days=3)) == "before"
+    assert reminder_due(deadline=deadline_of(period), today=deadline_of(period)) == "before"
+    assert reminder_due(deadline=deadline_of(period), today=deadline_of(period) + timedelta(days=1)) == "overdue"
+    assert reminder_due(deadline=deadline_of(period), today=Period(2025, 5).start.date()) is None
 
 
 @pytest.mark.django_db

@@ -36,7 +36,7 @@ def test_an_officer_recomputes_a_month_and_sees_it_done(
     html = page.content.decode()
     assert 'data-testid="recompute-done"' in html
     assert 'data-state="SUCCESS"' in html
-    assert "hx-get" not in html  # done: the page stops polling
+    assert f'hx-get="{progress_url}status/"' not in html  # done: the page stops polling
     assert f"{reverse('reporting:dashboard')}?park={park_a.pk}" in html
 
     partial = client.get(progress_url + "status/")

@@ -22,6 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from registry.clients import create_api_client
 from registry.models import EnterpriseRole, PermitKind
 from reporting.models import UtilizationSnapshot, Warning
+from reporting.services import plans as plan_services
 from reporting.services import reports as report_services
 from reporting.services.inspections import record_inspection
 from reporting.services.utilization import recompute_period
@@ -95,18 +96,34 @@ ROUTES: dict[str, Route] = {
     "password_reset_done": Route(PUBLIC),
     "password_reset_confirm": Route(PUBLIC, extra={"uidb64": "MQ", "token": "bad-token"}),
     "password_reset_complete": Route(PUBLIC),
+    "sign_up": Route(PUBLIC),
+    "sign_up_verify": Route(PUBLIC, extra={"uidb64": "MQ", "token": "bad-token"}, why="says the link is not valid"),
+    "invitation_accept": Route(PUBLIC, extra={"token": "invitation:open"}, why="the token in the mailed link"),
+    "second_factor": Route(SIGNED_IN, why="the user's own authenticator"),
+    "second_factor_recovery_codes": Route(SIGNED_IN, method="post"),
+    "second_factor_remove": Route(SIGNED_IN, method="post"),
+    "account_security": Route(SIGNED_IN),
     # Registry pages
     "registry:enterprise_list": Route(SIGNED_IN, lists="enterprise"),
     "registry:enterprise_apply": Route(SIGNED_IN),
     "registry:enterprise_detail": Route("enterprise"),
     "registry:enterprise_decide": Route("enterprise", method="post", extra={"action": "suspend"}),
+    "registry:enterprise_class": Route("enterprise", method="post", why="its park's officers set the class"),
     "registry:enterprise_resubmit": Route("enterprise", method="post"),
+    "registry:member_list": Route("enterprise", why="its administrators; 403 for others who see it"),
+    "registry:member_remove": Route("enterprise", method="post", extra={"membership_pk": 2_000_000_000}),
+    "registry:invitation_revoke": Route("enterprise", method="post", extra={"invitation_pk": 2_000_000_000}),
+    "registry:account_list": Route(SIGNED_IN, officers_only=True, lists="person"),
+    "registry:account_disable": Route("person", method="post", officers_only=True),
+    "registry:account_enable": Route("person", method="post", officers_only=True),
+    "registry:login_audit": Route(SIGNED_IN, officers_only=True, why="provincial officers; 403 for park officers"),
     # Transfers pages
     "transfers:manifest_list": Route(SIGNED_IN, lists="manifest"),
     "transfers:manifest_new": Route(SIGNED_IN),
     "transfers:manifest_detail": Route("manifest"),
     "transfers:manifest_edit": Route("manifest"),
     "transfers:manifest_print": Route("manifest"),
+    "transfers:manifest_pdf": Route("manifest"),
     "transfers:manifest_pickup": Route("manifest"),
     "transfers:manifest_receive": Route("manifest"),
     "transfers:manifest_treat": Route("manifest"),
@@ -121,12 +138,30 @@ ROUTES: dict[str, Route] = {
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
     "registry:permit_list": Route(SIGNED_IN, lists="permit"),
+    "registry:permit_new": Route(SIGNED_IN, why="offers only the enterprises the user records or applies for"),
+    "registry:permit_detail": Route("permit"),
+    "registry:permit_renew": Route("permit", method="post"),
+    "registry:permit_decide": Route("permit", method="post", extra={"action": "verify"}),
+    "registry:approval_list": Route(SIGNED_IN, lists="approval"),
+    "registry:approval_new": Route(SIGNED_IN, why="offers only the consignors the user records or applies for"),
+    "registry:approval_detail": Route("approval"),
+    "registry:approval_decide": Route("approval", method="post", extra={"action": "suspend"}),
     # Reporting pages
     "reporting:dashboard": Route(SIGNED_IN, officers_only=True),
     "reporting:recompute": Route(SIGNED_IN, officers_only=True),
     "reporting:recompute_progress": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
     "reporting:recompute_status": Route(SIGNED_IN, extra={"task_id": NO_TASK}, missing=True),
     "reporting:recompute_retry": Route(SIGNED_IN, method="post", extra={"task_id": NO_TASK}, missing=True),
+    # Inbox and background exports: only the user's own, anyone else's id is a 404 like an unknown one
+    "inbox:list": Route(SIGNED_IN),
+    "inbox:badge": Route(SIGNED_IN),
+    "inbox:open": Route(SIGNED_IN, method="post", extra={"pk": 2_000_000_000}, missing=True),
+    "inbox:read_all": Route(SIGNED_IN, method="post"),
+    "inbox:preferences": Route(SIGNED_IN),
+    "exports:list": Route(SIGNED_IN),
+    "exports:detail": Route(SIGNED_IN, extra={"pk": NO_TASK}, missing=True),
+    "exports:status": Route(SIGNED_IN, extra={"pk": NO_TASK}, missing=True),
+    "exports:download": Route(SIGNED_IN, extra={"pk": NO_TASK}, missing=True),
     "reporting:report_list": Route(SIGNED_IN, lists="report"),
     "reporting:report_start": Route(SIGNED_IN, method="post"),
     "reporting:report_detail": Route("report"),
@@ -136,6 +171,12 @@ ROUTES: dict[str, Route] = {
     "reporting:report_submit": Route("report", method="post"),
     "reporting:report_accept": Route("report", method="post"),
     "reporting:report_return": Route("report", method="post"),
+    "reporting:plan_list": Route(SIGNED_IN, lists="plan"),
+    "reporting:plan_start": Route(SIGNED_IN, method="post"),
+    "reporting:plan_detail": Route("plan"),
+    "reporting:plan_submit": Route("plan", method="post"),
+    "reporting:plan_accept": Route("plan", method="post"),
+    "reporting:plan_return": Route("plan", method="post"),
     "reporting:warning_list": Route(SIGNED_IN, lists="warning"),
     "reporting:warning_detail": Route("warning"),
     "reporting:warning_action": Route("warning", method="post", extra={"action": "acknowledge"}),
@@ -155,10 +196,20 @@ ROUTES: dict[str, Route] = {
     "api:park-detail": Route("park"),
     "api:enterprise-list": Route(SIGNED_IN, lists="enterprise"),
     "api:enterprise-detail": Route("enterprise"),
+    "api:enterprise-resubmit": Route("enterprise"),
     "api:permit-list": Route(SIGNED_IN, lists="permit"),
     "api:permit-detail": Route("permit"),
+    "api:permit-verify": Route("permit"),
+    "api:permit-grant": Route("permit"),
+    "api:permit-refuse": Route("permit"),
+    "api:permit-suspend": Route("permit"),
+    "api:permit-reinstate": Route("permit"),
+    "api:permit-revoke": Route("permit"),
+    "api:permit-renew": Route("permit"),
     "api:facility-list": Route(SIGNED_IN, lists="facility"),
     "api:facility-detail": Route("facility"),
+    # Devices only (tests/telemetry/): a person or any other client is refused before anything is read.
+    "api:telemetry-readings-list": Route(SIGNED_IN, method="post", why="a device posts its own readings"),
     "api:waste-category-list": Route(SIGNED_IN),
     "api:waste-category-detail": Route(SIGNED_IN, extra={"pk": "catalogue:category"}),
     "api:waste-code-list": Route(SIGNED_IN),
@@ -184,6 +235,12 @@ ROUTES: dict[str, Route] = {
     "api:monthly-report-detail": Route("report"),
     "api:monthly-report-prefill": Route("report"),
     "api:monthly-report-submit": Route("report"),
+    "api:monthly-report-duties": Route(SIGNED_IN, why="filtered to the enterprises the caller sees"),
+    "api:management-plan-list": Route(SIGNED_IN, lists="plan"),
+    "api:management-plan-detail": Route("plan"),
+    "api:management-plan-submit": Route("plan"),
+    "api:management-plan-accept": Route("plan"),
+    "api:management-plan-return-plan": Route("plan"),
     "api:utilization-list": Route(SIGNED_IN, lists="snapshot"),
     "api:utilization-detail": Route("snapshot"),
     "api:warning-list": Route(SIGNED_IN, lists="warning"),
@@ -196,10 +253,19 @@ ROUTES: dict[str, Route] = {
     "api:division-detail": Route(SIGNED_IN, extra={"pk": "catalogue:division"}),
     "api:transfer-approval-list": Route(SIGNED_IN, lists="approval"),
     "api:transfer-approval-detail": Route("approval"),
+    "api:transfer-approval-verify": Route("approval"),
+    "api:transfer-approval-grant": Route("approval"),
+    "api:transfer-approval-refuse": Route("approval"),
+    "api:transfer-approval-suspend": Route("approval"),
+    "api:transfer-approval-reinstate": Route("approval"),
+    "api:transfer-approval-revoke": Route("approval"),
     "api:revision-request-list": Route(SIGNED_IN, lists="revision_request"),
     "api:revision-request-detail": Route("revision_request"),
+    "api:revision-request-approve": Route("revision_request"),
+    "api:revision-request-refuse": Route("revision_request"),
     "api:inspection-list": Route(SIGNED_IN, lists="inspection"),
     "api:inspection-detail": Route("inspection"),
+    "api:inspection-rectified": Route("inspection"),
     "api:person-list": Route(SIGNED_IN, lists="person"),
     "api:person-detail": Route("person"),
     "api:deletion-list": Route(SIGNED_IN, lists="deletion"),
@@ -229,6 +295,12 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
     manifest.refresh_from_db()
     revision = transfer_services.propose_revision(
         manifest=manifest, actor=preparer, changes={"manifest": {"vehicle_plate": "黔D12345"}}, reason="车牌"
+    )
+    plan = plan_services.create_management_plan(
+        actor=preparer,
+        enterprise=gen,
+        year=timezone.localdate().year,
+        lines=[plan_services.PlanLineInput(waste_code=f.waste_code("900-249-08"), figures={"generation": 5})],
     )
     report = report_services.create_monthly_report(
         actor=preparer, enterprise=gen, year=last_month.year, month=last_month.month
@@ -261,6 +333,7 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
         Thing("ledger", ledger.pk, letter, gen_only, f"BATCH-{letter}"),
         Thing("stock", stock.pk, letter, gen_only, store.name),
         Thing("report", report.pk, letter, gen_only),
+        Thing("plan", plan.pk, letter, gen_only),
         Thing("warning", warning.pk, letter, gen_only, f"WARN-{letter}"),
         Thing("inspection", inspection.pk, letter, gen_only, f"INSPECT-{letter}"),
         Thing("approval", approval.pk, letter, frozenset({names[0], names[2]}), approval.number),
@@ -366,6 +439,16 @@ def _url(name: str, route: Route, thing: Thing | None, world) -> str:
             from transfers.views import verification_token
 
             value = verification_token(Manifest.objects.order_by("pk").first())
+        elif value == "invitation:open":
+            from registry.models import Enterprise, Invitation, User, token_digest
+
+            value = "matrix-invitation"
+            Invitation.objects.get_or_create(
+                token_hash=token_digest(value),
+                defaults={"enterprise": Enterprise.objects.order_by("pk").first(), "email": "new@example.com",
+                          "role": "driver", "invited_by": User.objects.order_by("pk").first(),
+                          "expires_at": timezone.now() + timedelta(days=7)},
+            )  # fmt: skip
         elif isinstance(value, str) and value.startswith("catalogue:"):
             from registry.models import Division, ManagementMethod, WasteCategory, WasteCode
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from registry.models import EnterpriseStatus, PermitLine
+from registry.models import EnterpriseStatus, PermitLine, TransferFiling
 from tests import factories as f
 from tests.transfers.factories import draft, generate, receipt, stock, treatment
 from transfers import services
@@ -390,6 +390,17 @@ class TestCrossProvince:
             facility=x_store,
             code="SW02",
             waste_class="general",
+        )
+        # For utilization a filing with the province it leaves stands in for the approval (test_cross_province_filing).
+        TransferFiling.objects.create(
+            number="黔固备-001",
+            consignor=enterprise_x,
+            receiver=other_province_receiver,
+            waste_code=f.waste_code("SW02"),
+            valid_from=timezone.localdate(),
+            valid_to=timezone.localdate(),
+            filed_with="贵州省生态环境厅",
+            recorded_by=preparer_x,
         )
         services.submit_manifest(manifest=manifest, actor=preparer_x)
         manifest.refresh_from_db()

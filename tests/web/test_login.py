@@ -14,8 +14,9 @@ def log_in(client, username, password=PASSWORD, address="10.1.1.1"):
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
-def test_a_user_logs_in_and_out(client, officer_a):
-    response = log_in(client, "officer_a")
+def test_a_user_logs_in_and_out(client, preparer_x):
+    # A preparer signs in with the password alone; officers have a second step (tests/registry/test_second_factor.py).
+    response = log_in(client, "preparer_x")
     assert response.status_code == 302
     assert client.get(reverse("registry:enterprise_list")).status_code == 200
     client.post(reverse("logout"))
@@ -91,7 +92,7 @@ def test_pages_are_translated(client, officer_a, language, word):
 @pytest.mark.parametrize(
     "persona, destination",
     [("officer_a", "reporting:dashboard"), ("provincial", "reporting:dashboard"),
-     ("preparer_x", "transfers:manifest_list"), ("driver_c", "transfers:manifest_list")],
+     ("preparer_x", "transfers:manifest_list"), ("driver_c", "transfers:pickup_list")],
 )  # fmt: skip
 def test_the_home_page_leads_each_role_to_its_work(client, request, persona, destination):
     client.force_login(request.getfixturevalue(persona))

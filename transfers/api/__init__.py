@@ -6,7 +6,7 @@ whether the status allows it (409) and which rule refuses it (400 with the rule'
 
     serializers  read serializers          inputs    input serializers
     feed         the fast manifest list    filters   query filters
-    viewsets     the endpoints             revisions the revision requests, read-only
+    viewsets     the endpoints             revisions the revision requests: propose, approve, refuse
 
 The project router (wasteparks.api.router) registers `routes`.
 """

@@ -3,7 +3,7 @@
 import django_filters
 
 from registry.models import WasteClass
-from wasteparks.api.filters import IntegerFilter, OffsetDateTimeFilter, StrictBooleanFilter, SyncFilterSet
+from wasteparks.api.filters import CodeFilter, IntegerFilter, OffsetDateTimeFilter, StrictBooleanFilter, SyncFilterSet
 
 from ..models import LedgerEntry, LedgerStage, Manifest, ManifestStatus, StockBalance
 
@@ -16,7 +16,7 @@ class ManifestFilter(SyncFilterSet):
     consignor = IntegerFilter(field_name="consignor_id")
     carrier = IntegerFilter(field_name="carrier_id")
     receiver = IntegerFilter(field_name="receiver_id")
-    code = django_filters.CharFilter(method="filter_code", help_text="Manifests with a line of this waste code.")
+    code = CodeFilter(method="filter_code", help_text="Manifests with a line of this waste code.")
     planned_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte")
     planned_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte")
     submitted_after = OffsetDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
@@ -37,7 +37,7 @@ class ManifestFilter(SyncFilterSet):
 class LedgerEntryFilter(SyncFilterSet):
     enterprise = IntegerFilter(field_name="enterprise_id")
     facility = IntegerFilter(field_name="facility_id")
-    waste_code = django_filters.CharFilter(field_name="waste_code__code")
+    waste_code = CodeFilter(field_name="waste_code__code")
     stage = django_filters.MultipleChoiceFilter(choices=LedgerStage.choices)
     manifest = IntegerFilter(field_name="manifest_line__manifest_id")
     occurred_after = OffsetDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
@@ -51,7 +51,7 @@ class LedgerEntryFilter(SyncFilterSet):
 class StockFilter(SyncFilterSet):
     enterprise = IntegerFilter(field_name="enterprise_id")
     facility = IntegerFilter(field_name="facility_id")
-    waste_code = django_filters.CharFilter(field_name="waste_code__code")
+    waste_code = CodeFilter(field_name="waste_code__code")
     waste_class = django_filters.ChoiceFilter(field_name="waste_code__waste_class", choices=WasteClass.choices)
     on_hand = StrictBooleanFilter(method="filter_on_hand", help_text="Only balances above 0 t.")
 

@@ -50,6 +50,9 @@ class ManifestEventSerializer(serializers.ModelSerializer):
         help_text="The signer's username (v1: a username, not an id). Deprecated: use `actor_id`.",
     )
     actor_id = serializers.IntegerField(read_only=True, help_text="The signer: a row of `people`.")
+    signer_name = serializers.CharField(
+        read_only=True, help_text="The signer's full name as it was when they signed (it never changes afterwards)."
+    )
 
     class Meta:
         model = ManifestEvent
@@ -59,6 +62,7 @@ class ManifestEventSerializer(serializers.ModelSerializer):
             "to_status",
             "actor",
             "actor_id",
+            "signer_name",
             "acting_enterprise",
             "party",
             "role",

@@ -13,6 +13,7 @@ from registry.models import (
     PermitKind,
     PermitLine,
     TransferApproval,
+    TransferFiling,
     User,
     WasteCode,
 )
@@ -88,9 +89,11 @@ def choosable_carriers(user: User) -> QuerySet[Enterprise]:
 def choosable_receivers(user: User) -> QuerySet[Enterprise]:
     """The receivers offered to a consignor's staff: the active receivers of their province, and those of
     another province named by one of their consignors' transfer approvals still in force."""
-    approved = TransferApproval.objects.filter(
-        consignor_id__in=_consignor_ids(user), valid_to__gte=timezone.localdate()
-    ).values("receiver_id")
+    approved = (
+        TransferApproval.objects.granted()
+        .filter(consignor_id__in=_consignor_ids(user), valid_to__gte=timezone.localdate())
+        .values("receiver_id")
+    )
     return (
         Enterprise.objects.active()
         .receivers()
@@ -297,6 +300,27 @@ def check_approval(
                 "requested": quantity_t,
             },
             code="approval_exceeded",
+        )
+
+
+def check_filing(*, consignor: Enterprise, receiver: Enterprise, codes: dict[int, str], on: date) -> None:
+    """Every code of a cross-province general waste manifest for utilization has a filing (备案) in force on
+    `on` from the consignor to the receiver (Solid Waste Law art. 22); the first code without one refuses."""
+    filed = set(
+        TransferFiling.objects.covering(
+            consignor_id=consignor.pk, receiver_id=receiver.pk, waste_code_ids=set(codes), day=on
+        ).values_list("waste_code_id", flat=True)
+    )
+    missing = sorted(code for code_id, code in codes.items() if code_id not in filed)
+    if missing:
+        raise RuleViolation(
+            _(
+                "Moving general industrial solid waste out of the province for utilization needs a filing with the "
+                "province it leaves (Solid Waste Law, art. 22): none is in force on %(day)s from %(consignor)s to "
+                "%(receiver)s for %(codes)s."
+            )
+            % {"day": on, "consignor": consignor.name, "receiver": receiver.name, "codes": ", ".join(missing)},
+            code="filing_missing",
         )
 
 

@@ -69,6 +69,7 @@ def create_manifest(
     lines: list[LineInput],
     vehicle_plate: str = "",
     approval: TransferApproval | None = None,
+    emergency_measures: str = "",
 ) -> Manifest:
     """The consignor prepares a draft. Nothing is signed and no number is drawn yet."""
     acting_role(actor=actor, enterprise=consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="create")
@@ -84,6 +85,7 @@ def create_manifest(
         purpose=purpose,
         planned_date=planned_date,
         vehicle_plate=vehicle_plate.strip(),
+        emergency_measures=emergency_measures.strip(),
         approval=approval,
         is_cross_province=is_cross_province(consignor, receiver),
         created_by=actor,
@@ -93,7 +95,9 @@ def create_manifest(
     return manifest
 
 
-DRAFT_FIELDS = frozenset({"carrier", "receiver", "waste_class", "purpose", "planned_date", "vehicle_plate", "approval"})
+DRAFT_FIELDS = frozenset(
+    {"carrier", "receiver", "waste_class", "purpose", "planned_date", "vehicle_plate", "approval", "emergency_measures"}
+)
 
 
 @transaction.atomic
@@ -103,15 +107,14 @@ def update_draft(*, manifest: Manifest, actor: User, changes: dict, lines: list[
     acting_role(actor=actor, enterprise=manifest.consignor, allowed=rules.PARTY_ROLES[Party.CONSIGNOR], action="edit")
     if manifest.status != ManifestStatus.DRAFT:
         raise TransitionNotAllowed(
-            _("Only a draft can be edited; this manifest is %(manifest_get_status_display)s. Propose a revision.")
-            % {"manifest_get_status_display": manifest.get_status_display()},
+            _("Only a draft can be edited; this manifest is %(status)s. Propose a revision.")
+            % {"status": manifest.get_status_display()},
             code="not_a_draft",
         )
     unknown = set(changes) - DRAFT_FIELDS
     if unknown:
         raise RuleViolation(
-            _("These fields cannot be edited: %(join_sorted_unknown)s.")
-            % {"join_sorted_unknown": ", ".join(sorted(unknown))},
+            _("These fields cannot be edited: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
             code="invalid_field",
         )
     for name, value in changes.items():

@@ -41,6 +41,7 @@ from ..models import (
     RevisionStatus,
     Source,
 )
+from ..notifications import put_discrepancy_in_inboxes
 from ..numbering import allocate_number
 from ..signals import send_manifest_changed
 from ..tasks import mail_discrepancy
@@ -49,6 +50,7 @@ from .common import (
     acting_role,
     check_approval,
     check_driver_of_carrier,
+    check_filing,
     check_receiver_permit,
     check_road_transport_permit,
     check_treatment_capacity,
@@ -162,7 +164,15 @@ def submit_manifest(*, manifest: Manifest, actor: User, comment: str = "", sourc
     check_stock_to_ship(consignor=manifest.consignor, manifest_id=manifest.pk, lines=lines)
     fields = ["number", "is_cross_province"]
     manifest.is_cross_province = is_cross_province(manifest.consignor, manifest.receiver)
-    if rules.needs_transfer_approval(waste_class=manifest.waste_class, is_cross_province=manifest.is_cross_province):
+    crossing = {"waste_class": manifest.waste_class, "purpose": manifest.purpose}
+    if rules.needs_transfer_filing(is_cross_province=manifest.is_cross_province, **crossing):
+        check_filing(
+            consignor=manifest.consignor,
+            receiver=manifest.receiver,
+            codes={line.waste_code_id: line.waste_code.code for line in lines},
+            on=today,
+        )
+    if rules.needs_transfer_approval(is_cross_province=manifest.is_cross_province, **crossing):
         total = sum((line.declared_quantity_t for line in lines), ZERO)
         codes = {line.waste_code_id for line in lines}
         if manifest.approval is None:
@@ -411,6 +421,7 @@ def receive_manifest(
     if discrepancies:
         # In this transaction, through the outbox: a mail server that is down never fails the receipt.
         outbox.enqueue(mail_discrepancy, manifest.pk, str(tolerance))
+        put_discrepancy_in_inboxes(manifest=manifest)
     return manifest
 
 

@@ -318,6 +318,10 @@ def decide_revision(
     # Lock order: manifest, then revision, as everywhere else the manifest is locked first.
     manifest = lock_manifest(revision.manifest)
     revision = RevisionRequest.objects.select_for_update().get(pk=revision.pk)
+    action = ManifestAction.REVISION_APPROVED if approve else ManifestAction.REVISION_REFUSED
+    # A decided revision is refused for its status (409) before asking who decides: once approved or
+    # refused, no party has a decision left to give.
+    rules.REVISION_FLOW.check(action, revision.status)
     required = rules.revision_deciders(
         manifest, proposing_enterprise_id=revision.proposing_enterprise_id, changes=revision.changes
     )
@@ -340,8 +344,6 @@ def decide_revision(
         )
     enterprise = manifest.party_enterprise(party)
     role = acting_role(actor=actor, enterprise=enterprise, allowed=rules.PARTY_ROLES[party], action="decide")
-    action = ManifestAction.REVISION_APPROVED if approve else ManifestAction.REVISION_REFUSED
-    rules.REVISION_FLOW.check(action, revision.status)
     if party in decided:
         raise TransitionNotAllowed(
             _("The %(party)s has already decided on this revision.") % {"party": party}, code="already_decided"

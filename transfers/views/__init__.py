@@ -11,7 +11,7 @@ common      the manifest lookup and form helpers they share
 from .drafts import manifest_edit, manifest_new
 from .ledger import ledger_list, ledger_new, stock_list
 from .manifests import manifest_detail, manifest_list
-from .printing import manifest_print, verification_token, verify
+from .printing import manifest_pdf, manifest_print, verification_token, verify
 from .signatures import (
     manifest_pickup,
     manifest_receive,
@@ -30,6 +30,7 @@ __all__ = [
     "manifest_list",
     "manifest_new",
     "manifest_pickup",
+    "manifest_pdf",
     "manifest_print",
     "manifest_receive",
     "manifest_sign",

@@ -33,5 +33,5 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 def form_page(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
     """A form page with the catalogue's codes offered as suggestions for its waste code fields."""
-    context["codes"] = WasteCode.objects.active().values_list("code", "name_zh")
+    context["codes"] = WasteCode.objects.active().values_list("code", WasteCode.name_field())
     return render(request, template, context, status=status)

@@ -60,6 +60,7 @@ def manifest_new(request: SignedInRequest) -> HttpResponse:
                     purpose=data["purpose"],
                     planned_date=data["planned_date"],
                     vehicle_plate=data["vehicle_plate"],
+                    emergency_measures=data["emergency_measures"],
                     approval=data["approval"],
                     lines=_line_inputs(formset),
                 )
@@ -80,9 +81,12 @@ def manifest_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     if manifest.status != ManifestStatus.DRAFT:
         messages.error(request, _("Only a draft can be edited; propose a revision instead."))
         return redirect("transfers:manifest_detail", pk=pk)
-    initial = {
-        name: getattr(manifest, name) for name in ("waste_class", "purpose", "planned_date", "vehicle_plate")
-    } | {"carrier": manifest.carrier_id, "receiver": manifest.receiver_id, "approval": manifest.approval_id}
+    fields = ("waste_class", "purpose", "planned_date", "vehicle_plate", "emergency_measures")
+    initial = {name: getattr(manifest, name) for name in fields} | {
+        "carrier": manifest.carrier_id,
+        "receiver": manifest.receiver_id,
+        "approval": manifest.approval_id,
+    }
     line_initial = [
         {
             "waste_code": line.waste_code.code,

@@ -80,7 +80,7 @@ def ledger_list(request: SignedInRequest) -> HttpResponse:
                 entry.batch_code,
                 entry.manifest_line.manifest.number if entry.manifest_line else "",
                 entry.note,
-                entry.recorded_by.username,
+                entry.recorded_by.get_full_name(),
             ]
             for entry in lazily(entries)
         ),

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from registry.tenancy import scope_of
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
@@ -141,7 +141,7 @@ def manifest_list(request: SignedInRequest) -> HttpResponse:
             _("Waste class"),
             _("Waste codes"),
             _("Declared (t)"),
-            _("Received (t)"),
+            pgettext("weighed at the gate", "Received (t)"),
             _("Planned date"),
             _("Submitted at"),
             _("Received at"),

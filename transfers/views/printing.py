@@ -1,5 +1,5 @@
 """The print copy of a manifest and its public verification: the QR code on paper leads to a page that
-shows whoever scans it whether the copy is genuine and current, and its status, nothing more.
+shows whoever scans it whether the copy is genuine and current, with the facts to compare the paper with.
 
 The token signs the manifest's id, when the copy was printed and the version of the manifest it shows:
 "d" for a draft (which is no manifest yet), else the number of revisions applied to it. A copy printed
@@ -7,7 +7,8 @@ before a revision (or a draft's copy after the manifest was signed) reads as out
 older than the ten years the records are kept is expired.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import segno
 from django.contrib.auth.decorators import login_required
@@ -15,11 +16,14 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from registry.models import Enterprise, Permit, PermitKind
 from wasteparks.pages import SignedInRequest
 
-from ..models import Manifest, ManifestStatus, RevisionRequest, RevisionStatus
+from ..models import Manifest, ManifestAction, ManifestStatus, RevisionRequest, RevisionStatus
+from ..pdf import render_manifest_pdf
 from .common import visible_manifest
 from .manifests import detail_context
 
@@ -47,13 +51,68 @@ def verification_token(manifest: Manifest) -> str:
     return _signer().sign(f"{manifest.pk}.{_version(manifest)}")
 
 
+def _permit_number(enterprise: Enterprise, kinds: tuple[str, ...], day: date) -> str:
+    """The number of the enterprise's permit of these kinds in force on `day` (the latest to expire), or
+    "" when none is: the paper then shows the gap instead of a number that did not apply."""
+    permit = (
+        Permit.objects.filter(enterprise=enterprise, kind__in=kinds).valid_on(day).order_by("-valid_to", "-pk").first()
+    )
+    return permit.number if permit else ""
+
+
+def _day(moment: datetime | None, fallback: date) -> date:
+    return timezone.localdate(moment) if moment else fallback
+
+
+def print_context(request: SignedInRequest, pk: int) -> dict:
+    """What the printed copy (HTML and PDF) shows: the manifest with the sections of the national hazardous
+    waste transfer manifest form, each party's signature taken from the signature trail."""
+    context = detail_context(request, visible_manifest(request, pk))
+    manifest: Manifest = context["manifest"]
+    # The last signature of each step: a step signed again after a revision shows who signed last.
+    signed = {event.action: event for event in context["events"]}
+    licences = (PermitKind.HAZARDOUS_OPERATING, PermitKind.MEDICAL_DISPOSAL)
+    context.update(
+        {
+            "consignor_signature": signed.get(ManifestAction.SUBMIT),
+            "carrier_signature": signed.get(ManifestAction.PICKUP),
+            "receiver_signature": signed.get(ManifestAction.RECEIVE) or signed.get(ManifestAction.REJECT),
+            "treatment_signature": signed.get(ManifestAction.TREAT),
+            "road_permit_number": _permit_number(
+                manifest.carrier, (PermitKind.ROAD_TRANSPORT,), _day(manifest.picked_up_at, manifest.planned_date)
+            ),
+            "receiver_licence_number": _permit_number(
+                manifest.receiver, licences, _day(manifest.received_at, manifest.planned_date)
+            ),
+            "received_total": sum(
+                (line.received_quantity_t for line in context["lines"] if line.received_quantity_t is not None),
+                Decimal(0),
+            ),
+        }
+    )
+    verify_url = request.build_absolute_uri(reverse("transfers:verify", args=[verification_token(manifest)]))
+    context["verify_url"] = verify_url
+    context["qr"] = segno.make(verify_url, error="m")
+    return context
+
+
 @login_required
 def manifest_print(request: SignedInRequest, pk: int) -> HttpResponse:
-    context = detail_context(request, visible_manifest(request, pk))
-    verify_url = request.build_absolute_uri(reverse("transfers:verify", args=[verification_token(context["manifest"])]))
-    qr_svg = segno.make(verify_url, error="m").svg_inline(scale=3, omitsize=False)
-    context.update({"verify_url": verify_url, "qr_svg": mark_safe(qr_svg)})  # noqa: S308 (segno's own SVG)
+    context = print_context(request, pk)
+    qr_svg = context["qr"].svg_inline(scale=3, omitsize=False)
+    context["qr_svg"] = mark_safe(qr_svg)  # noqa: S308 (segno's own SVG)
     return render(request, "transfers/manifest_print.html", context)
+
+
+@login_required
+def manifest_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The same copy as a PDF file, for archives and for mail: laid out on A4 by transfers.pdf."""
+    context = print_context(request, pk)
+    manifest = context["manifest"]
+    response = HttpResponse(render_manifest_pdf(context), content_type="application/pdf")
+    name = manifest.number or f"draft-{manifest.pk}"
+    response["Content-Disposition"] = f'inline; filename="manifest-{name}.pdf"'
+    return response
 
 
 def _read(token: str) -> tuple[int, str] | str:
@@ -77,7 +136,9 @@ def _unverifiable(request: HttpRequest, problem: str) -> HttpResponse:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: whoever scans a printed copy sees whether it is genuine and current, and its status."""
+    """Public: whoever scans a printed copy sees whether it is genuine and current, its status, parties,
+    waste, quantities and dates: what is needed to compare the paper with the record, and nothing of the
+    people, vehicle or batches."""
     read = _read(token)
     if isinstance(read, str):
         return _unverifiable(request, read)
@@ -88,6 +149,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return _unverifiable(request, "invalid")
     context = {
         "manifest": manifest,
+        # What the paper can be compared with: the waste and its quantities, and the dates of each step.
+        "lines": list(manifest.lines.select_related("waste_code", "treatment_method").order_by("line_no")),
         "is_draft": manifest.status == ManifestStatus.DRAFT,
         "out_of_date": version != _version(manifest),
     }

@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry.models import Facility
+from registry.models import Enterprise, Facility
+from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest, refused
 
 from .. import forms, rules, services
-from ..models import Manifest, ManifestAction, ManifestLine, ManifestStatus, Party, RevisionDecision
+from ..models import Manifest, ManifestAction, ManifestLine, ManifestStatus, RevisionDecision
 from .common import field_errors, safe_next, visible_manifest
 from .manifests import render_detail
 
@@ -94,7 +95,8 @@ def manifest_pickup(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 def pickup_list(request: SignedInRequest) -> HttpResponse:
     """The driver's phone page: manifests of its carriers that wait for pickup."""
-    carriers = forms.signing_enterprises(request.user, Party.CARRIER)
+    carrier_ids = rules.pickup_enterprise_ids(scope_of(request.user))
+    carriers = Enterprise.objects.filter(pk__in=carrier_ids)
     manifests = (
         Manifest.objects.visible_to(request.user)
         .filter(status=ManifestStatus.SUBMITTED, carrier__in=carriers)
@@ -103,7 +105,7 @@ def pickup_list(request: SignedInRequest) -> HttpResponse:
         .order_by("planned_date", "pk")
     )
     items = [(manifest, forms.PickupForm(manifest=manifest, user=request.user)) for manifest in manifests[:100]]
-    return render(request, "transfers/pickup_list.html", {"items": items, "has_carrier": carriers.exists()})
+    return render(request, "transfers/pickup_list.html", {"items": items, "has_carrier": bool(carrier_ids)})
 
 
 @login_required

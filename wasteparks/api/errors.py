@@ -1,7 +1,7 @@
 """One error shape for the whole API: {"error": {"code": ..., "message": ..., "fields": {...}}}.
 
 `exception_handler` is DRF's EXCEPTION_HANDLER; `handler404`/`handler500` and `api_not_found` keep
-Django's own 404/500 pages away from /api/ too.
+HTML error pages away from /api/ too; elsewhere the site's own pages answer (wasteparks/error_pages.py).
 """
 
 import logging
@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from wasteparks import error_pages
 from wasteparks.errors import DomainError
 from wasteparks.outages import RETRY_AFTER_SECONDS, is_outage, outage_json, outage_message, outage_page
 
@@ -178,7 +179,7 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
 def handler404(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return json_error(404, "not_found", _("No endpoint at %(path)s.") % {"path": request.path})
-    return defaults.page_not_found(request, exception)
+    return error_pages.page_not_found(request, exception)
 
 
 def handler500(request):
@@ -187,7 +188,7 @@ def handler500(request):
         return outage_json() if request.path.startswith(API_PREFIX) else outage_page(request)
     if request.path.startswith(API_PREFIX):
         return json_error(500, "server_error", _("An unexpected error occurred; it has been logged."))
-    return defaults.server_error(request)
+    return error_pages.server_error(request)
 
 
 def handler400(request, exception=None):
@@ -201,4 +202,4 @@ def handler400(request, exception=None):
 def handler403(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return json_error(403, "permission_denied", _("You do not have permission to perform this action."))
-    return defaults.permission_denied(request, exception)
+    return error_pages.permission_denied(request, exception)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from wasteparks.forms import CatalogueCodeField
+
 # A '+' in an unencoded query string arrives as a space: "2025-01-01T00:00:00 08:00".
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 # A resume point is an instant the platform could have written: from the Unix epoch to the year 2100.
@@ -54,6 +56,12 @@ class OffsetDateTimeField(forms.Field):
 
 class OffsetDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = OffsetDateTimeField
+
+
+class CodeFilter(django_filters.CharFilter):
+    """A catalogue code (waste code, category, method) in any case: ?code=sw01 finds SW01."""
+
+    field_class = CatalogueCodeField
 
 
 class WholeNumberField(forms.IntegerField):

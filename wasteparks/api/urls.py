@@ -4,6 +4,8 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from reporting.api.telemetry import ReadingIngestView
+
 from .docs import LocalRedocView
 from .errors import api_not_found
 from .router import build_router
@@ -15,6 +17,8 @@ _docs = {"permission_classes": [AllowAny], "throttle_classes": [ClientRateThrott
 
 urlpatterns = [
     *build_router().urls,
+    # Not a collection, so not on the router; the name keeps the router's "-list" form.
+    path("telemetry/readings/", ReadingIngestView.as_view(), name="telemetry-readings-list"),
     path("schema/", SpectacularAPIView.as_view(**_docs), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **_docs), name="swagger-ui"),
     path("redoc/", LocalRedocView.as_view(url_name="api:schema", **_docs), name="redoc"),

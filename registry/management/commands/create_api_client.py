@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="A unique name, e.g. 'Guizhou provincial platform'.")
-        parser.add_argument("--scope", required=True, choices=[choice.value for choice in ApiScope])
+        # A device's client comes with its device: manage.py register_device.
+        parser.add_argument(
+            "--scope", required=True, choices=[choice.value for choice in ApiScope if choice != ApiScope.DEVICE]
+        )
         parser.add_argument(
             "--enterprise", help="For --scope enterprise: the enterprise's unified social credit code or id."
         )

@@ -32,15 +32,17 @@ def rows_outside_window(*, now: datetime | None = None) -> list[tuple[str, str, 
                 params = [EARLIEST_DAY.isoformat(), OUTER.latest_day(now).isoformat()]
             else:
                 continue
-            # Every concrete field of an installed model has its column (the stubs allow None for a field
-            # not yet attached to a model).
-            pk_column = model._meta.pk.column
-            assert field.column is not None and pk_column is not None
-            column, table, pk = quote(field.column), quote(model._meta.db_table), quote(pk_column)
+            # A composite primary key (telemetry readings) has no single column: select every key column
+            # and report each row's key as a tuple. Every concrete field of an installed model has its
+            # column (the stubs allow None for a field not yet attached to a model).
+            pk_columns = [pk_field.column for pk_field in model._meta.pk_fields]
+            assert field.column is not None and all(pk_columns)
+            column, table = quote(field.column), quote(model._meta.db_table)
+            pk = ", ".join(quote(pk_column) for pk_column in pk_columns if pk_column)
             sql = f"SELECT {pk} FROM {table} WHERE {column} < %s OR {column} > %s ORDER BY {pk}"  # noqa: S608
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                keys = [row[0] for row in cursor.fetchall()]
+                keys = [row[0] if len(row) == 1 else tuple(row) for row in cursor.fetchall()]
             if keys:
                 found.append((model._meta.label, field.name, keys))
     return found
