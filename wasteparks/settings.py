@@ -363,6 +363,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+if not REDIS_URL:
+    # The heartbeat lives in Redis; without Redis (the embedded default) /healthz says "not configured".
+    del CELERY_BEAT_SCHEDULE["worker-heartbeat"]
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
