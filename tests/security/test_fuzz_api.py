@@ -17,6 +17,9 @@ from registry.clients import create_api_client
 
 EXAMPLES_PER_OPERATION = 25
 
+# Minutes of requests: CI runs this suite beside the main one, with the browser and demo suites (.ci/run).
+pytestmark = pytest.mark.fuzz
+
 
 def _schema() -> dict:
     generated = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
