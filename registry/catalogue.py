@@ -93,12 +93,19 @@ def _read(path: Path, required: set[str]) -> list[dict[str, str]]:
 def _sync(model, key: str, wanted: dict[str, dict], result: LoadResult, table: str) -> dict[str, models.Model]:
     """Make `model`'s rows match `wanted` (key -> field values); return key -> instance."""
     existing = {getattr(obj, key): obj for obj in model.objects.all()}
+    # New rows in one statement: a first load writes the whole catalogue (as every test's fixture does).
+    # bulk_create skips save(), whose only addition, touching sync parents, the catalogue's tables lack.
+    created = model.objects.bulk_create(
+        [model(**{key: code}, **values) for code, values in wanted.items() if code not in existing]
+    )
+    for obj in created:
+        existing[getattr(obj, key)] = obj
+        result.add(table, "created")
+    new_keys = {getattr(obj, key) for obj in created}
     for code, values in wanted.items():
-        obj = existing.get(code)
-        if obj is None:
-            existing[code] = model.objects.create(**{key: code}, **values)
-            result.add(table, "created")
+        if code in new_keys:
             continue
+        obj = existing[code]
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if changed:
             for name in changed:
