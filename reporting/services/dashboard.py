@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.models import Division, Enterprise, Park, WasteClass
 from registry.rules import ReportKind, filing_deadline, periods_being_filed
@@ -420,6 +421,9 @@ def chart_data(dashboard: Dashboard, labels: dict) -> dict:
         "labels": labels,
         "gauge": {"rate": _float(dashboard.rolling_rate_pct), "target": _float(dashboard.subject.target_pct)},
         "months": dashboard.months,
+        # The last month is the current one, still filling: said on its axis label, so that the first
+        # morning of a month is never read as the park's output collapsing to nothing.
+        "month_labels": [*dashboard.months[:-1], _("%(month)s so far") % {"month": dashboard.months[-1]}],
         "trend": [
             {
                 "waste_class": series["waste_class"],

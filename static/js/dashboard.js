@@ -66,7 +66,7 @@
     tooltip: { trigger: "axis", valueFormatter: function (value) { return round(value, 2) + " " + esc(labels.tonnes); } },
     legend: { type: "scroll", bottom: 0, textStyle: { fontSize: 11 } },
     grid: { left: 50, right: 20, top: 20, bottom: 60 },
-    xAxis: { type: "category", data: data.months, axisLabel: { fontSize: 11 } },
+    xAxis: { type: "category", data: data.month_labels, axisLabel: { fontSize: 11 } },
     yAxis: { type: "value", name: labels.tonnes, axisLabel: { fontSize: 11 } },
     series: series
   });

@@ -57,6 +57,9 @@ def test_a_park_officer_sees_the_park_figures_from_the_snapshots(client, officer
     data = chart_data(response)
     assert data["gauge"] == {"rate": 75.0, "target": float(park_a.utilization_target_pct)}
     assert len(data["months"]) == 12
+    # The current month, still filling, says so on the trend's axis.
+    assert data["month_labels"][:-1] == data["months"][:-1]
+    assert data["month_labels"][-1] == f"{data['months'][-1]} so far"
     assert {series["waste_class"] for series in data["trend"]} == {"general", "hazardous"}
     assert data["trend"][0]["generated"][-1] == 120.0
     # The manifest from X to R (in transit) is the park's one flow.
