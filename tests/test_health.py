@@ -3,7 +3,7 @@ the worker's heartbeat and the outbox's oldest unsent message say whether backgr
 ("degraded", still 200: requests succeed and their side effects wait)."""
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import redis
@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db.utils import OperationalError
 from django.utils import timezone
 
-from wasteparks import heartbeat
+from wasteparks import health, heartbeat
 from wasteparks.celery import app
 from wasteparks.models import OutboxMessage
+from wasteparks.workdays import LAST_YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,18 @@ def with_a_worker():
     app.conf.task_always_eager = eager
 
 
-def test_healthy(client):
+@pytest.fixture(autouse=True)
+def calendar_day(monkeypatch):
+    """Set the local day /healthz checks the holiday calendar on: a day it covers, unless a test says."""
+
+    def on(day: date) -> None:
+        monkeypatch.setattr(health, "local_date", lambda: day)
+
+    on(date(LAST_YEAR, 6, 1))
+    return on
+
+
+def test_healthy(client, calendar_day):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
@@ -42,6 +54,7 @@ def test_healthy(client):
         "outbox": "ok",
         "outbox_unsent": 0,
         "outbox_oldest_unsent_age_seconds": None,
+        "calendar": "ok",
     }
 
 
@@ -126,3 +139,19 @@ def test_beats_health_check_passes_on_a_fresh_heartbeat_and_fails_on_none(with_a
     assert heartbeat.main(["--max-age", "180"]) == 0
     with_a_worker.set(heartbeat.KEY, repr(time.time() - 600))
     assert heartbeat.main(["--max-age", "180"]) == 1
+
+
+def test_monitoring_hears_a_month_ahead_that_the_holiday_calendar_lacks_next_year(client, calendar_day):
+    calendar_day(date(LAST_YEAR, 12, 1))
+    body = client.get("/healthz").json()
+    # Nothing is being skipped yet: the status stands, the calendar names the year to install.
+    assert (body["status"], body["calendar"]) == ("ok", f"not covered: {LAST_YEAR + 1}")
+
+
+def test_a_year_the_holiday_calendar_lacks_degrades_the_service(client, calendar_day):
+    calendar_day(date(LAST_YEAR + 1, 1, 2))
+    response = client.get("/healthz")
+    body = response.json()
+    # Receipt confirmations are not being checked: monitoring must alert, traffic must still flow.
+    assert response.status_code == 200
+    assert (body["status"], body["calendar"]) == ("degraded", f"not covered: {LAST_YEAR + 1}")

@@ -8,6 +8,9 @@ and monitoring ask it.
   oldest, stuck beyond HEALTH_OUTBOX_MAX_AGE. Either one answers 200 with status "degraded": requests
   still succeed (their side effects wait in the outbox), so a load balancer must keep sending traffic, while
   monitoring alerts on any status but "ok".
+- `calendar`: whether the holiday calendar covers this year and the next month (wasteparks/workdays.py).
+  Missing the next month only, it says so a month ahead and the status stays as it is; missing today's
+  year, the receipt-confirmation deadlines are not being checked, and the status is "degraded".
 
 Every check is bounded (HEALTH_CHECK_TIMEOUT for Redis; one indexed query for the outbox), so the answer
 comes within a few seconds even when Redis accepts connections and never answers.
@@ -21,10 +24,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import heartbeat
+from . import heartbeat, workdays
 from .celery import app
 from .models import OutboxMessage
 from .outages import RETRY_AFTER_SECONDS
+from .periods import local_date
 
 OK = "ok"
 
@@ -76,13 +80,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database, outbox = _database()
     redis, worker = _redis()
     serving = database == OK and redis in (OK, "not configured")
-    moving = outbox["outbox"] == OK and worker["worker"] in (OK, "not configured")
+    today = local_date()
+    missing = workdays.uncovered_year(today)
+    moving = outbox["outbox"] == OK and worker["worker"] in (OK, "not configured") and missing != today.year
     body = {
         "status": OK if serving and moving else "degraded" if serving else "down",
         "database": database,
         "redis": redis,
         **worker,
         **outbox,
+        "calendar": OK if missing is None else f"not covered: {missing}",
     }
     response = JsonResponse(body, status=200 if serving else 503)
     if not serving:

@@ -82,11 +82,18 @@ def subtract_working_days(day: date, count: int) -> date:
     return day
 
 
-def coverage_problem(today: date) -> str | None:
-    """What is missing for the calendar to count the working days of the current year and the next month
-    (None when nothing is)."""
+def uncovered_year(today: date) -> int | None:
+    """The first year the calendar lacks among the current year and the next month's (None when it lacks
+    neither): what the platform needs before its working-day counts reach it."""
     next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     for needed in (today.year, next_month.year):
         if not FIRST_YEAR <= needed <= LAST_YEAR:
-            return str(CalendarNotCovered(needed))
+            return needed
     return None
+
+
+def coverage_problem(today: date) -> str | None:
+    """What is missing for the calendar to count the working days of the current year and the next month
+    (None when nothing is)."""
+    year = uncovered_year(today)
+    return None if year is None else str(CalendarNotCovered(year))

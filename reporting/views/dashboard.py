@@ -16,7 +16,8 @@ from registry.models import Park
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
-from wasteparks.periods import Period
+from wasteparks.periods import Period, local_date
+from wasteparks.workdays import uncovered_year
 
 from ..forms.dashboard import RecomputeForm
 from ..querysets.devices import devices_with_health
@@ -97,6 +98,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             # One more than shown, as above; the devices' latest readings and health (docs/telemetry.md).
             "devices": devices[:DEVICES_SHOWN],
             "more_devices": len(devices) > DEVICES_SHOWN,
+            # A month ahead, and until it is installed: the year whose holiday arrangement the working-day
+            # counts lack (wasteparks/workdays.py), so officers know which deadlines go unchecked.
+            "calendar_missing_year": uncovered_year(local_date()),
         },
     )
 

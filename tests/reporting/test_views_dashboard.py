@@ -2,6 +2,7 @@
 sees it, and a query count that does not grow with the data."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -206,3 +207,18 @@ def test_a_park_with_many_missing_reports_names_some_and_counts_the_rest(client,
     assert compliance["unlisted"] == len(compliance["missing"]) - 2
     html = response.content.decode()
     assert 'data-testid="compliance-unlisted"' in html and "?rule=REPORT_MISSING" in html
+
+
+def test_the_officer_is_told_a_month_ahead_which_year_the_holiday_calendar_lacks(
+    client, officer_a, park_a, seeded, monkeypatch
+):
+    from reporting.views import dashboard as view
+    from wasteparks.workdays import LAST_YEAR
+
+    client.force_login(officer_a)
+    monkeypatch.setattr(view, "local_date", lambda: date(LAST_YEAR, 11, 30))
+    assert 'data-testid="calendar-notice"' not in client.get(URL).content.decode()
+    monkeypatch.setattr(view, "local_date", lambda: date(LAST_YEAR, 12, 1))
+    html = client.get(URL).content.decode()
+    assert 'data-testid="calendar-notice"' in html
+    assert f"the State Council's {LAST_YEAR + 1} arrangement" in html.replace("&#x27;", "'")
