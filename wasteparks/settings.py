@@ -439,7 +439,7 @@ REST_FRAMEWORK = {
     # How many proxies in front of the app add X-Forwarded-For; 0 trusts only REMOTE_ADDR.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0, maximum=5),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["wasteparks.api.renderers.FastJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wasteparks.api.pagination.SyncPagination",
     "DEFAULT_SCHEMA_CLASS": "wasteparks.api.schema.ApiAutoSchema",
