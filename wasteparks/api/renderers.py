@@ -15,7 +15,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 # The types orjson would write itself, differently from DRF's encoder: passed to `default` instead.
-OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Keys other than strings (written as json.dumps writes them) cost orjson twice the time on every page, so
+# they are allowed only when a body has one.
+WITH_OTHER_KEYS = OPTIONS | orjson.OPT_NON_STR_KEYS
 # As DRF does: the two line separators JSON allows in strings but JavaScript did not, escaped.
 LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
@@ -26,7 +29,11 @@ class FastJSONRenderer(JSONRenderer):
             return b""
         if self.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
-        rendered = orjson.dumps(data, default=JSONEncoder().default, option=OPTIONS)
+        default = JSONEncoder().default
+        try:
+            rendered = orjson.dumps(data, default=default, option=OPTIONS)
+        except orjson.JSONEncodeError:
+            rendered = orjson.dumps(data, default=default, option=WITH_OTHER_KEYS)
         for raw, escaped in LINE_SEPARATORS:
             if raw in rendered:
                 rendered = rendered.replace(raw, escaped)
