@@ -37,6 +37,7 @@ from .models import (
     Purpose,
 )
 from .services.common import carrier_drivers, choosable_carriers, choosable_receivers
+from .services.receivers import receiver_refusal
 
 
 def DATE_INPUT() -> forms.DateInput:  # noqa: N802 (reads like the widget class it builds)
@@ -271,6 +272,29 @@ class ManifestForm(BootstrapFormMixin, forms.Form):
         elif len(enterprises) == 1:
             self.fields["consignor"].initial = enterprises[0].pk
         self.fields["planned_date"].initial = timezone.localdate()
+
+    def receiver_is_legal_for(self, *, consignor: Enterprise, lines: list) -> bool:
+        """Once the lines' codes are known: the receiver must be one the consignor may legally send each
+        code to on the planned date (services.receivers); otherwise a receiver error saying why."""
+        data = self.cleaned_data
+        totals: dict = {}
+        for line in lines:
+            if line.waste_code.waste_class != data["waste_class"]:
+                continue  # a code of another class: the draft service refuses it, saying so
+            totals[line.waste_code] = totals.get(line.waste_code, Decimal("0")) + line.declared_quantity_t
+        for code, quantity in totals.items():
+            reason = receiver_refusal(
+                consignor=consignor,
+                receiver=data["receiver"],
+                waste_code=code,
+                purpose=data["purpose"],
+                day=data["planned_date"],
+                quantity=quantity,
+            )
+            if reason:
+                self.add_error("receiver", reason)
+                return False
+        return True
 
 
 class ManifestLineForm(BootstrapFormMixin, forms.Form):

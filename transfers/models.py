@@ -570,3 +570,106 @@ class ManifestSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.city_code}: {self.last_serial}"
+
+
+# --- Labelled containers (一物一码) ------------------------------------------------------------------
+
+
+class ContainerState(models.TextChoices):
+    STORED = "stored", _("In storage")
+    ON_MANIFEST = "on_manifest", _("Loaded on a manifest")
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+
+
+class ScanStep(models.TextChoices):
+    STORAGE_IN = "storage_in", _("Storage in")
+    STORAGE_OUT = "storage_out", _("Storage out")
+    PICKUP = "pickup", pgettext_lazy("container scan step", "Pickup")
+    RECEIPT = "receipt", pgettext_lazy("container scan step", "Receipt")
+
+
+class ScanOutcome(models.TextChoices):
+    OK = "ok", _("As recorded")
+    DISCREPANCY = "discrepancy", _("Discrepancy")
+
+
+class Container(Timestamped):
+    """One labelled container or package of hazardous waste, cut from a ledger inflow at its store.
+
+    `code` is what the label prints and the QR code carries: random, so a label cannot be forged by counting
+    on from another one. Where it is now is the state with the facility (in storage) or the manifest line
+    (loaded, in transit, received).
+    """
+
+    code = models.CharField(_("container id"), max_length=16, unique=True)
+    enterprise = models.ForeignKey(
+        Enterprise, models.PROTECT, related_name="containers", verbose_name=_("generator enterprise")
+    )
+    ledger_entry = models.ForeignKey(
+        LedgerEntry, models.PROTECT, related_name="containers", verbose_name=_("ledger entry")
+    )
+    facility = models.ForeignKey(Facility, models.PROTECT, related_name="containers", verbose_name=_("facility"))
+    waste_code = models.ForeignKey(WasteCode, models.PROTECT, related_name="+", verbose_name=_("waste code"))
+    quantity_t = tonnes_field(_("weight (t)"))
+    packaging_type = models.CharField(_("packaging"), max_length=8, choices=PackagingType.choices)
+    physical_form = models.CharField(_("physical form"), max_length=12, choices=PhysicalForm.choices)
+    main_components = models.CharField(_("main components"), max_length=200, blank=True)
+    generated_on = models.DateField(_("date of generation"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=ContainerState.choices, default=ContainerState.STORED, db_index=True
+    )
+    manifest_line = models.ForeignKey(
+        ManifestLine,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="containers",
+        verbose_name=_("manifest line"),
+    )
+    labelled_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("labelled by"))
+
+    objects = querysets.ContainerQuerySet.as_manager()
+
+    class Meta(Timestamped.Meta):
+        ordering = ["enterprise_id", "code"]
+        verbose_name = _("container")
+        verbose_name_plural = _("containers")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity_t__gt=0), name="container_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(state=ContainerState.STORED) | Q(manifest_line__isnull=False),
+                name="container_off_store_has_manifest_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ContainerScan(models.Model):
+    """One scan of a container's label at one step. Only ever inserted: the log is the container's history."""
+
+    container = models.ForeignKey(Container, models.PROTECT, related_name="scans", verbose_name=_("container"))
+    step = models.CharField(_("step"), max_length=12, choices=ScanStep.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ScanOutcome.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    manifest = models.ForeignKey(
+        Manifest, models.PROTECT, null=True, blank=True, related_name="container_scans", verbose_name=_("manifest")
+    )
+    facility = models.ForeignKey(
+        Facility, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("facility")
+    )
+    actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("scanned by"))
+    acting_enterprise = models.ForeignKey(
+        Enterprise, models.PROTECT, related_name="+", verbose_name=_("acting for enterprise")
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("container scan")
+        verbose_name_plural = _("container scans")
+
+    def __str__(self) -> str:
+        return f"{self.container_id} {self.step} {self.outcome}"

@@ -174,3 +174,15 @@ class RevisionRequestQuerySet(models.QuerySet):
         from .models import Manifest
 
         return self.filter(manifest__in=Manifest.objects.visible_to(user).values("pk"))
+
+
+class ContainerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Members and park officers of the generator, and of the carrier and receiver of the manifest the
+        container is loaded on. Every join is a forward foreign key, so no row comes twice."""
+        scope = scope_of(user)
+        return self.filter(
+            scope.q(park="enterprise__park", enterprise="enterprise")
+            | scope.q(park="manifest_line__manifest__carrier__park", enterprise="manifest_line__manifest__carrier")
+            | scope.q(park="manifest_line__manifest__receiver__park", enterprise="manifest_line__manifest__receiver")
+        )

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .views.containers import container_detail, container_label, container_labels, container_scan
 from .views.ledger import ledger_move, ledger_reverse
 
 app_name = "transfers"
@@ -28,6 +29,10 @@ urlpatterns = [
     path("ledger/new/", views.ledger_new, name="ledger_new"),
     path("ledger/move/", ledger_move, name="ledger_move"),
     path("ledger/<int:pk>/reverse/", ledger_reverse, name="ledger_reverse"),
+    path("ledger/<int:pk>/containers/new/", container_label, name="container_label"),
+    path("ledger/<int:pk>/containers/labels/", container_labels, name="container_labels"),
+    path("containers/scan/", container_scan, name="container_scan"),
+    path("containers/<str:code>/", container_detail, name="container_detail"),
     path("stock/", views.stock_list, name="stock_list"),
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -11,6 +11,7 @@ whether the status allows it (409) and which rule refuses it (400 with the rule'
 The project router (wasteparks.api.router) registers `routes`.
 """
 
+from .containers import ContainerViewSet
 from .revisions import RevisionRequestViewSet
 from .serializers import ManifestSerializer
 from .viewsets import LedgerEntryViewSet, ManifestViewSet, StockViewSet
@@ -20,6 +21,7 @@ routes = [
     ("ledger-entries", LedgerEntryViewSet, "ledger-entry"),
     ("stock", StockViewSet, "stock"),
     ("revision-requests", RevisionRequestViewSet, "revision-request"),
+    ("containers", ContainerViewSet, "container"),
 ]
 
 __all__ = ["LedgerEntryViewSet", "ManifestSerializer", "ManifestViewSet", "StockViewSet", "routes"]

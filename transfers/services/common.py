@@ -23,6 +23,7 @@ from wasteparks.errors import NotPermitted, RuleViolation
 
 from .. import rules
 from ..models import TREATMENT_STAGES, LedgerEntry, Manifest, Party
+from .receivers import approvals_in_force
 
 
 def lock_manifest(manifest: Manifest) -> Manifest:
@@ -327,10 +328,8 @@ def check_filing(*, consignor: Enterprise, receiver: Enterprise, codes: dict[int
 def find_approval(
     *, consignor: Enterprise, receiver: Enterprise, waste_code_id: int, quantity_t: Decimal, on: date
 ) -> TransferApproval | None:
-    candidates = (
-        TransferApproval.objects.valid_on(on)
-        .filter(consignor=consignor, receiver=receiver, waste_code_id=waste_code_id)
-        .order_by("valid_to", "pk")
+    candidates = approvals_in_force(consignor_id=consignor.pk, waste_code_id=waste_code_id, on=on).filter(
+        receiver=receiver
     )
     for approval in candidates:
         if approval.remaining_t >= quantity_t:

@@ -58,6 +58,7 @@ from .common import (
     is_cross_province,
     lock_manifest,
 )
+from .containers import has_container_discrepancy, lines_missing_containers
 from .drafts import LineInput
 from .ledger import Booking, check_facility_holds, check_stock_to_ship, post_booking, post_entry
 
@@ -387,6 +388,8 @@ def receive_manifest(
     )
 
     discrepancies = []
+    # Labelled containers not scanned in at receipt are missing from the load: a discrepancy of their line.
+    missing_containers = lines_missing_containers(manifest=manifest)
     given_back = ZERO
     for line, item, received, accepted in sorted(prepared, key=lambda p: (p[1].facility.pk, p[0].waste_code_id)):
         line.received_quantity_t = received
@@ -396,7 +399,7 @@ def receive_manifest(
         line.receiving_facility = item.facility
         line.is_discrepancy = rules.is_discrepancy(
             declared=line.declared_quantity_t, received=received, tolerance=tolerance
-        )
+        ) or (line.pk in missing_containers)
         line.save(
             update_fields=[
                 "received_quantity_t",
@@ -415,7 +418,7 @@ def receive_manifest(
             discrepancies.append(line.line_no)
     if manifest.approval_id is not None:
         _give_back_to_approval(approval_id=manifest.approval_id, quantity_t=given_back)
-    manifest.has_discrepancy = bool(discrepancies)
+    manifest.has_discrepancy = bool(discrepancies) or has_container_discrepancy(manifest=manifest)
     _log(sig, actor=actor, comment=comment, source=source)
     manifest = _finish(sig, stamp="received_at", fields=("has_discrepancy",))
     if discrepancies:

@@ -48,7 +48,11 @@ def manifest_new(request: SignedInRequest) -> HttpResponse:
     formset = _line_formset(request)
     status = 200
     if request.method == "POST" and "add_line" not in request.POST:
-        if form.is_valid() and formset.is_valid():
+        if (
+            form.is_valid()
+            and formset.is_valid()
+            and form.receiver_is_legal_for(consignor=form.cleaned_data["consignor"], lines=_line_inputs(formset))
+        ):
             data = form.cleaned_data
             try:
                 manifest = services.create_manifest(
@@ -103,7 +107,11 @@ def manifest_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     formset = _line_formset(request, initial=line_initial)
     status = 200
     if request.method == "POST" and "add_line" not in request.POST:
-        if form.is_valid() and formset.is_valid():
+        if (
+            form.is_valid()
+            and formset.is_valid()
+            and form.receiver_is_legal_for(consignor=manifest.consignor, lines=_line_inputs(formset))
+        ):
             try:
                 services.update_draft(
                     manifest=manifest, actor=request.user, changes=dict(form.cleaned_data), lines=_line_inputs(formset)
