@@ -50,6 +50,7 @@ browser:
 demo: venv assets
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_catalogue
+	$(RUN_ENV) $(PY) manage.py load_carbon_factors
 	@started=$$(date +%s); $(RUN_ENV) $(PY) manage.py load_demo && \
 	  echo "load_demo took $$(( $$(date +%s) - started )) s"
 

@@ -318,3 +318,45 @@ _.THOUSAND_SEPARATOR
 _.NUMBER_GROUPING
 _.YEAR_MONTH_FORMAT
 _.MONTH_DAY_FORMAT
+# The database router and its middleware (settings.DATABASE_ROUTERS, MIDDLEWARE): Django calls them by name.
+_.PrimaryReplicaRouter
+_.PinAfterWriteMiddleware
+_.db_for_read
+_.db_for_write
+_.allow_relation
+_.allow_migrate
+_.retrieve  # reporting/api/carbon.py, opportunities.py: DRF routes GET /<id>/ to a ViewSet's retrieve
+_.FastJSONRenderer  # wasteparks/api/renderers.py: named in settings.REST_FRAMEWORK
+_.max_page_size  # wasteparks/api/webhooks.py: DRF's cursor pagination reads it
+_.redirect_request  # wasteparks/webhooks.py: urllib calls it on a redirect (refused)
+# wasteparks/models.py, wasteparks/webhooks.py: a webhook delivery's log, written on each attempt and shown
+# through /api/v1/webhooks/{id}/deliveries/ by the serializer's field names.
+_.last_status_code
+_.response_excerpt
+_.last_duration_ms
+_.last_attempt_at
+_.delivered_at
+_.next_attempt_at
+# reporting/imports/reconcile.py: a reconciliation line's figures, read by its page by name.
+_.platform_t
+_.ours_t
+_.record_ids
+_.differences
+# reporting/models/carbon.py: a factor edition's provenance (the file and when it was loaded) and what a
+# factor's route replaces: the record of where each figure came from, kept with every edition.
+_.loaded_from
+_.loaded_at
+_.replaces
+# transfers/models.py: a container's origin, shown on its label and through the API by field name.
+_.ledger_entry
+_.generated_on
+_.labelled_by
+_.is_ok  # transfers/services/containers.py: read by templates/transfers/container_scan.html
+_.permit_numbers  # transfers/services/receivers.py: shown with each candidate on the opportunities page
+_.remaining_by_kind
+_.approval_numbers
+# reporting/api/carbon.py, opportunities.py: response serializers that describe the answer in the schema.
+_.transport_t_co2e
+_.transport_tonne_km
+_.transport_not_estimated_t
+_.utilizers

@@ -10,7 +10,8 @@ platform keeps only hashes):
 - the carrier's vehicle GPS unit, driving each manifest in transit from consignor to receiver;
 - a second storage sensor that never reports (a silent device).
 Anomalies, with --anomalies: one load weighed 15 % light, the sensor reading a quarter below the ledger,
-a cold-store excursion to about 8 °C, and the vehicle standing still.
+a cold-store excursion to about 8 °C, the vehicle standing still, and a second vehicle half a degree
+(about 55 km) north of its route.
 """
 
 import json
@@ -100,6 +101,10 @@ def ensure_demo_devices(token_file: Path) -> list[tuple[Device, str]]:
     return result
 
 
+# How far north of its route the off-route anomaly drives: well beyond the default corridor.
+OFF_ROUTE_DEGREES = 0.5
+
+
 class Simulator:
     """One tick of readings for every device whose interval has come, sent over HTTP or MQTT."""
 
@@ -170,6 +175,8 @@ class Simulator:
             for position, trip in enumerate(trips):
                 stopped = self.anomalies and position == 0
                 lat, lon = self._route(trip, now)
+                if self.anomalies and position == 1:
+                    lat += OFF_ROUTE_DEGREES
                 speed = 0 if stopped else 40 + noise(0, 20)
                 result.append(
                     self._reading(device, now, speed, manifest=trip.number, lat=f"{lat:.6f}", lon=f"{lon:.6f}")

@@ -1,6 +1,6 @@
 """Reporting pages: dashboards, monthly reports, warnings and thresholds, inspections, the enterprise page."""
 
-from .views import dashboard, enterprises, inspections, plans, reports, thresholds, warnings
+from .views import dashboard, enterprises, imports, inspections, opportunities, plans, reports, thresholds, warnings
 
 app_name = "reporting"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     *plans.urlpatterns,
     *warnings.urlpatterns,
     *inspections.urlpatterns,
+    *imports.urlpatterns,
     *enterprises.urlpatterns,
     *thresholds.urlpatterns,
+    *opportunities.urlpatterns,
 ]

@@ -13,7 +13,7 @@ from django.core.management import get_commands
 COMPOSE = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = ["migrate", "web", "relay", "worker", "beat"]
-LONG_RUNNING = ["db", "redis", "web", "relay", "worker", "beat"]
+LONG_RUNNING = ["db", "replica", "redis", "web", "relay", "worker", "beat"]
 
 
 def command_of(name: str) -> list[str]:
@@ -96,6 +96,20 @@ def test_migrations_run_as_the_owner_and_everything_else_as_the_application_role
     assert "APP_DB_PASSWORD" in SERVICES["migrate"]["environment"]
     for name in ["web", "relay", "worker", "beat"]:
         assert SERVICES[name]["environment"]["DATABASE_URL"].startswith("postgres://wasteparks_app:"), name
+
+
+def test_the_replica_streams_from_db_and_the_app_services_read_from_it():
+    replica = SERVICES["replica"]
+    assert replica["image"] == SERVICES["db"]["image"]
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in replica["volumes"] if volume.startswith("./")}
+    script = (Path(settings.BASE_DIR) / mounts[replica["entrypoint"][0]]).read_text()
+    assert "pg_basebackup -h db" in script and " -R " in script  # -R: a standby streaming from db
+    assert "pg_is_in_recovery" in " ".join(replica["healthcheck"]["test"])
+    primary_init = [volume for volume in SERVICES["db"]["volumes"] if "docker-entrypoint-initdb.d" in volume]
+    assert "host replication" in (Path(settings.BASE_DIR) / primary_init[0].split(":")[0]).read_text()
+    for name in ["web", "relay", "worker", "beat"]:
+        assert "@replica:5432/" in SERVICES[name]["environment"]["DATABASE_REPLICA_URL"], name
 
 
 def test_beat_uses_the_database_scheduler():

@@ -55,6 +55,8 @@ def test_healthy(client, calendar_day):
         "outbox_unsent": 0,
         "outbox_oldest_unsent_age_seconds": None,
         "calendar": "ok",
+        "replica": "not configured",
+        "replica_lag_seconds": None,
     }
 
 

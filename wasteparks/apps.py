@@ -12,4 +12,4 @@ class WasteparksConfig(AppConfig):
         # Registers the relay and heartbeat tasks (beat runs them every 30 s), the inbox's mail and the
         # background exports' tasks; autodiscovery only looks at tasks.py. Registers the `any_of` lookup
         # on foreign keys (registry/tenancy.py uses it).
-        from . import background_exports, heartbeat, inbox, lookups, outbox  # noqa: F401
+        from . import background_exports, heartbeat, inbox, lookups, outbox, webhooks  # noqa: F401

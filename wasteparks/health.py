@@ -11,6 +11,9 @@ and monitoring ask it.
 - `calendar`: whether the holiday calendar covers this year and the next month (wasteparks/workdays.py).
   Missing the next month only, it says so a month ahead and the status stays as it is; missing today's
   year, the receipt-confirmation deadlines are not being checked, and the status is "degraded".
+- `replica`: the read replica ("not configured", "ok" or "down: ...") and `replica_lag_seconds`, how far
+  its replay is behind (docs/scaling.md). A replica that is down sends reads to the primary, so it changes
+  neither the status nor the code.
 
 Every check is bounded (HEALTH_CHECK_TIMEOUT for Redis; one indexed query for the outbox), so the answer
 comes within a few seconds even when Redis accepts connections and never answers.
@@ -24,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import heartbeat, workdays
+from . import db_router, heartbeat, workdays
 from .celery import app
 from .models import OutboxMessage
 from .outages import RETRY_AFTER_SECONDS
@@ -79,6 +82,7 @@ def _redis() -> tuple[str, dict]:
 def healthz(request: HttpRequest) -> JsonResponse:
     database, outbox = _database()
     redis, worker = _redis()
+    replica, lag = db_router.status()
     serving = database == OK and redis in (OK, "not configured")
     today = local_date()
     missing = workdays.uncovered_year(today)
@@ -90,6 +94,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         **worker,
         **outbox,
         "calendar": OK if missing is None else f"not covered: {missing}",
+        # Reads go to the primary while the replica is down: the status stays as it is, monitoring sees it.
+        "replica": replica,
+        "replica_lag_seconds": round(lag, 1) if lag is not None else None,
     }
     response = JsonResponse(body, status=200 if serving else 503)
     if not serving:

@@ -229,6 +229,7 @@ class NotificationKind(models.TextChoices):
     DEADLINE = "deadline", _("Approaching deadlines")
     INVITATION = "invitation", _("Invitations")
     JOB_FINISHED = "job_finished", _("Finished background jobs")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Disabled webhook subscriptions")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -421,3 +422,96 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} · {self.step} · {'ok' if self.succeeded else 'failed'} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Webhooks: subscriptions of API clients and their deliveries (wasteparks/webhooks.py) ----------
+
+
+class WebhookEventType(models.TextChoices):
+    MANIFEST_CHANGED = "manifest.changed", _("A manifest changed status")
+    REPORT_CHANGED = "report.changed", _("A monthly report changed status")
+    WARNING_CHANGED = "warning.changed", _("An officer acted on a warning")
+
+
+class WebhookSubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WebhookSubscriptionQuerySet:
+        """An API client sees and manages only its own subscriptions."""
+        return self.filter(client__user_id=user.pk)
+
+
+class WebhookSubscription(models.Model):
+    """An API client's request to be told of events by an HTTPS POST to `url`.
+
+    The secret signs each delivery (HMAC-SHA256), so it must be readable by the sender: it is stored as
+    issued and never shown again after the answer that created the subscription."""
+
+    client = models.ForeignKey(
+        "registry.ApiClient", models.CASCADE, related_name="webhook_subscriptions", verbose_name=_("API client")
+    )
+    url = models.URLField(_("target URL"), max_length=500)
+    event_types = models.JSONField(_("event types"), default=list)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_reason = models.CharField(_("reason for disabling"), max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WebhookDeliveryQuerySet:
+        return self.filter(subscription__client__user_id=user.pk)
+
+    def due(self, now) -> WebhookDeliveryQuerySet:
+        """Pending deliveries whose next attempt has come (the retry sweep's work)."""
+        return self.filter(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription, and the outcome of its attempts."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, editable=False)
+    event_type = models.CharField(_("event type"), max_length=40, choices=WebhookEventType.choices)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveIntegerField(_("last status code"), null=True, blank=True)
+    response_excerpt = models.CharField(_("response excerpt"), max_length=500, blank=True)
+    last_duration_ms = models.PositiveIntegerField(_("duration of the last attempt (ms)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

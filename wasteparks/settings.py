@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "wasteparks.security.ContentSecurityPolicyMiddleware",
     "wasteparks.security.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads after one's own write come from the primary (wasteparks/db_router.py).
+    "wasteparks.db_router.PinAfterWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +176,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # from tripping over each other's write lock. Its backend keeps triggers through table rebuilds.
     DATABASES["default"]["ENGINE"] = "wasteparks.sqlite"
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+# A streaming replica of the primary (docs/scaling.md "Read replicas"): the views marked
+# reads_from_replica read from it; a short connect timeout so a dead replica sends reads to the primary
+# quickly (wasteparks/db_router.py). Tests mirror it onto the primary's test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not usable: {error}") from None
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT", 2, minimum=1, maximum=30)}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["wasteparks.db_router.PrimaryReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10, minimum=0, maximum=3600)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30, minimum=1, maximum=3600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "registry.User"
@@ -310,6 +327,19 @@ if CELERY_FILESYSTEM_BROKER and not REDIS_URL:
 # and run twice. So retries back off to at most this (seconds).
 TASK_RETRY_BACKOFF_MAX = min(600, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000)
+# Webhooks (wasteparks/webhooks.py, docs/api.md "Webhooks"): a subscriber that fails this many deliveries
+# in a row is disabled; each delivery is tried at most WEBHOOK_MAX_ATTEMPTS times, with this timeout per
+# connect and per read. Plain http and private or loopback hosts (SSRF) only where explicitly allowed.
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10, minimum=1, maximum=1000)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maximum=30)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+# The waste lead-acid battery collection platform's export API (reporting/imports/pull.py); empty URL = no pull.
+BATTERY_PLATFORM_URL = os.environ.get("BATTERY_PLATFORM_URL", "")
+BATTERY_PLATFORM_TOKEN = os.environ.get("BATTERY_PLATFORM_TOKEN", "")
+BATTERY_PLATFORM_TIMEOUT_SECONDS = env_int("BATTERY_PLATFORM_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+BATTERY_PLATFORM_MAX_PAGES = env_int("BATTERY_PLATFORM_MAX_PAGES", 200, minimum=1, maximum=10000)
 # Quick work (rule checks, mail) and long work (recomputing periods, large exports) get separate queues
 # so a year's recompute never delays a notification.
 CELERY_TASK_ROUTES = {
@@ -349,6 +379,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Publishes the side effects the relay process has not (it is down, or Redis was away).
     "relay-outbox": {"task": "wasteparks.outbox.relay_outbox", "schedule": 30.0},
+    # Webhook deliveries whose retry is due (their backoff is kept on the row, not in the broker).
+    "retry-webhooks": {"task": "wasteparks.webhooks.retry_due_deliveries", "schedule": 60.0},
     # Proves that beat, the broker and a worker all move: /healthz reports the age of the last one. One
     # left waiting while no worker runs is dropped, so a returning worker does not run a backlog of them.
     "worker-heartbeat": {"task": "wasteparks.heartbeat.record", "schedule": 30.0, "options": {"expires": 60}},
@@ -551,6 +583,11 @@ WARNING_COLD_CHAIN_BREACH_MINUTES = env_int("WARNING_COLD_CHAIN_BREACH_MINUTES",
 WARNING_SENSOR_STOCK_TOLERANCE = env_decimal("WARNING_SENSOR_STOCK_TOLERANCE", "0.10")
 WARNING_VEHICLE_STOP_MINUTES = env_int("WARNING_VEHICLE_STOP_MINUTES", 60, minimum=5)
 WARNING_VEHICLE_STOP_SPEED_KMH = env_decimal("WARNING_VEHICLE_STOP_SPEED_KMH", "3")
+# Route and transit time (reporting/warnings/routes.py): platform defaults, not regulation.
+WARNING_ROUTE_CORRIDOR_KM = env_decimal("WARNING_ROUTE_CORRIDOR_KM", "20")
+WARNING_ROUTE_DETOUR_FACTOR = env_decimal("WARNING_ROUTE_DETOUR_FACTOR", "1.4")
+WARNING_TRANSIT_SPEED_KMH = env_decimal("WARNING_TRANSIT_SPEED_KMH", "40")
+WARNING_TRANSIT_ALLOWANCE_HOURS = env_int("WARNING_TRANSIT_ALLOWANCE_HOURS", 4, minimum=0)
 WARNING_DEVICE_SILENT_INTERVALS = env_int("WARNING_DEVICE_SILENT_INTERVALS", 3, minimum=1)
 
 # --- Device telemetry (docs/telemetry.md) -----------------------------------------------------------

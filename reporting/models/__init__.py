@@ -4,6 +4,8 @@ transfers).
 One module a topic; every model is imported here so Django finds it as reporting.models.<Name>.
 """
 
+from .carbon import *  # noqa: F403
+from .imports import *  # noqa: F403
 from .inspections import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .reports import *  # noqa: F403

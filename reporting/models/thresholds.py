@@ -47,6 +47,10 @@ class ThresholdKey(models.TextChoices):
     COLD_CHAIN_BREACH_MINUTES = "cold_chain_breach_minutes", _("Minutes above it that break the cold chain")
     VEHICLE_STOP_MINUTES = "vehicle_stop_minutes", _("Minutes a loaded vehicle may stand still in transit")
     VEHICLE_STOP_SPEED_KMH = "vehicle_stop_speed_kmh", _("Speed below which a vehicle stands still (km/h)")
+    ROUTE_CORRIDOR_KM = "route_corridor_km", _("Distance from the plausible route that is off route (km)")
+    ROUTE_DETOUR_FACTOR = "route_detour_factor", _("Road distance as a multiple of the straight-line distance")
+    TRANSIT_SPEED_KMH = "transit_speed_kmh", _("Average speed expected in transit (km/h)")
+    TRANSIT_ALLOWANCE_HOURS = "transit_allowance_hours", _("Hours allowed in transit on top of the driving time")
     DEVICE_SILENT_INTERVALS = (
         "device_silent_intervals",
         _("Reporting intervals without a reading before a device is silent"),
@@ -123,6 +127,10 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     K.COLD_CHAIN_BREACH_MINUTES: _spec("WARNING_COLD_CHAIN_BREACH_MINUTES", "1", "1440"),
     K.VEHICLE_STOP_MINUTES: _spec("WARNING_VEHICLE_STOP_MINUTES", "5", "1440"),
     K.VEHICLE_STOP_SPEED_KMH: _spec("WARNING_VEHICLE_STOP_SPEED_KMH", "0", "30", whole=False),
+    K.ROUTE_CORRIDOR_KM: _spec("WARNING_ROUTE_CORRIDOR_KM", "1", "200", whole=False),
+    K.ROUTE_DETOUR_FACTOR: _spec("WARNING_ROUTE_DETOUR_FACTOR", "1", "5", whole=False),
+    K.TRANSIT_SPEED_KMH: _spec("WARNING_TRANSIT_SPEED_KMH", "5", "120", whole=False),
+    K.TRANSIT_ALLOWANCE_HOURS: _spec("WARNING_TRANSIT_ALLOWANCE_HOURS", "0", "240"),
     K.DEVICE_SILENT_INTERVALS: _spec("WARNING_DEVICE_SILENT_INTERVALS", "1", "1000"),
 }
 # Pairs that must stay ordered wherever both apply: (lower, upper).

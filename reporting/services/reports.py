@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from registry.models import Enterprise, EnterpriseMembership, User, WasteCode
 from registry.rules import ReportKind, check_may_act, filing_deadline, periods_being_filed, report_kind_of
 from registry.tenancy import scope_of
-from wasteparks import inbox, outbox
+from wasteparks import inbox, outbox, webhooks
 from wasteparks.bounds import PLAN
 from wasteparks.errors import NotPermitted, RuleViolation, TransitionNotAllowed
 from wasteparks.models import NotificationKind
@@ -112,6 +112,7 @@ def _log(*, report: MonthlyReport, action: str, from_status: str, actor: User, a
         comment=comment,
         at=at,
     )
+    webhooks.publish_report_changed(report=report, action=action)
 
 
 def _lines(revision: MonthlyReportRevision) -> list[MonthlyReportLine]:

@@ -1,3 +1,3 @@
 """Celery tasks of the reporting app; importing the topic modules registers them for autodiscovery."""
 
-from . import audit, reports, telemetry, utilization, warnings  # noqa: F401
+from . import audit, imports, reports, telemetry, utilization, warnings  # noqa: F401

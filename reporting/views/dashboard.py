@@ -19,6 +19,7 @@ from wasteparks.pages import SignedInRequest
 from wasteparks.periods import Period, local_date
 from wasteparks.workdays import uncovered_year
 
+from ..carbon.figures import carbon_of
 from ..forms.dashboard import RecomputeForm
 from ..querysets.devices import devices_with_health
 from ..services import dashboard as services
@@ -101,6 +102,8 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             # A month ahead, and until it is installed: the year whose holiday arrangement the working-day
             # counts lack (wasteparks/workdays.py), so officers know which deadlines go unchecked.
             "calendar_missing_year": uncovered_year(local_date()),
+            # CO2e avoided by the subject's utilization this month, by the current factor edition (docs/carbon.md).
+            "carbon": carbon_of(subject=subject, period=board.period),
         },
     )
 

@@ -10,7 +10,8 @@ what the enterprises declare, and the devices themselves falling silent.
 
 Each reads the newest partitions of the readings table only (a look-back window), through the primary
 key (device, measured_at) or the manifest index, with one query per distinct threshold value in force
-(a province has one or two), never one per device. Transit time beyond expectation is MANIFEST_OVERDUE's.
+(a province has one or two), never one per device. Off-route vehicles and transit time beyond
+expectation are routes.py's.
 """
 
 from collections import defaultdict

@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wasteparks import webhooks
+
 from ..models.warnings import (
     LIVE_STATUSES,
     SEVERITY_RANK,
@@ -130,6 +132,9 @@ def apply_rule(*, rule: Rule, ctx: Context) -> RunResult:
         )
         result.raised = [pk for pk, _severity in raised]
         _notify_on_commit([pk for pk, severity in raised if severity == Severity.CRITICAL])
+        webhooks.publish_warnings_changed(
+            warnings=Warning.objects.filter(pk__in=result.raised), action=WarningAction.RAISED
+        )
 
     escalated = []
     for key, warning in live.items():
@@ -157,6 +162,10 @@ def apply_rule(*, rule: Rule, ctx: Context) -> RunResult:
             escalated.append(warning)
     result.escalated = [w.pk for w in escalated]
     _notify_on_commit([w.pk for w in escalated if w.severity == Severity.CRITICAL])
+    if escalated:
+        webhooks.publish_warnings_changed(
+            warnings=Warning.objects.filter(pk__in=result.escalated), action=WarningAction.ESCALATED
+        )
 
     gone = [warning for key, warning in live.items() if key not in findings] if rule.closes_itself else []
     if gone:
@@ -177,6 +186,9 @@ def apply_rule(*, rule: Rule, ctx: Context) -> RunResult:
             ]
         )
         result.closed = [w.pk for w in gone]
+        webhooks.publish_warnings_changed(
+            warnings=Warning.objects.filter(pk__in=result.closed), action=WarningAction.AUTO_CLOSED
+        )
     return result
 
 

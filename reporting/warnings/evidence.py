@@ -92,6 +92,12 @@ LABELS = {
     "warm_since": _("Above the limit since"),
     "weighed_at": _("Weighed at"),
     "weighed_t": _("Weighed (t)"),
+    # Route and transit time (reporting/warnings/routes.py)
+    "corridor_km": _("Corridor (km)"),
+    "expected_hours": _("Expected (hours)"),
+    "hours_in_transit": _("Hours in transit"),
+    "off_route_km": _("Distance from the route (km)"),
+    "straight_km": _("Straight-line distance (km)"),
 }
 # A detail kept in both languages: a page shows the one of its reader.
 IN_TWO_LANGUAGES = {"detail_zh": "zh", "detail_en": "en"}

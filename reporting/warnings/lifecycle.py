@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from registry.models import OfficerRole, User
 from registry.tenancy import scope_of
+from wasteparks import webhooks
 from wasteparks.errors import RuleViolation
 from wasteparks.workflow import Transition, Workflow
 
@@ -68,6 +69,7 @@ def _record(warning: Warning, *, action: str, actor: User, from_status: str, not
         note=note,
         at=timezone.now(),
     )
+    webhooks.publish_warning_changed(warning=warning, action=action)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from .manifests import ApprovalExceeded, ManifestOverdue, PermitNotCovering, Qua
 from .permits import CapacityExceeded, PermitExpiring
 from .plans import PlanExceeded
 from .reports import ReportMismatch, ReportMissing
+from .routes import TransitTooLong, VehicleOffRoute
 from .stock import StorageOverCapacity, StorageOverLimit
 
 DEVICE_RULE_CODES = frozenset(
@@ -23,6 +24,8 @@ DEVICE_RULE_CODES = frozenset(
         "COLD_CHAIN_BREACH",
         "COLD_STORE_TOO_WARM",
         "VEHICLE_STOPPED",
+        "VEHICLE_OFF_ROUTE",
+        "TRANSIT_TOO_LONG",
         "WEIGHBRIDGE_MISMATCH",
         "STORAGE_SENSOR_MISMATCH",
         "DEVICE_SILENT",
@@ -47,6 +50,8 @@ RULES: tuple[Rule, ...] = (
     ColdChainBreach(),
     ColdStoreTooWarm(),
     VehicleStopped(),
+    VehicleOffRoute(),
+    TransitTooLong(),
     WeighbridgeMismatch(),
     StorageSensorMismatch(),
     DeviceSilent(),

@@ -9,6 +9,7 @@ show what the persona may not see. A URL pattern or schema operation missing fro
 so a new endpoint cannot slip through without a decision about who may reach it.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -21,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from registry.clients import create_api_client
 from registry.models import EnterpriseRole, PermitKind
-from reporting.models import UtilizationSnapshot, Warning
+from reporting.models import ImportRun, UtilizationSnapshot, Warning
 from reporting.services import plans as plan_services
 from reporting.services import reports as report_services
 from reporting.services.inspections import record_inspection
@@ -30,6 +31,7 @@ from tests import factories as f
 from tests.transfers.factories import draft
 from transfers import services as transfer_services
 from transfers.models import StockBalance
+from transfers.services.containers import label_containers
 from wasteparks.models import Tombstone
 
 # --- who sees what ------------------------------------------------------------------------------------
@@ -38,7 +40,7 @@ from wasteparks.models import Tombstone
 @dataclass(frozen=True)
 class Thing:
     kind: str
-    pk: int
+    pk: int | None  # None: the URL names the object by args only
     park: str | None  # None: province-wide
     owners: frozenset[str] = frozenset()
     marker: str = ""  # text that appears where the object is listed on a page
@@ -80,6 +82,7 @@ class Route:
     ends_session: bool = False  # tried with a client of its own, so the persona stays signed in
     officers_only: bool = False  # others are turned away (403) before any object is looked up
     missing: bool = False  # the URL names something that exists for nobody (a task id never started)
+    client_config: bool = False  # an API client's own configuration: the read-only client may write it too
     why: str = ""
 
 
@@ -137,6 +140,10 @@ ROUTES: dict[str, Route] = {
     "transfers:ledger_reverse": Route("ledger"),
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
+    "transfers:container_label": Route("ledger"),
+    "transfers:container_labels": Route("ledger"),
+    "transfers:container_scan": Route(SIGNED_IN, why="finds only containers the user may see"),
+    "transfers:container_detail": Route("container_page"),
     "registry:permit_list": Route(SIGNED_IN, lists="permit"),
     "registry:permit_new": Route(SIGNED_IN, why="offers only the enterprises the user records or applies for"),
     "registry:permit_detail": Route("permit"),
@@ -184,9 +191,13 @@ ROUTES: dict[str, Route] = {
     "reporting:inspection_new": Route(SIGNED_IN, officers_only=True),
     "reporting:inspection_detail": Route("inspection", officers_only=True),
     "reporting:inspection_rectified": Route("inspection", method="post", officers_only=True),
+    "reporting:import_list": Route(SIGNED_IN, officers_only=True, lists="import_run"),
+    "reporting:import_detail": Route("import_run", officers_only=True),
+    "reporting:import_reconciliation": Route(SIGNED_IN, officers_only=True),
     "reporting:enterprise_detail": Route("enterprise"),
     "reporting:threshold_list": Route(SIGNED_IN, officers_only=True, lists="park"),
     "reporting:threshold_park": Route("park", officers_only=True),
+    "reporting:opportunity_list": Route(SIGNED_IN, officers_only=True),
     # API documentation
     "api:schema": Route(PUBLIC),
     "api:swagger-ui": Route(PUBLIC),
@@ -270,6 +281,20 @@ ROUTES: dict[str, Route] = {
     "api:person-detail": Route("person"),
     "api:deletion-list": Route(SIGNED_IN, lists="deletion"),
     "api:deletion-detail": Route("deletion"),
+    "api:container-list": Route(SIGNED_IN, lists="container"),
+    "api:container-detail": Route("container"),
+    "api:container-scan": Route(SIGNED_IN, why="scans only containers the caller may see"),
+    "api:container-load": Route(SIGNED_IN, why="loads only the caller's own lines and containers"),
+    "api:carbon-detail": Route("enterprise", why="an enterprise's figures unless ?scope= says park or province"),
+    "api:opportunities-detail": Route("park", officers_only=True, why="a park's streams: officers and the province"),
+    # Webhooks: an API client's own subscriptions; a person signed in is refused (403).
+    "api:webhook-list": Route(SIGNED_IN, client_config=True),
+    "api:webhook-detail": Route(SIGNED_IN, extra={"pk": 2_000_000_000}, missing=True, client_config=True),
+    "api:webhook-enable": Route(SIGNED_IN, extra={"pk": 2_000_000_000}, missing=True, client_config=True),
+    "api:webhook-deliveries": Route(SIGNED_IN, extra={"pk": 2_000_000_000}, missing=True, client_config=True),
+    "api:webhook-replay": Route(
+        SIGNED_IN, extra={"pk": 2_000_000_000, "delivery_id": 1}, missing=True, client_config=True
+    ),
 }
 # Patterns that are not endpoints of their own.
 NOT_ENDPOINTS = {None, "api:None"}  # the JSON 404 catch-alls under /api/
@@ -318,9 +343,16 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
         actor=officer, enterprise=gen, date=timezone.localdate(), kind="site_visit", findings=f"INSPECT-{letter}"
     )
     approval = f.TransferApprovalFactory(consignor=gen, receiver=receiver, number=f"APPROVAL-{letter}")
+    import_run = ImportRun.objects.create(
+        park=park, source="batteries", file_name=f"IMPORT-{letter}.csv", file_kind="csv", digest=letter * 64,
+        status="done",
+    )  # fmt: skip
     # A utilization row of the enterprise deleted by a recompute leaves a tombstone scoped like it.
     tombstone = Tombstone.objects.create(
         collection="utilization", object_id=10**9 + ord(letter), park_id=park.pk, enterprise_id=gen.pk
+    )
+    [container] = label_containers(
+        entry=ledger, actor=preparer, weights=[Decimal("40")], packaging_type="drum", physical_form="solid"
     )
     gen_only = frozenset({names[0]})
     things = [
@@ -336,9 +368,12 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
         Thing("plan", plan.pk, letter, gen_only),
         Thing("warning", warning.pk, letter, gen_only, f"WARN-{letter}"),
         Thing("inspection", inspection.pk, letter, gen_only, f"INSPECT-{letter}"),
+        Thing("import_run", import_run.pk, letter, gen_only, f"IMPORT-{letter}"),
         Thing("approval", approval.pk, letter, frozenset({names[0], names[2]}), approval.number),
         Thing("revision_request", revision.pk, letter, everyone),
         Thing("deletion", tombstone.pk, letter, gen_only),
+        Thing("container", container.pk, letter, gen_only),
+        Thing("container_page", None, letter, gen_only, args={"code": container.code}),
         # People: an enterprise's staff are seen by the enterprise and its park's officers; an officer by
         # the officers over the same park.
         Thing("person", preparer.pk, letter, gen_only),
@@ -406,7 +441,7 @@ def schema_operations() -> list[tuple[str, str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = []
     for path, methods in schema["paths"].items():
-        concrete = path.replace("{id}", "1").replace("{pk}", "1")
+        concrete = re.sub(r"\{[a-z_]+\}", "1", path)
         name = resolve(concrete).view_name
         for method in methods:
             operations.append((name, method, path))
@@ -458,7 +493,8 @@ def _url(name: str, route: Route, thing: Thing | None, world) -> str:
             value = model.objects.order_by("pk").values_list("pk", flat=True).first()
         kwargs[key] = value
     if thing is not None:
-        kwargs["pk"] = thing.pk
+        if thing.pk is not None:
+            kwargs["pk"] = thing.pk
         kwargs.update(thing.args)
     return reverse(name, kwargs=kwargs or None)
 
@@ -520,11 +556,11 @@ def _expectation(persona: str, route: Route, thing: Thing | None, method: str, i
         return reachable
     if persona == "anonymous":
         return is_(401, 403) if is_api else is_(302)
-    if persona == "read_all_client" and method not in ("get", "head", "options"):
+    if persona == "read_all_client" and method not in ("get", "head", "options") and not route.client_config:
         return is_(403, 405)
     if route.missing:
         return is_(403, 404)
-    if route.officers_only and persona not in ("officer_a", "officer_b", "provincial"):
+    if route.officers_only and persona not in ("officer_a", "officer_b", "provincial", "read_all_client"):
         return is_(403)  # the same answer for any id, so it tells nothing about what exists
     if route.about in (SIGNED_IN, STAFF) or thing is None:
         return reachable

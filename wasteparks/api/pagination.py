@@ -18,7 +18,6 @@ import json
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import router
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -26,6 +25,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from wasteparks import db_router
 from wasteparks.parsing import ascii_whole_number
 from wasteparks.sync import Snapshot, changed_between
 
@@ -176,7 +176,11 @@ class SyncPagination(BasePagination):
                     self._malformed()
                 after = (last_version, last_pk)
         if until is None:
-            until = Snapshot.current(router.db_for_read(queryset.model))
+            until = Snapshot.current(queryset.db)
+        elif queryset.db != db_router.PRIMARY and not Snapshot.current(queryset.db).covers(until):
+            # A replica that has not replayed every row `until` sees (the run began on the primary while
+            # the replica was away) would skip them: this page is read from the primary instead.
+            queryset = queryset.using(db_router.PRIMARY)
         queryset = queryset.filter(changed_between(since, until))
         if after is not None:
             version, last_pk = after

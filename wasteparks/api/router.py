@@ -4,7 +4,7 @@ import importlib
 
 from rest_framework.routers import SimpleRouter
 
-API_MODULES = ("registry.api", "transfers.api", "reporting.api", "wasteparks.api.deletions")
+API_MODULES = ("registry.api", "transfers.api", "reporting.api", "wasteparks.api.deletions", "wasteparks.api.webhooks")
 
 
 def _routes_of(module_name: str) -> list:

@@ -12,6 +12,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from wasteparks.db_router import ReplicaReadsMixin
+
 from . import idempotency
 from .errors import RequestTooLarge
 from .pagination import SyncPagination
@@ -115,11 +117,12 @@ class TenantQuerysetMixin(_GenericView):
         return Response(self.get_serializer_class()(self.get_queryset().get(pk=obj.pk)).data, status=code)
 
 
-class ReadOnlyViewSet(ApiViewMixin, TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(ReplicaReadsMixin, ApiViewMixin, TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """list + retrieve."""
 
 
 class WriteViewSet(
+    ReplicaReadsMixin,  # lists and lookups; a write pins the request to the primary (wasteparks/db_router.py)
     ApiViewMixin,
     TenantQuerysetMixin,
     mixins.CreateModelMixin,

@@ -36,7 +36,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         user = self._reader(options["client"])
-        routes = {prefix: viewset for prefix, viewset, _basename in build_router().registry}
+        # The data a mirror keeps; not a client's own configuration (its webhook subscriptions).
+        routes = {
+            prefix: viewset
+            for prefix, viewset, _basename in build_router().registry
+            if getattr(viewset, "mirrored", True)
+        }
         wanted = options["collection"] or sorted(routes)
         unknown = [name for name in wanted if name not in routes]
         if unknown:
