@@ -47,6 +47,11 @@ def test_full_sync_pulls_every_manifest_three_ways(smoke_database):
     assert "checks: passed" in out
 
 
+def test_both_renderers_write_the_same_pages(smoke_database):
+    out = run("-m", "bench.b1_renderer", "--database-url", smoke_database, "--pages", "3", "--rounds", "1")
+    assert "checks: passed" in out
+
+
 def test_incremental_sync_pulls_exactly_the_changed_manifests(smoke_database):
     out = run("-m", "bench.b2_incremental_sync", "--small-url", smoke_database, "--large-url", smoke_database,
               "--changes", "50", "--rounds", "1", "--no-goals")  # fmt: skip
