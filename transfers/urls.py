@@ -3,7 +3,13 @@
 from django.urls import path
 
 from . import views
-from .views.containers import container_detail, container_label, container_labels, container_scan
+from .views.containers import (
+    container_detail,
+    container_label,
+    container_labels,
+    container_scan,
+    manifest_containers,
+)
 from .views.ledger import ledger_move, ledger_reverse
 
 app_name = "transfers"
@@ -23,6 +29,8 @@ urlpatterns = [
         views.revision_decide,
         name="revision_decide",
     ),
+    # Before manifest_sign, whose <action> would take "containers".
+    path("manifests/<int:pk>/containers/", manifest_containers, name="manifest_containers"),
     path("manifests/<int:pk>/<str:action>/", views.manifest_sign, name="manifest_sign"),
     path("pickups/", views.pickup_list, name="pickup_list"),
     path("ledger/", views.ledger_list, name="ledger_list"),

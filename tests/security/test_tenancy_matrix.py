@@ -140,6 +140,7 @@ ROUTES: dict[str, Route] = {
     "transfers:ledger_reverse": Route("ledger"),
     "transfers:stock_list": Route(SIGNED_IN, lists="stock"),
     "transfers:verify": Route(PUBLIC, extra={"token": "verify:manifest"}, why="public verification page"),
+    "transfers:manifest_containers": Route("manifest", method="post"),
     "transfers:container_label": Route("ledger"),
     "transfers:container_labels": Route("ledger"),
     "transfers:container_scan": Route(SIGNED_IN, why="finds only containers the user may see"),

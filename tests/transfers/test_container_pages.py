@@ -117,3 +117,59 @@ def test_the_scan_page_works_without_a_camera_and_loads_only_local_script(client
     html = client.get(reverse("transfers:container_scan")).content.decode()
     assert re.search(r'<script src="/static/js/container-scan\.[0-9a-f]+\.js">', html)
     assert 'name="code"' in html
+
+
+@pytest.fixture
+def small_ones(entry, preparer_x):
+    return label_containers(
+        entry=entry, actor=preparer_x, weights=[Decimal("4"), Decimal("6"), Decimal("90")], packaging_type="drum",
+        physical_form="liquid",
+    )  # fmt: skip
+
+
+def test_the_preparer_makes_a_line_of_labelled_containers_from_the_manifest_page(
+    client, preparer_x, hazardous_draft, small_ones
+):
+    client.force_login(preparer_x)
+    page = client.get(reverse("transfers:manifest_detail", args=[hazardous_draft.pk])).content.decode()
+    assert 'data-testid="load-containers"' in page
+    line = hazardous_draft.lines.get()
+    response = client.post(
+        reverse("transfers:manifest_containers", args=[hazardous_draft.pk]),
+        {"line": line.pk, "codes": f"{small_ones[0].code}\n{small_ones[1].code.lower()}"},
+    )
+    assert response.status_code == 302
+    assert set(line.containers.values_list("code", flat=True)) == {small_ones[0].code, small_ones[1].code}
+    page = client.get(reverse("transfers:manifest_detail", args=[hazardous_draft.pk])).content.decode()
+    assert small_ones[0].code in page and small_ones[1].code in page
+
+
+@pytest.mark.parametrize("codes", ["", "HW0000000000", "{0}", "{0} {0} {1}"])
+def test_containers_that_cannot_make_the_line_are_refused_on_the_page_and_nothing_moves(
+    client, preparer_x, hazardous_draft, small_ones, codes
+):
+    client.force_login(preparer_x)
+    codes = codes.format(*(c.code for c in small_ones))
+    response = client.post(
+        reverse("transfers:manifest_containers", args=[hazardous_draft.pk]),
+        {"line": hazardous_draft.lines.get().pk, "codes": codes},
+        follow=True,
+    )
+    assert response.status_code == 200 and 'class="alert alert-danger' in response.content.decode()
+    assert not Container.objects.filter(manifest_line__isnull=False).exists()
+
+
+def test_another_parks_preparer_cannot_load_the_manifest(client, preparer_y, hazardous_draft, small_ones):
+    client.force_login(preparer_y)
+    response = client.post(
+        reverse("transfers:manifest_containers", args=[hazardous_draft.pk]),
+        {"line": hazardous_draft.lines.get().pk, "codes": f"{small_ones[0].code} {small_ones[1].code}"},
+    )
+    assert response.status_code == 404
+    assert not Container.objects.filter(manifest_line__isnull=False).exists()
+
+
+def test_the_driver_sees_the_containers_but_no_form_to_load_them(client, driver_c, hazardous_draft, small_ones):
+    client.force_login(driver_c)
+    page = client.get(reverse("transfers:manifest_detail", args=[hazardous_draft.pk])).content.decode()
+    assert 'data-testid="load-containers"' not in page

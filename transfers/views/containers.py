@@ -12,14 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from registry.models import Facility
 from wasteparks.errors import DomainError
 from wasteparks.forms import BootstrapFormMixin
 from wasteparks.pages import SignedInRequest
 
-from ..models import Container, LedgerEntry, Manifest, PackagingType, PhysicalForm, ScanStep
-from ..services.containers import label_containers, scan_container
+from ..models import Container, LedgerEntry, Manifest, ManifestLine, PackagingType, PhysicalForm, ScanStep
+from ..services.containers import label_containers, load_containers, scan_container
 from .common import field_errors
 
 # HJ 1276-2022 names five hazard characteristics; the catalogue writes them as these letters.
@@ -55,6 +56,27 @@ class LabelForm(BootstrapFormMixin, forms.Form):
         ):
             raise forms.ValidationError(_("Give 1 to 500 positive weights, to four decimal places at most."))
         return weights
+
+
+class LoadForm(BootstrapFormMixin, forms.Form):
+    line = forms.ModelChoiceField(label=gettext_lazy("Line"), queryset=ManifestLine.objects.none())
+    codes = forms.CharField(
+        label=gettext_lazy("Container ids"),
+        help_text=gettext_lazy("The ids on the labels, separated by spaces, commas or new lines."),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, manifest: Manifest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = manifest.lines.order_by("line_no")
+        self.fields["line"].label_from_instance = lambda line: f"{line.line_no} · {line.waste_code.code}"
+
+    def clean_codes(self) -> list[str]:
+        codes = self.cleaned_data["codes"].replace(",", " ").replace("，", " ").split()
+        if not 1 <= len(codes) <= 500:
+            raise forms.ValidationError(_("Give 1 to 500 container ids."))
+        return codes
 
 
 class ScanForm(BootstrapFormMixin, forms.Form):
@@ -142,3 +164,23 @@ def container_detail(request: SignedInRequest, code: str) -> HttpResponse:
     )
     scans = container.scans.select_related("actor", "manifest", "facility", "acting_enterprise")
     return render(request, "transfers/container_detail.html", {"container": container, "scans": scans})
+
+
+@login_required
+@require_POST
+def manifest_containers(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The consignor makes one of its manifest's lines of labelled containers (before pickup)."""
+    manifest = get_object_or_404(Manifest.objects.visible_to(request.user), pk=pk)
+    form = LoadForm(request.POST, manifest=manifest)
+    if form.is_valid():
+        try:
+            loaded = load_containers(
+                line=form.cleaned_data["line"], actor=request.user, codes=form.cleaned_data["codes"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(count)s containers make up the line.") % {"count": len(loaded)})
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("transfers:manifest_detail", pk=manifest.pk)

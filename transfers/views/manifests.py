@@ -16,6 +16,7 @@ from wasteparks.pages import SignedInRequest
 
 from .. import forms, rules
 from ..models import (
+    Container,
     Manifest,
     ManifestAction,
     ManifestEvent,
@@ -26,7 +27,9 @@ from ..models import (
     RevisionRequest,
     RevisionStatus,
 )
+from ..services.containers import STORE_ROLES
 from .common import visible_manifest
+from .containers import LoadForm
 
 FIELD_LABELS = {
     "vehicle_plate": gettext_lazy("Vehicle plate"),
@@ -200,7 +203,7 @@ def detail_context(request: SignedInRequest, manifest: Manifest, **overrides) ->
                 "lines",
                 queryset=ManifestLine.objects.select_related(
                     "waste_code", "source_facility", "receiving_facility", "treatment_method"
-                ),
+                ).prefetch_related(Prefetch("containers", queryset=Container.objects.order_by("code"))),
             ),
             Prefetch("events", queryset=ManifestEvent.objects.select_related("actor", "acting_enterprise")),
         )
@@ -229,6 +232,11 @@ def detail_context(request: SignedInRequest, manifest: Manifest, **overrides) ->
         "revision_form": forms.RevisionForm(line_numbers=[line.line_no for line in lines]),
         "decision_form": forms.DecisionForm(),
         "declared_total": sum(line.declared_quantity_t for line in lines),
+        # Before pickup the consignor's staff may make a line of labelled containers (docs/containers.md).
+        "load_form": LoadForm(manifest=manifest)
+        if manifest.status in (ManifestStatus.DRAFT, ManifestStatus.SUBMITTED)
+        and scope_of(request.user).roles_on(manifest.consignor_id) & STORE_ROLES
+        else None,
     }
     context.update(overrides)
     return context
