@@ -2,6 +2,7 @@
 a container's history. The rules live in services.containers; these pages only ask and show."""
 
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 import segno
 from django import forms
@@ -58,8 +59,13 @@ class LabelForm(BootstrapFormMixin, forms.Form):
         return weights
 
 
+class LineChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.line_no} · {obj.waste_code.code}"
+
+
 class LoadForm(BootstrapFormMixin, forms.Form):
-    line = forms.ModelChoiceField(label=gettext_lazy("Line"), queryset=ManifestLine.objects.none())
+    line = LineChoiceField(label=gettext_lazy("Line"), queryset=ManifestLine.objects.none())
     codes = forms.CharField(
         label=gettext_lazy("Container ids"),
         help_text=gettext_lazy("The ids on the labels, separated by spaces, commas or new lines."),
@@ -69,8 +75,8 @@ class LoadForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, manifest: Manifest, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = manifest.lines.order_by("line_no")
-        self.fields["line"].label_from_instance = lambda line: f"{line.line_no} · {line.waste_code.code}"
+        line = cast(forms.ModelChoiceField, self.fields["line"])
+        line.queryset = manifest.lines.select_related("waste_code").order_by("line_no")
 
     def clean_codes(self) -> list[str]:
         codes = self.cleaned_data["codes"].replace(",", " ").replace("，", " ").split()
