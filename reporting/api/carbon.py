@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from registry.models import Enterprise, Park
 from registry.tenancy import scope_of
+from wasteparks.parsing import ascii_whole_number
 from wasteparks.periods import Period
 
 from ..carbon.factors import current_edition
@@ -39,13 +40,21 @@ class CarbonQuery(serializers.Serializer):
 def enterprise_ids_of(*, user, scope: str, key: str) -> list[int]:
     """The enterprises whose figures make up the subject; Http404 when the user may not read the subject."""
     if scope == "enterprise":
-        enterprise = Enterprise.objects.visible_to(user).filter(pk=key).first() if key.isdigit() else None
+        enterprise = (
+            Enterprise.objects.visible_to(user).filter(pk=number).first()
+            if (number := ascii_whole_number(key)) is not None
+            else None
+        )
         if enterprise is None:
             raise Http404
         return [enterprise.pk]
     tenancy = scope_of(user)
     if scope == "park":
-        park = Park.objects.select_related("division").filter(pk=key).first() if key.isdigit() else None
+        park = (
+            Park.objects.select_related("division").filter(pk=number).first()
+            if (number := ascii_whole_number(key)) is not None
+            else None
+        )
         readable = park is not None and (
             tenancy.everything or park.pk in tenancy.park_ids or park.division.province_code in tenancy.province_codes
         )

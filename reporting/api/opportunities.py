@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from registry.models import Park
 from registry.tenancy import scope_of
+from wasteparks.parsing import ascii_whole_number
 
 from ..symbiosis.opportunities import find_opportunities, rolling_window
 
@@ -64,7 +65,7 @@ class OpportunityView(APIView):
         scope = request.query_params.get("scope", "park")
         parks = Park.objects.visible_to(request.user)
         if scope == "park":
-            parks = parks.filter(pk=pk)
+            parks = parks.filter(pk=number) if (number := ascii_whole_number(pk)) is not None else parks.none()
         elif scope == "province":
             parks = parks.in_province(pk)
         else:

@@ -16,6 +16,7 @@ from registry.models import Park
 from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
+from wasteparks.parsing import ascii_whole_number
 from wasteparks.periods import Period, local_date
 from wasteparks.workdays import uncovered_year
 
@@ -65,7 +66,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     province_code = request.GET.get("province", "")
     provinces = sorted(scope.province_codes)
     if chosen:
-        park = get_object_or_404(parks, pk=chosen) if chosen.isdigit() else None
+        park = get_object_or_404(parks, pk=number) if (number := ascii_whole_number(chosen)) is not None else None
         if park is None:
             raise Http404
         subject = services.Subject.of_park(park)
@@ -121,7 +122,7 @@ def recompute(request: SignedInRequest) -> HttpResponse:
         request.POST or None,
         parks=parks,
         province_codes=None if scope.everything else frozenset(scope.province_codes),
-        initial={"park": initial_park} if initial_park and initial_park.isdigit() else None,
+        initial={"park": initial_park} if ascii_whole_number(initial_park) is not None else None,
     )
     status = 200
     if request.method == "POST":

@@ -16,6 +16,7 @@ from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest
+from wasteparks.parsing import ascii_whole_number
 
 from ..forms.inspections import InspectionFilterForm, InspectionForm, RectifiedForm
 from ..models.inspections import Inspection, InspectionState
@@ -130,13 +131,13 @@ def inspection_new(request: SignedInRequest) -> HttpResponse:
     _officer_only(request)
     initial, enterprise = {}, None
     source = request.POST if request.method == "POST" else request.GET
-    if (warning_id := request.GET.get("warning", "")).isdigit():
+    if (warning_id := ascii_whole_number(request.GET.get("warning"))) is not None:
         warning = get_object_or_404(Warning.objects.visible_to(request.user), pk=warning_id)
         initial["warnings"] = [warning.pk]
         if warning.enterprise_id:
             initial["enterprise"] = warning.enterprise_id
-    enterprise_id = source.get("enterprise") or initial.get("enterprise") or ""
-    if str(enterprise_id).isdigit():
+    enterprise_id = ascii_whole_number(str(source.get("enterprise") or initial.get("enterprise") or ""))
+    if enterprise_id is not None:
         enterprise = Enterprise.objects.visible_to(request.user).filter(pk=enterprise_id).first()
         if enterprise is not None:
             initial.setdefault("enterprise", enterprise.pk)

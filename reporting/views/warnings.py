@@ -22,6 +22,7 @@ from registry.tenancy import scope_of
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest, refused
+from wasteparks.parsing import ascii_whole_number
 
 from ..forms.warnings import AssignForm, NoteForm, RequiredNoteForm, WarningFilterForm
 from ..models.warnings import Warning, WarningAction, WarningStatus
@@ -63,9 +64,8 @@ def _filtered(request: SignedInRequest, form: WarningFilterForm):
         warnings = warnings.filter(raised_at__date__gte=raised_from)
     if raised_to := data.get("raised_to"):
         warnings = warnings.filter(raised_at__date__lte=raised_to)
-    park = request.GET.get("park", "")
-    if park.isdigit():
-        warnings = warnings.filter(park_id=int(park))
+    if (park := ascii_whole_number(request.GET.get("park"))) is not None:
+        warnings = warnings.filter(park_id=park)
     return warnings
 
 

@@ -329,3 +329,11 @@ def test_transport_without_a_road_factor_is_not_estimated(tmp_path, enterprise_x
 
     assert figure.emitted_t_co2e is None
     assert figure.not_estimated_t == Decimal("10")
+
+
+@pytest.mark.parametrize("scope", ["enterprise", "park"])
+@pytest.mark.parametrize("key", ["²", "０１", "𰁮ï\x7f", "99999999999999999999"])
+def test_an_id_not_written_in_ascii_digits_is_404_not_a_server_error(key, scope, officer_a):
+    response = session_of(officer_a).get(f"{CARBON}{key}/", {"period": "2025-03", "scope": scope})
+
+    assert response.status_code == 404

@@ -190,3 +190,11 @@ def test_the_api_refuses_an_unknown_scope(disposed_stream, officer_a, park_a):
 
     url = reverse("api:opportunities-detail", args=[park_a.pk])
     assert session_of(officer_a).get(url, {"scope": "galaxy"}).status_code == 400
+
+
+@pytest.mark.parametrize("key", ["²", "０１", "𰁮ï\x7f", "x", "99999999999999999999"])
+def test_a_park_id_not_written_in_ascii_digits_is_404_not_a_server_error(key, disposed_stream, officer_a):
+    from tests.api.conftest import session_of
+
+    url = reverse("api:opportunities-detail", args=[key])
+    assert session_of(officer_a).get(url).status_code == 404

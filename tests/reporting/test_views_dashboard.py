@@ -222,3 +222,9 @@ def test_the_officer_is_told_a_month_ahead_which_year_the_holiday_calendar_lacks
     html = client.get(URL).content.decode()
     assert 'data-testid="calendar-notice"' in html
     assert f"the State Council's {LAST_YEAR + 1} arrangement" in html.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize("park", ["²", "０１", "99999999999999999999"])
+def test_a_park_not_written_in_ascii_digits_is_404_for_the_officer(client, officer_a, park):
+    client.force_login(officer_a)
+    assert client.get(URL, {"park": park}).status_code == 404

@@ -223,3 +223,11 @@ def test_the_provincial_officer_may_act(client, provincial, overdue):
 def test_an_unknown_action_is_404(client, officer_a, overdue):
     client.force_login(officer_a)
     assert client.post(action(overdue, "explode")).status_code == 404
+
+
+@pytest.mark.parametrize("park", ["²", "０１"])
+def test_a_park_filter_not_written_in_ascii_digits_is_ignored(client, officer_a, overdue, park):
+    client.force_login(officer_a)
+    response = client.get(LIST, {"park": park})
+    assert response.status_code == 200
+    assert list(response.context["page"]) == [overdue]

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 
 from registry.models import Enterprise, Permit, PermitKind
 from wasteparks.pages import SignedInRequest
+from wasteparks.parsing import ascii_whole_number
 
 from ..models import Manifest, ManifestAction, ManifestStatus, RevisionRequest, RevisionStatus
 from ..pdf import render_manifest_pdf
@@ -124,9 +125,9 @@ def _read(token: str) -> tuple[int, str] | str:
     except signing.BadSignature:
         return "invalid"
     pk, _sep, version = value.partition(".")
-    if not (pk.isascii() and pk.isdigit() and version):
+    if (number := ascii_whole_number(pk)) is None or not version:
         return "invalid"
-    return int(pk), version
+    return number, version
 
 
 def _unverifiable(request: HttpRequest, problem: str) -> HttpResponse:
