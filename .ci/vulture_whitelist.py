@@ -360,3 +360,15 @@ _.transport_t_co2e
 _.transport_tonne_km
 _.transport_not_estimated_t
 _.utilizers
+# reporting/models/exchange.py: who published a listing, kept for the record (admin and audit).
+_.published_by
+_.permit_number  # reporting/symbiosis/exchange.py: shown with each licence line on the offer form
+# reporting/symbiosis/network.py: read by templates/reporting/network.html to draw the network.
+_.colour
+_.dashed
+_.x1
+_.y1
+_.x2
+_.y2
+_.node_radius
+_.legend

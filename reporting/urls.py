@@ -1,6 +1,18 @@
 """Reporting pages: dashboards, monthly reports, warnings and thresholds, inspections, the enterprise page."""
 
-from .views import dashboard, enterprises, imports, inspections, opportunities, plans, reports, thresholds, warnings
+from .views import (
+    dashboard,
+    enterprises,
+    exchange,
+    imports,
+    inspections,
+    network,
+    opportunities,
+    plans,
+    reports,
+    thresholds,
+    warnings,
+)
 
 app_name = "reporting"
 urlpatterns = [
@@ -13,4 +25,6 @@ urlpatterns = [
     *enterprises.urlpatterns,
     *thresholds.urlpatterns,
     *opportunities.urlpatterns,
+    *exchange.urlpatterns,
+    *network.urlpatterns,
 ]

@@ -47,7 +47,7 @@ NAV_ITEMS = [
     NavItem("reporting:plan_list", _("Management plans"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:warning_list", _("Warnings"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:inspection_list", _("Inspections"), frozenset({OFFICER})),
-    NavItem("reporting:opportunity_list", _("Opportunities"), frozenset({OFFICER})),
+    NavItem("reporting:exchange", _("Symbiosis"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:import_list", _("Platform imports"), frozenset({OFFICER})),
     NavItem("registry:account_list", _("Accounts"), frozenset({OFFICER})),
     NavItem("registry:enterprise_apply", _("Register an enterprise"), frozenset({ENTERPRISE, "newcomer"})),

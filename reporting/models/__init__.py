@@ -5,6 +5,7 @@ One module a topic; every model is imported here so Django finds it as reporting
 """
 
 from .carbon import *  # noqa: F403
+from .exchange import *  # noqa: F403
 from .imports import *  # noqa: F403
 from .inspections import *  # noqa: F403
 from .plans import *  # noqa: F403

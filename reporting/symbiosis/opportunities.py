@@ -90,7 +90,8 @@ def _point(enterprise: Enterprise):
     return (float(enterprise.latitude), float(enterprise.longitude))
 
 
-def _distance(a: Enterprise, b: Enterprise) -> float | None:
+def distance_between(a: Enterprise, b: Enterprise) -> float | None:
+    """Great-circle km between two enterprises, to 0.1 km; None when either has no position."""
     pa, pb = _point(a), _point(b)
     return round(haversine_km(pa, pb), 1) if pa and pb else None
 
@@ -141,7 +142,7 @@ def find_opportunities(*, parks, now: datetime | None = None) -> list[Opportunit
             continue
         park_totals = totals.get((consignor.park_id, code.waste_class))
         candidates = sorted(
-            (Candidate(option=option, distance_km=_distance(consignor, option.enterprise)) for option in options),
+            (Candidate(option=o, distance_km=distance_between(consignor, o.enterprise)) for o in options),
             key=lambda c: (c.distance_km is None, c.distance_km or 0.0, c.option.enterprise.name),
         )
         found.append(

@@ -27,6 +27,7 @@ from reporting.services import plans as plan_services
 from reporting.services import reports as report_services
 from reporting.services.inspections import record_inspection
 from reporting.services.utilization import recompute_period
+from reporting.symbiosis.exchange import publish_stream
 from tests import factories as f
 from tests.transfers.factories import draft
 from transfers import services as transfer_services
@@ -199,6 +200,13 @@ ROUTES: dict[str, Route] = {
     "reporting:threshold_list": Route(SIGNED_IN, officers_only=True, lists="park"),
     "reporting:threshold_park": Route("park", officers_only=True),
     "reporting:opportunity_list": Route(SIGNED_IN, officers_only=True),
+    "reporting:exchange": Route(SIGNED_IN, why="the open listings of the province are shown to all its users"),
+    "reporting:exchange_stream_new": Route(SIGNED_IN, why="403 for whoever prepares no manifests"),
+    "reporting:exchange_offer_new": Route(SIGNED_IN, why="403 for whoever signs for no receiver"),
+    "reporting:exchange_stream": Route("stream"),
+    "reporting:exchange_prepare": Route("stream", extra={"receiver_pk": 2_000_000_000}, why="403 for officers"),
+    "reporting:exchange_withdraw": Route("stream", method="post", extra={"kind": "streams"}),
+    "reporting:network": Route(SIGNED_IN, officers_only=True),
     # API documentation
     "api:schema": Route(PUBLIC),
     "api:swagger-ui": Route(PUBLIC),
@@ -355,6 +363,10 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
     [container] = label_containers(
         entry=ledger, actor=preparer, weights=[Decimal("40")], packaging_type="drum", physical_form="solid"
     )
+    stream = publish_stream(
+        actor=preparer, enterprise=gen, waste_code=f.waste_code("900-249-08"), monthly_t=Decimal("3"),
+        available_from=timezone.localdate(),
+    )  # fmt: skip
     gen_only = frozenset({names[0]})
     things = [
         Thing("park", park.pk, letter, everyone, park.name),
@@ -375,6 +387,7 @@ def _build_park(letter: str, park, gen, carrier, receiver, preparer, clerk, offi
         Thing("deletion", tombstone.pk, letter, gen_only),
         Thing("container", container.pk, letter, gen_only),
         Thing("container_page", None, letter, gen_only, args={"code": container.code}),
+        Thing("stream", stream.pk, letter, gen_only),
         # People: an enterprise's staff are seen by the enterprise and its park's officers; an officer by
         # the officers over the same park.
         Thing("person", preparer.pk, letter, gen_only),

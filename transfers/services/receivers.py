@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from registry.models import (
@@ -74,21 +75,30 @@ def approvals_in_force(*, consignor_id: int, waste_code_id: int, on: date):
     )
 
 
-def _licensed_room(*, waste_code: WasteCode, day: date, receiver_ids: list[int] | None) -> dict[int, dict]:
-    """Per receiver: {kind: largest room on one covering line of that kind}, and its permit numbers."""
+def licence_lines_in_force(*, waste_class: str, day: date, receiver_ids: list[int] | None = None):
+    """The receiving licence lines of active receivers in force on `day` for a waste class, annotated with
+    `received_t` (what already counts against each in its licensed year) and `room_t` (what is left). Narrow
+    them with `.covering(code)` or by method; the exchange's offers read the same lines as the manifest form."""
     lines = PermitLine.objects.filter(
-        permit__kind__in=rules.RECEIVER_PERMIT_KINDS[waste_code.waste_class],
+        permit__kind__in=rules.RECEIVER_PERMIT_KINDS[waste_class],
         permit__enterprise__status="active",
         permit__enterprise__is_receiver=True,
     )
     if receiver_ids is not None:
         lines = lines.filter(permit__enterprise_id__in=receiver_ids)
-    annotated = with_received_in_year(lines.covering(waste_code).in_force_on(day), on=day).select_related(
-        "permit", "method"
+    return (
+        with_received_in_year(lines.in_force_on(day), on=day)
+        .annotate(room_t=F("annual_capacity_t") - F("received_t"))
+        .select_related("permit", "method")
     )
+
+
+def _licensed_room(*, waste_code: WasteCode, day: date, receiver_ids: list[int] | None) -> dict[int, dict]:
+    """Per receiver: {kind: largest room on one covering line of that kind}, and its permit numbers."""
+    annotated = licence_lines_in_force(waste_class=waste_code.waste_class, day=day, receiver_ids=receiver_ids)
     room: dict[int, dict] = defaultdict(lambda: {"kinds": {}, "permits": set()})
-    for line in annotated:
-        left = line.annual_capacity_t - line.received_t  # type: ignore[attr-defined]
+    for line in annotated.covering(waste_code):
+        left = line.room_t
         held = room[line.permit.enterprise_id]
         kind = line.method.kind
         held["kinds"][kind] = max(held["kinds"].get(kind, left), left)

@@ -4,14 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from registry.models import WasteClass
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
-from wasteparks.parsing import ascii_whole_number
+from wasteparks.parsing import ascii_whole_number, catalogue_code
 
 from .. import forms, rules, services
-from ..models import ManifestStatus
+from ..models import ManifestStatus, Purpose
 from .common import field_errors, form_page, visible_manifest
 
 
@@ -42,10 +44,37 @@ def _line_inputs(formset) -> list[services.LineInput]:
     ]
 
 
+def _prefill(request: SignedInRequest) -> tuple[dict, list[dict] | None]:
+    """The first values a link may give the new-manifest form (a match on the exchange: ?consignor=
+    &receiver=&purpose=&waste_class=&planned_date=&waste_code=&quantity=). Values only: choices outside the
+    user's own are simply not selected, and whatever is posted is checked as always."""
+    query = request.GET
+    parties = {name: ascii_whole_number(query.get(name)) for name in ("consignor", "receiver")}
+    initial: dict = {name: number for name, number in parties.items() if number is not None}
+    initial |= {
+        name: query[name]
+        for name, allowed in (("purpose", Purpose.values), ("waste_class", WasteClass.values))
+        if query.get(name) in allowed
+    }
+    try:
+        planned = parse_date(query.get("planned_date", "")[:10])
+    except ValueError:
+        planned = None
+    if planned is not None:
+        initial["planned_date"] = planned
+    code = catalogue_code(query.get("waste_code", ""))[:20]
+    if not code:
+        return initial, None
+    return initial, [{"waste_code": code, "declared_quantity_t": query.get("quantity", "")[:20]}]
+
+
 @login_required
 def manifest_new(request: SignedInRequest) -> HttpResponse:
-    form = forms.ManifestForm(request.POST or None, user=request.user)
-    formset = _line_formset(request)
+    initial, line_initial = _prefill(request) if request.method == "GET" else ({}, None)
+    form = forms.ManifestForm(request.POST or None, user=request.user, initial=initial)
+    formset = _line_formset(request, initial=line_initial)
+    if line_initial:
+        formset.extra = 0  # the prefilled line is the one to fill in; "Add a line" adds more
     status = 200
     if request.method == "POST" and "add_line" not in request.POST:
         if (
