@@ -16,6 +16,7 @@ indexes: `period.first_index`, `period.last_index`.
 """
 
 import calendar
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+
+_MONTH_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def zone() -> ZoneInfo:
@@ -67,6 +70,16 @@ class Period:
     @classmethod
     def month_of(cls, year: int, month: int) -> "Period":
         return cls(year, month)
+
+    @classmethod
+    def parse_month(cls, text: str | None) -> "Period | None":
+        """A month written YYYY-MM in ASCII digits ("2025-03", what a month picker sends), else None: the one
+        reading of a month typed in a form, a query string or an API parameter. Each caller says in its own
+        words what it refuses, and holds the month to its own window."""
+        match = _MONTH_TEXT.fullmatch((text or "").strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+            return None
+        return cls.month_of(int(match.group(1)), int(match.group(2)))
 
     @classmethod
     def quarter_of(cls, year: int, quarter: int) -> "Period":

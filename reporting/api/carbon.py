@@ -3,8 +3,6 @@
 CO2e avoided by utilization in the month, by the current factor edition (docs/carbon.md). A subject the caller
 may not read is 404, as for any other record."""
 
-import re
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +19,6 @@ from wasteparks.periods import Period
 from ..carbon.factors import current_edition
 from ..carbon.figures import avoided, transport
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 SCOPES = ("enterprise", "park", "province")
 
 
@@ -31,10 +28,10 @@ class CarbonQuery(serializers.Serializer):
     scope = serializers.ChoiceField(choices=SCOPES, default="enterprise")
 
     def validate_period(self, value: str) -> Period:
-        match = _PERIOD.match(value)
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        period = Period.parse_month(value)
+        if period is None:
             raise serializers.ValidationError(_("Use a month as YYYY-MM, e.g. 2025-03."))
-        return Period.month_of(int(match.group(1)), int(match.group(2)))
+        return period
 
 
 def enterprise_ids_of(*, user, scope: str, key: str) -> list[int]:

@@ -1,12 +1,9 @@
 """Utilization-rate snapshots: api. `/api/v1/utilization/`, read-only, with year-to-date and rolling
 12-month sums computed in SQL beside each monthly row (one query per page)."""
 
-import re
 from typing import Any
 
 import django_filters
-from django import forms
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,8 +11,8 @@ from registry.models import WasteClass
 from wasteparks.api.fields import BlankAsNullCharField, BlankAsNullChoiceField
 from wasteparks.api.filters import CodeFilter, SyncFilterSet
 from wasteparks.api.viewsets import ReadOnlyViewSet
-from wasteparks.periods import Period
 
+from ..forms.dashboard import MonthField
 from ..models.utilization import (
     WINDOW_FIGURES,
     RateNote,
@@ -26,20 +23,13 @@ from ..models.utilization import (
     window_note,
 )
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
-
-class PeriodField(forms.CharField):
+class PeriodField(MonthField):
     """A month as YYYY-MM, cleaned to its month index (the snapshots' `month_index`)."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        match = _PERIOD.match(value)
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise forms.ValidationError(_("Use a month as YYYY-MM, e.g. 2025-03."))
-        return Period.month_of(int(match.group(1)), int(match.group(2))).first_index
+        period = super().to_python(value)
+        return None if period is None else period.first_index
 
 
 class PeriodFilter(django_filters.Filter):

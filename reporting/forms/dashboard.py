@@ -1,7 +1,5 @@
 """Dashboard forms: the park picker and the recompute request."""
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +7,6 @@ from registry.models import Park
 from wasteparks.bounds import EARLIEST_DAY
 from wasteparks.forms import BootstrapFormMixin
 from wasteparks.periods import Period
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class MonthField(forms.CharField):
@@ -22,10 +18,10 @@ class MonthField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
-        match = _MONTH.match(value)
-        if not match or not 1 <= int(match.group(2)) <= 12:
+        period = Period.parse_month(value)
+        if period is None:
             raise forms.ValidationError(_("Use a month as YYYY-MM, e.g. 2025-03."))
-        return Period.month_of(int(match.group(1)), int(match.group(2)))
+        return period
 
 
 class RecomputeForm(BootstrapFormMixin, forms.Form):

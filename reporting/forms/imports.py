@@ -1,7 +1,5 @@
 """Platform import forms: uploading an export file, and choosing the park and month to reconcile."""
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -36,15 +34,12 @@ class ImportUploadForm(ParkChoiceMixin, BootstrapFormMixin, forms.Form):
         return upload
 
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
 class ReconcileForm(ParkChoiceMixin, BootstrapFormMixin, forms.Form):
     park = forms.ModelChoiceField(label=_("Park"), queryset=Park.objects.none())
     month = forms.CharField(label=_("Month (YYYY-MM)"), max_length=7)
 
     def clean_month(self) -> Period:
-        match = _MONTH.fullmatch(self.cleaned_data["month"].strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        period = Period.parse_month(self.cleaned_data["month"])
+        if period is None or not 2000 <= period.year <= 2100:
             raise forms.ValidationError(_("Give a month as YYYY-MM."), code="month")
-        return Period.month_of(int(match.group(1)), int(match.group(2)))
+        return period

@@ -24,15 +24,6 @@ from ..rules.reports import FIGURE_LABELS, FIGURE_PLACES, FIGURES, FILING_ROLES,
 LATE_CHOICES = [("", _("Late or on time")), ("yes", _("Filed late")), ("no", _("On time"))]
 
 
-def parse_period(value: str) -> Period | None:
-    """ "2026-10" → Period(2026, 10); anything else → None."""
-    try:
-        year, month = (int(part) for part in value.strip().split("-"))
-        return Period.month_of(year, month)
-    except (AttributeError, ValueError):
-        return None
-
-
 class PeriodField(forms.CharField):
     """A calendar month typed as YYYY-MM (the browser's month picker sends that)."""
 
@@ -42,7 +33,7 @@ class PeriodField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
-        period = parse_period(value)
+        period = Period.parse_month(value)
         if period is None:
             raise forms.ValidationError(_("Give a month as YYYY-MM."), code="invalid_period")
         # The months a report may name: from the platform's first day (wasteparks.bounds) to 2100 (the
