@@ -372,3 +372,4 @@ _.x2
 _.y2
 _.node_radius
 _.legend
+_.road_factor  # reporting/carbon/figures.py: read by templates/reporting/_carbon.html

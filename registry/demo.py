@@ -41,6 +41,17 @@ SECOND_PARK = "贵阳经济技术开发区"
 NEIGHBOUR_DIVISION = ("4312", "怀化市", "Huaihua", "43")
 NEIGHBOUR_PARK = "怀化高新技术产业开发区"
 NEIGHBOUR_RECEIVER = ("hn_metal", "湖南怀化有色金属循环利用有限公司", "C4220")
+# Illustrative positions, not surveyed: a point near each park (Dalong Economic Development Zone near Tongren, the
+# Guiyang Economic Development Zone, Huaihua's high-tech zone), its enterprises on a grid around it in the order
+# they are loaded, so that distances (transport CO2e, the journey warnings, the utilizers' distance) have
+# something to measure.
+PARK_POSITIONS = {
+    MAIN_PARK: (Decimal("27.200000"), Decimal("109.000000")),
+    SECOND_PARK: (Decimal("26.500000"), Decimal("106.700000")),
+    NEIGHBOUR_PARK: (Decimal("27.550000"), Decimal("109.950000")),
+}
+GRID_STEP = Decimal("0.005")  # degrees: about 0.55 km north-south, 0.5 km east-west at these latitudes
+GRID_COLUMNS = 8
 # The lithium battery recycler's operating licence runs out within the month (PERMIT_EXPIRING).
 EXPIRING_PERMIT = "GZ-HW-520600-002"
 
@@ -244,6 +255,13 @@ PERSONAS = [
 ]
 
 
+def demo_position(park_name: str, index: int) -> tuple[Decimal, Decimal]:
+    """(latitude, longitude) of the park's `index`-th enterprise: at most a few km from the park's point."""
+    latitude, longitude = PARK_POSITIONS[park_name]
+    row, column = divmod(index, GRID_COLUMNS)
+    return latitude + row * GRID_STEP, longitude + column * GRID_STEP
+
+
 def _coverage(entry: str) -> dict:
     if WasteCategory.objects.filter(code=entry).exists():
         return {"category": WasteCategory.objects.get(code=entry), "waste_code": None}
@@ -307,10 +325,14 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
         for index, (name, industry) in enumerate(MANUFACTURERS)
     ]
     for serial, spec in enumerate(specs, start=1):
-        enterprises[spec.key] = _upsert_enterprise(spec, main, demo_credit_code(serial, institution=spec.institution))
+        enterprises[spec.key] = _upsert_enterprise(
+            spec, main, demo_credit_code(serial, institution=spec.institution), position=serial - 1
+        )
     for index, (name, industry) in enumerate(SECOND_PARK_ENTERPRISES, start=1):
         spec = DemoEnterprise(f"gy{index}", name, industry, ("generator", "receiver") if index == 3 else ("generator",))
-        enterprises[spec.key] = _upsert_enterprise(spec, second, demo_credit_code(index, city="5201"))
+        enterprises[spec.key] = _upsert_enterprise(
+            spec, second, demo_credit_code(index, city="5201"), position=index - 1
+        )
     code, name_zh, name_en, province = NEIGHBOUR_DIVISION
     huaihua, _ = Division.objects.get_or_create(
         code=code, defaults={"name_zh": name_zh, "name_en": name_en, "province_code": province}
@@ -327,7 +349,7 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
         ManagementClass.KEY,
         installation=(FacilityKind.UTILIZATION, Decimal("30000")),
     )
-    enterprises[key] = _upsert_enterprise(spec, neighbour, demo_credit_code(1, city="4312"))
+    enterprises[key] = _upsert_enterprise(spec, neighbour, demo_credit_code(1, city="4312"), position=0)
 
     for holder, kind, number, lines in PERMITS:
         permit, _ = Permit.objects.update_or_create(
@@ -393,7 +415,8 @@ def load_demo(*, today: date | None = None) -> dict[str, int]:
     }
 
 
-def _upsert_enterprise(spec: DemoEnterprise, park: Park, credit_code: str) -> Enterprise:
+def _upsert_enterprise(spec: DemoEnterprise, park: Park, credit_code: str, *, position: int) -> Enterprise:
+    latitude, longitude = demo_position(park.name, position)
     enterprise, _ = Enterprise.objects.update_or_create(
         credit_code=credit_code,
         defaults={
@@ -401,6 +424,8 @@ def _upsert_enterprise(spec: DemoEnterprise, park: Park, credit_code: str) -> En
             "park": park,
             "industry_code": spec.industry,
             "address": f"{park.name}{spec.key}路{len(spec.name)}号",
+            "latitude": latitude,
+            "longitude": longitude,
             "contact_name": "联系人",
             "contact_phone": "0856-3200000",
             "contact_email": f"{spec.key}@demo.wasteparks.cn",

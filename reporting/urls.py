@@ -1,6 +1,7 @@
 """Reporting pages: dashboards, monthly reports, warnings and thresholds, inspections, the enterprise page."""
 
 from .views import (
+    carbon,
     dashboard,
     enterprises,
     exchange,
@@ -17,6 +18,7 @@ from .views import (
 app_name = "reporting"
 urlpatterns = [
     *dashboard.urlpatterns,
+    *carbon.urlpatterns,
     *reports.urlpatterns,
     *plans.urlpatterns,
     *warnings.urlpatterns,

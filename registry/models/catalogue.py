@@ -53,6 +53,11 @@ class WasteCategory(NamedInTwoLanguages, Timestamped):
         verbose_name = _("waste category")
         verbose_name_plural = _("waste categories")
 
+    @property
+    def waste_class(self) -> str | None:
+        """The class of its codes: the catalogue gives every code of a category the same class (one query)."""
+        return self.codes.values_list("waste_class", flat=True).first()
+
 
 class WasteCode(NamedInTwoLanguages, Timestamped):
     code = models.CharField(_("code"), max_length=12, unique=True)

@@ -51,6 +51,7 @@ from ..services import inspections, reports, utilization
 from ..services.reports import LineAdjustment
 from ..warnings import acknowledge_warning, dismiss_warning, resolve_warning, run_rules
 from . import story
+from .exchange import publish_listings
 from .replay import clock
 
 MONTHS = 24
@@ -129,6 +130,15 @@ class Park:
     def _store(enterprise: Enterprise) -> Facility | None:
         stores = enterprise.facilities.exclude(kind__in=(FacilityKind.UTILIZATION, FacilityKind.DISPOSAL))
         return stores.order_by("pk").first()
+
+    def manufacturers(self) -> list[str]:
+        """The keys of the park's manufacturers ("m0", "m1", ...) in index order."""
+        keys = (key for key in self.enterprises if key.startswith("m") and key[1:].isdigit())
+        return sorted(keys, key=lambda key: int(key[1:]))
+
+    def hazardous_of(self, key: str) -> tuple[str, str, str, str]:
+        """A manufacturer's hazardous waste: (code, method at the centre, packaging, form)."""
+        return story.HAZARDOUS_OF_MANUFACTURERS[int(key[1:]) % len(story.HAZARDOUS_OF_MANUFACTURERS)]
 
     def active(self, key: str) -> bool:
         enterprise = self.enterprises.get(key)
@@ -317,10 +327,7 @@ class Park:
     def plan_month(self, period: Period, *, months_left: int) -> None:
         for stream in (*story.STREAMS, *story.GUIYANG_STREAMS):
             self.plan_stream(period, stream, self.factor(period))
-        manufacturers = sorted(
-            (key for key in self.enterprises if key.startswith("m") and key[1:].isdigit()), key=lambda k: int(k[1:])
-        )
-        for key in manufacturers:
+        for key in self.manufacturers():
             if self.active(key):
                 self.plan_manufacturer(period, key, int(key[1:]), months_left=months_left)
         if months_left <= story.MEDICAL_MONTHS:
@@ -382,7 +389,7 @@ class Park:
                     ),
                 )
             return
-        code, method, packaging, form = story.HAZARDOUS_OF_MANUFACTURERS[index % len(story.HAZARDOUS_OF_MANUFACTURERS)]
+        code, method, packaging, form = self.hazardous_of(key)
         hazardous_t = tonnes((0.8 + (index % 7) * 0.7) * factor)
         self.at(self.moment(period, day, 8, 30), lambda: self.record(key, code, LedgerStage.GENERATED, hazardous_t))
         hoarding = key == story.HOARDER and months_left < 14
@@ -674,6 +681,7 @@ def _bring_up_to_date(park: Park) -> None:
     _fill_a_yard(park)
     _overdue_loads(park)
     _corrections(park)
+    publish_listings(park)
     for period in (current.previous(), current):
         utilization.recompute_period(year=period.year, month=period.month)
     run_rules()

@@ -144,7 +144,7 @@ def publish_offer(
             _("%(enterprise)s is not registered as a receiver.") % {"enterprise": enterprise.name},
             code="not_a_receiver",
         )
-    waste_class = waste_code.waste_class if waste_code is not None else category.waste_class  # type: ignore[union-attr]
+    waste_class = waste_code.waste_class if waste_code is not None else category.waste_class or ""  # type: ignore[union-attr]
     values = {"enterprise": enterprise.name, "what": (waste_code or category).code, "method": method.code}  # type: ignore[union-attr]
     if needs_operating_licence(waste_class):
         rooms = [

@@ -1,6 +1,7 @@
 """Reporting pages: the officers' dashboard (a park, or a province) and the recompute with progress."""
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,7 +35,7 @@ DEVICES_SHOWN = 20
 SESSION_TASKS_KEPT = 20
 
 
-def _supervised_parks(request: SignedInRequest):
+def supervised_parks(request: SignedInRequest):
     """The parks this officer supervises (not the park an enterprise user merely belongs to)."""
     scope = scope_of(request.user)
     if not scope.is_officer and not scope.everything:
@@ -59,7 +60,7 @@ def _chart_labels() -> dict:
 def dashboard(request: SignedInRequest) -> HttpResponse:
     """A park officer sees their park (one of several, picked); a provincial officer the province
     and, per park, the comparison table (or one park, picked)."""
-    parks = _supervised_parks(request)
+    parks = supervised_parks(request)
     scope = scope_of(request.user)
     park_list = list(parks)
     chosen = request.GET.get("park", "")
@@ -83,6 +84,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     # One more than shown, to know whether to offer the rest: one query whatever the number waiting.
     pending = list(subject.enterprises().pending_verification().select_related("park")[: PENDING_SHOWN + 1])
     devices = list(devices_with_health(subject.enterprises(), now=timezone.now())[: DEVICES_SHOWN + 1])
+    # Over the rolling 12 months of the rate beside them.
+    carbon_period = board.period.rolling(services.TREND_MONTHS)
+    carbon = carbon_of(enterprise_ids=subject.enterprises().values("pk"), period=carbon_period)
     return render(
         request,
         "reporting/dashboard.html",
@@ -103,8 +107,15 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             # A month ahead, and until it is installed: the year whose holiday arrangement the working-day
             # counts lack (wasteparks/workdays.py), so officers know which deadlines go unchecked.
             "calendar_missing_year": uncovered_year(local_date()),
-            # CO2e avoided by the subject's utilization this month, by the current factor edition (docs/carbon.md).
-            "carbon": carbon_of(subject=subject, period=board.period),
+            # CO2e avoided by the subject's utilization and emitted by its transport, by the current factor
+            # edition (docs/carbon.md).
+            "carbon": carbon,
+            "carbon_period": carbon_period,
+            # Each enterprise's figures of the last ended month, as a spreadsheet (views/carbon.py).
+            "carbon_export_month": board.period.previous(),
+            "carbon_export_query": urlencode(
+                {"park": subject.park.pk} if subject.park is not None else {"province": subject.province_code}
+            ),
         },
     )
 
@@ -115,7 +126,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
 @login_required
 def recompute(request: SignedInRequest) -> HttpResponse:
     """The form (GET) and the start of a recompute (POST), then the progress page."""
-    parks = _supervised_parks(request)
+    parks = supervised_parks(request)
     initial_park = request.GET.get("park")
     scope = scope_of(request.user)
     form = RecomputeForm(
@@ -179,7 +190,7 @@ def _progress(task: dict, task_id: str) -> dict:
 
 @login_required
 def recompute_progress(request: SignedInRequest, task_id: str) -> HttpResponse:
-    _supervised_parks(request)
+    supervised_parks(request)
     task = _own_task(request, task_id)
     return render(
         request,
@@ -191,7 +202,7 @@ def recompute_progress(request: SignedInRequest, task_id: str) -> HttpResponse:
 @login_required
 def recompute_status(request: SignedInRequest, task_id: str) -> HttpResponse:
     """The partial the progress page polls every two seconds (htmx)."""
-    _supervised_parks(request)
+    supervised_parks(request)
     task = _own_task(request, task_id)
     return render(
         request,
@@ -205,7 +216,7 @@ def recompute_status(request: SignedInRequest, task_id: str) -> HttpResponse:
 def recompute_retry(request: SignedInRequest, task_id: str) -> HttpResponse:
     """Run a recompute that failed or stopped reporting again, as a new job; only for an officer who
     still supervises its park (the park's officers, the province's)."""
-    parks = _supervised_parks(request)
+    parks = supervised_parks(request)
     task = _own_task(request, task_id)
     park = get_object_or_404(parks, pk=task["park"])
     if task.get("retried_as"):  # a second click: follow the retry already running

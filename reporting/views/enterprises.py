@@ -24,8 +24,7 @@ from transfers.models import Manifest, StockBalance
 from wasteparks.pages import SignedInRequest
 from wasteparks.periods import Period
 
-from ..carbon.factors import current_edition
-from ..carbon.figures import avoided
+from ..carbon.figures import carbon_of
 from ..models.inspections import Inspection
 from ..models.reports import MonthlyReport
 from ..models.thresholds import ThresholdKey
@@ -132,8 +131,9 @@ def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             # Officers of the park record inspections from here; the detail pages are the officers' own.
             "can_inspect": scope.supervises_park(enterprise.park),
             "inspection_links": scope.is_officer or scope.everything,
-            # CO2e avoided by its utilization this month, by the current factor edition (docs/carbon.md).
-            "carbon": avoided(enterprise_ids=[enterprise.pk], period=Period.containing(), edition=current_edition()),
+            # CO2e avoided by its utilization and emitted by its transport this month (docs/carbon.md).
+            "carbon": carbon_of(enterprise_ids=[enterprise.pk], period=Period.containing()),
+            "carbon_period": Period.containing(),
         },
     )
 

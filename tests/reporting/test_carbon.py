@@ -6,7 +6,7 @@ and the loader, not any published number (the published table is reporting/refer
 """
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -331,9 +331,119 @@ def test_transport_without_a_road_factor_is_not_estimated(tmp_path, enterprise_x
     assert figure.not_estimated_t == Decimal("10")
 
 
+def _transport_section(html: str) -> str:
+    return html.split('data-testid="carbon-transport"', 1)[1].split("</p>", 1)[0]
+
+
+def test_officer_of_park_a_sees_on_the_dashboard_the_transport_figure_of_tonnes_times_km_times_the_factor(
+    client, tmp_path, officer_a, received_load
+):
+    load_factors(path=table(tmp_path, "transport:road,,0.01,transport,t CO2e/t·km,Test table,,"), edition="road")
+    client.force_login(officer_a)
+
+    section = _transport_section(client.get(reverse("reporting:dashboard")).content.decode())
+
+    # X → R: 10 t × 29.0 km × 0.01 t CO2e per t·km = 2.90 t, shown to two decimals.
+    km = Decimal(str(round(haversine_km((26.647, 106.630), (26.900, 106.700)), 3)))
+    shown = (Decimal("10") * km * Decimal("0.01")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert shown == Decimal("2.90")
+    assert "2.90 t" in section
+    assert "未估算" not in section
+
+
+def test_a_month_with_nothing_carried_is_zero_emitted_not_unestimated(tmp_path, enterprise_x, receiver_r):
+    edition = load_factors(
+        path=table(tmp_path, "transport:road,,0.01,transport,t CO2e/t·km,Test table,,"), edition="road"
+    ).edition
+
+    figure = transport(enterprise_ids=[enterprise_x.id], period=Period.containing(), edition=edition)
+
+    assert (figure.emitted_t_co2e, figure.not_estimated_t) == (Decimal(0), Decimal(0))
+
+
+def test_officer_of_park_a_reads_not_estimated_for_a_load_to_a_receiver_without_a_position(
+    client, tmp_path, officer_a, receiver_r, received_load
+):
+    type(receiver_r).objects.filter(pk=receiver_r.pk).update(latitude=None, longitude=None)
+    load_factors(path=table(tmp_path, "transport:road,,0.01,transport,t CO2e/t·km,Test table,,"), edition="road")
+    client.force_login(officer_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    section = _transport_section(client.get(reverse("reporting:dashboard")).content.decode())
+
+    # Over the rolling 12 months of the utilization rate beside it.
+    assert f"CO2e emitted by transport, {Period.containing().rolling(12)}" in section
+    assert '<span class="fw-semibold">not estimated</span>' in section  # never 0
+    assert "10.00 t carried to or from an enterprise with no recorded position: not estimated." in section
+
+
 @pytest.mark.parametrize("scope", ["enterprise", "park"])
 @pytest.mark.parametrize("key", ["²", "０１", "𰁮ï\x7f", "99999999999999999999"])
 def test_an_id_not_written_in_ascii_digits_is_404_not_a_server_error(key, scope, officer_a):
     response = session_of(officer_a).get(f"{CARBON}{key}/", {"period": "2025-03", "scope": scope})
 
     assert response.status_code == 404
+
+
+# --- the spreadsheet of each enterprise -----------------------------------------------------------------------
+
+
+def export_rows(client, **query) -> list[list[str]]:
+    import csv
+    import io
+
+    response = client.get(reverse("reporting:carbon_export"), {"export": "csv", **query})
+    assert response.status_code == 200, response.status_code
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_officer_of_park_a_downloads_each_enterprise_figure_equal_to_the_one_by_one_figure(
+    client, tmp_path, officer_a, park_a, enterprise_x, received_load
+):
+    edition = load_factors(
+        path=table(tmp_path, "transport:road,,0.01,transport,t CO2e/t·km,Test table,,"), edition="road"
+    ).edition
+    month = Period.containing()
+    alone = transport(enterprise_ids=[enterprise_x.pk], period=month, edition=edition)
+    client.force_login(officer_a)
+
+    header, *rows = export_rows(client, park=park_a.pk, period=str(month))
+
+    by_name = {row[1]: row for row in rows}
+    x = by_name[enterprise_x.name]
+    assert Decimal(x[8]) == alone.emitted_t_co2e and Decimal(x[7]) == alone.tonne_km
+    assert x[5] == ""  # no avoided factor: empty, never 0
+    assert Decimal(by_name["Receiver R"][8]) == 0  # it shipped nothing
+
+
+def test_the_spreadsheet_costs_the_same_for_two_and_six_enterprises(client, officer_a, park_a, enterprise_x):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(officer_a)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            export_rows(client, park=park_a.pk)
+        return len(queries)
+
+    f.EnterpriseFactory(park=park_a)
+    few = count()
+    for _ in range(4):
+        f.EnterpriseFactory(park=park_a)
+    assert count() == few
+
+
+@pytest.mark.parametrize("query", [{"period": "2025-13"}, {"period": "２０２５-０３"}, {"park": "²"}])
+def test_a_bad_spreadsheet_query_is_404(client, officer_a, park_a, query):
+    client.force_login(officer_a)
+    assert client.get(reverse("reporting:carbon_export"), {"park": park_a.pk, **query}).status_code == 404
+
+
+def test_officer_of_park_b_cannot_download_park_a_and_enterprise_staff_are_refused(
+    client, officer_b, preparer_x, park_a
+):
+    client.force_login(officer_b)
+    assert client.get(reverse("reporting:carbon_export"), {"park": park_a.pk}).status_code == 404
+    client.force_login(preparer_x)
+    assert client.get(reverse("reporting:carbon_export"), {"park": park_a.pk}).status_code == 403

@@ -15,11 +15,16 @@ from django.utils import timezone
 
 from registry.demo import MAIN_PARK
 from registry.models import Park
+from reporting.carbon.factors import DEFAULT_PATH, load_factors
+from reporting.carbon.figures import carbon_of
 from reporting.demo import DemoRefused, load_demo
 from reporting.demo.figures import fingerprint, rolling_rate
-from reporting.models import MonthlyReport, UtilizationSnapshot
+from reporting.models import MonthlyReport, OfferListing, StreamListing, UtilizationSnapshot
 from reporting.models.warnings import Severity, Warning, WarningStatus
 from reporting.rules.reports import imbalances
+from reporting.services.dashboard import Subject
+from reporting.symbiosis.matching import rank_matches
+from reporting.symbiosis.opportunities import find_opportunities
 from tests import factories as f
 from transfers.models import LedgerEntry, Manifest, ManifestStatus, StockBalance
 from wasteparks.periods import Period, zone
@@ -99,6 +104,18 @@ def test_the_demo_is_two_living_years_the_same_on_sqlite_and_postgresql(catalogu
         assert UtilizationSnapshot.objects.filter(park=park, year=month.year, month=month.month).exists(), month
     rate = rolling_rate(last_month=last_month)
     assert rate is not None and 80 < rate < 90
+
+    # Officers see what the park could utilize instead of dispose of, and the CO2e of its transport: the
+    # published factor table, loaded as `make demo` loads it, and the enterprises' illustrative positions.
+    assert find_opportunities(parks=Park.objects.filter(pk=park.pk), now=now)
+    # The exchange has streams listed from the manufacturers' ledgers, each with a receiver that may take it.
+    streams = StreamListing.objects.filter(enterprise__park=park)
+    assert streams.exists() and OfferListing.objects.exists()
+    assert all(rank_matches(stream, today=timezone.localdate(now)) for stream in streams)
+    load_factors(path=DEFAULT_PATH, edition="published")
+    carried = carbon_of(enterprise_ids=Subject.of_park(park).enterprises().values("pk"), period=last_month).transport
+    assert carried.emitted_t_co2e is not None and carried.emitted_t_co2e > 0
+    assert carried.not_estimated_t == 0
 
     assert not StockBalance.objects.drifted().exists()
     filed = MonthlyReport.objects.exclude(status="draft").select_related("current_revision")

@@ -383,3 +383,13 @@ def test_a_bad_prefill_link_opens_an_empty_form_without_error(client, preparer_x
     response = client.get(reverse("transfers:manifest_new"), query)
     assert response.status_code == 200
     assert "<script>" not in response.content.decode().split('data-testid="manifest-form"')[1]
+
+
+def test_an_offer_of_a_whole_category_is_checked_against_the_licence_like_a_code(receiver_r, clerk_r):
+    from registry.models import WasteCategory
+
+    hw08 = WasteCategory.objects.get(code="HW08")
+    offer = exchange.publish_offer(actor=clerk_r, enterprise=receiver_r, category=hw08, method=f.method("R9"))
+    assert offer.category == hw08
+    with pytest.raises(RuleViolation):
+        exchange.publish_offer(actor=clerk_r, enterprise=receiver_r, category=hw08, method=f.method("D10"))

@@ -200,6 +200,7 @@ ROUTES: dict[str, Route] = {
     "reporting:threshold_list": Route(SIGNED_IN, officers_only=True, lists="park"),
     "reporting:threshold_park": Route("park", officers_only=True),
     "reporting:opportunity_list": Route(SIGNED_IN, officers_only=True),
+    "reporting:carbon_export": Route(SIGNED_IN, officers_only=True, why="the officer's own parks"),
     "reporting:exchange": Route(SIGNED_IN, why="the open listings of the province are shown to all its users"),
     "reporting:exchange_stream_new": Route(SIGNED_IN, why="403 for whoever prepares no manifests"),
     "reporting:exchange_offer_new": Route(SIGNED_IN, why="403 for whoever signs for no receiver"),
