@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest
@@ -54,6 +55,7 @@ DECISIONS: dict[str, Callable[..., Enterprise]] = {
 
 
 @login_required
+@reads_from_replica
 def enterprise_list(request: SignedInRequest) -> HttpResponse:
     enterprises = Enterprise.objects.visible_to(request.user).select_related("park")
     query = request.GET.get("q", "").strip()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -67,6 +68,18 @@ def replica_reads() -> Iterator[None]:
         yield
     finally:
         _wanted.reset(token)
+
+
+def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A function view whose reads may go to the replica: a dashboard, a list, an export. Put it under
+    `login_required`, so the user and the session are read from the primary before it applies."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with replica_reads():
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class ReplicaReadsMixin:

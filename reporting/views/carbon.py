@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from registry.models import Enterprise
+from wasteparks.db_router import reads_from_replica
 from wasteparks.exports import csv_response, xlsx_response
 from wasteparks.pages import SignedInRequest
 from wasteparks.parsing import ascii_whole_number
@@ -17,6 +18,7 @@ from .dashboard import supervised_parks
 
 
 @login_required
+@reads_from_replica
 def carbon_export(request: SignedInRequest) -> HttpResponse:
     """?park=<id> or ?province=<code>, ?period=YYYY-MM (default: the last ended month), ?export=csv|xlsx."""
     parks = supervised_parks(request)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from registry.models import Park
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
 from wasteparks.parsing import ascii_whole_number
@@ -57,6 +58,7 @@ def _chart_labels() -> dict:
 
 
 @login_required
+@reads_from_replica
 def dashboard(request: SignedInRequest) -> HttpResponse:
     """A park officer sees their park (one of several, picked); a provincial officer the province
     and, per park, the comparison table (or one park, picked)."""

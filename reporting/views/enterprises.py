@@ -21,6 +21,7 @@ from registry.models import Enterprise, WasteClass
 from registry.rules import ENTERPRISE_FLOW, OFFICER, EnterpriseAction
 from registry.tenancy import scope_of
 from transfers.models import Manifest, StockBalance
+from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
 from wasteparks.periods import Period
 
@@ -77,6 +78,7 @@ def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int)
 
 
 @login_required
+@reads_from_replica
 def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
     history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]

@@ -16,6 +16,7 @@ from registry.tenancy import scope_of
 from transfers.models import Party
 from transfers.rules import PARTY_ROLES
 from transfers.views.common import field_errors, form_page
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
 from wasteparks.pages import SignedInRequest
 
@@ -33,6 +34,7 @@ def _own(request: SignedInRequest, party: str) -> frozenset[int]:
 
 
 @login_required
+@reads_from_replica
 def exchange_page(request: SignedInRequest) -> HttpResponse:
     """Open listings of the province, the user's own listings first, and what its records suggest listing."""
     own_consignors, own_receivers = _own(request, Party.CONSIGNOR), _own(request, Party.RECEIVER)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Park
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
 
 from ..symbiosis.network import symbiosis_network
@@ -17,6 +18,7 @@ from ..symbiosis.opportunities import rolling_window
 
 
 @login_required
+@reads_from_replica
 def network_page(request: SignedInRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not scope.is_officer and not scope.everything:

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 
 from registry.models import Park
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
 
 from ..symbiosis.opportunities import find_opportunities, rolling_window
 
 
 @login_required
+@reads_from_replica
 def opportunity_list(request: SignedInRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not scope.is_officer and not scope.everything:

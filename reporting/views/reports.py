@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError, TransitionNotAllowed
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest, refused
@@ -130,6 +131,7 @@ def _park_workbook(request: SignedInRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def report_list(request: SignedInRequest) -> HttpResponse:
     if request.GET.get("workbook"):
         return _park_workbook(request)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest, refused
@@ -103,6 +104,7 @@ def _export(request: SignedInRequest, warnings) -> HttpResponse | None:
 
 
 @login_required
+@reads_from_replica
 def warning_list(request: SignedInRequest) -> HttpResponse:
     form = WarningFilterForm(request.GET, user=request.user)
     warnings, sort = _sorted(_filtered(request, form), request)

@@ -270,3 +270,26 @@ def test_snapshot_coverage_is_exact():
     assert not Snapshot.parse("100:109:102,105").covers(until)  # 108 was not yet replayed
     assert not Snapshot.parse("100:110:102,103,105").covers(until)  # 103 is visible in until
     assert not Snapshot.parse("90:110:95,102,105").covers(until)  # 95 is visible in until
+
+
+@pytest.mark.replica
+@pytest.mark.django_db(transaction=True)
+def test_officer_a_reads_the_dashboard_and_lists_from_the_replica_and_her_own_writes_from_the_primary(
+    real_replica, client, officer_a, park_a
+):
+    from django.urls import reverse
+
+    f.EnterpriseFactory(park=park_a)
+    wait_for_replay()
+    client.force_login(officer_a)
+    pages = [reverse(name) for name in ("reporting:dashboard", "transfers:manifest_list", "reporting:warning_list")]
+    for url in pages:
+        with CaptureQueriesContext(real_replica) as on_replica:
+            assert client.get(url).status_code == 200
+        assert on_replica.captured_queries, f"{url} read nothing from the replica"
+
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})  # a form post: a write
+    for url in pages:
+        with CaptureQueriesContext(real_replica) as on_replica:
+            assert client.get(url).status_code == 200
+        assert not on_replica.captured_queries, f"{url} read from the replica right after a write"

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
 from wasteparks.forms import BootstrapFormMixin
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
@@ -31,6 +32,7 @@ LEDGER_SORTS = {
 
 
 @login_required
+@reads_from_replica
 def ledger_list(request: SignedInRequest) -> HttpResponse:
     form = forms.LedgerFilterForm(request.GET)
     form.is_valid()
@@ -208,6 +210,7 @@ STOCK_SORTS = {
 
 
 @login_required
+@reads_from_replica
 def stock_list(request: SignedInRequest) -> HttpResponse:
     form = forms.StockFilterForm(request.GET)
     form.is_valid()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from registry.tenancy import scope_of
+from wasteparks.db_router import reads_from_replica
 from wasteparks.lists import export_if_asked, lazily, page_of, sort_by_request
 from wasteparks.pages import SignedInRequest
 
@@ -128,6 +129,7 @@ def _filtered_manifests(request: SignedInRequest, form: forms.ManifestFilterForm
 
 
 @login_required
+@reads_from_replica
 def manifest_list(request: SignedInRequest) -> HttpResponse:
     form = forms.ManifestFilterForm(request.GET)
     manifests, sort = sort_by_request(_filtered_manifests(request, form), request, MANIFEST_SORTS, "-created_at")
