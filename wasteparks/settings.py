@@ -340,6 +340,9 @@ BATTERY_PLATFORM_URL = os.environ.get("BATTERY_PLATFORM_URL", "")
 BATTERY_PLATFORM_TOKEN = os.environ.get("BATTERY_PLATFORM_TOKEN", "")
 BATTERY_PLATFORM_TIMEOUT_SECONDS = env_int("BATTERY_PLATFORM_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 BATTERY_PLATFORM_MAX_PAGES = env_int("BATTERY_PLATFORM_MAX_PAGES", 200, minimum=1, maximum=10000)
+# The parks (ids) whose records the nightly pull books; the platform's records of other parks are refused
+# row by row, so each park that deals with it is named.
+BATTERY_PLATFORM_PARKS = env_list("BATTERY_PLATFORM_PARKS", "")
 # Quick work (rule checks, mail) and long work (recomputing periods, large exports) get separate queues
 # so a year's recompute never delays a notification.
 CELERY_TASK_ROUTES = {
@@ -389,6 +392,11 @@ CELERY_BEAT_SCHEDULE = {
     "derive-management-classes-yearly": {
         "task": "transfers.tasks.derive_management_classes",
         "schedule": crontab(month_of_year=1, day_of_month=2, hour=4, minute=0),
+    },
+    # The battery platform's records of each configured park (nothing when no URL or park is configured).
+    "pull-battery-platform-nightly": {
+        "task": "reporting.tasks.imports.pull_battery_platform_nightly",
+        "schedule": crontab(hour=3, minute=40),
     },
     "purge-idempotency-records": {
         "task": "registry.tasks.purge_idempotency_records",

@@ -241,6 +241,20 @@ def test_the_pull_task_does_nothing_without_a_configured_url(settings, park_a):
     assert pull_battery_platform(park_a.pk) is None
 
 
+def test_the_nightly_pull_queues_one_pull_for_each_configured_park(settings, park_a, park_b, monkeypatch):
+    from reporting.tasks import imports as tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.pull_battery_platform, "delay", queued.append)
+    settings.BATTERY_PLATFORM_URL = "https://batteries.example/api/records"
+    settings.BATTERY_PLATFORM_PARKS = [str(park_a.pk), "²", "2000000000"]
+
+    assert tasks.pull_battery_platform_nightly() == 1
+    assert queued == [park_a.pk]
+    settings.BATTERY_PLATFORM_URL = ""
+    assert tasks.pull_battery_platform_nightly() == 0
+
+
 def upload(client, park, content, name="a.csv"):
     return client.post(
         reverse("reporting:import_list"),
