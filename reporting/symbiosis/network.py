@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Enterprise, MethodKind, WasteCode
 from transfers.models import ManifestLine
 
-from .opportunities import find_opportunities, rolling_window
+from .opportunities import find_opportunities, position_of, rolling_window
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -188,7 +188,7 @@ def laid_out(enterprises: Sequence[Enterprise], *, inside: set[int]) -> list[Nod
     """Nodes on the map when every enterprise has coordinates at a point of its own, else on a circle.
     `inside`: the ids of the enterprises of the parks the network is drawn for."""
     enterprises = sorted(enterprises, key=lambda e: (e.name, e.pk))
-    points = [_point(e) for e in enterprises]
+    points = [position_of(e) for e in enterprises]
     known = [p for p in points if p is not None]
     if len(known) == len(points) and len(set(known)) == len(known) and len(known) > 1:
         positions = _fitted(known)
@@ -198,13 +198,6 @@ def laid_out(enterprises: Sequence[Enterprise], *, inside: set[int]) -> list[Nod
         Node(enterprise=e, x=round(x, 1), y=round(y, 1), in_parks=e.pk in inside)
         for e, (x, y) in zip(enterprises, positions, strict=True)
     ]
-
-
-def _point(enterprise: Enterprise) -> tuple[float, float] | None:
-    """(latitude, longitude) in degrees, or None when either is not known."""
-    if enterprise.latitude is None or enterprise.longitude is None:
-        return None
-    return (float(enterprise.latitude), float(enterprise.longitude))
 
 
 def _fitted(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -84,7 +84,8 @@ def utilization_rate_with(totals: dict | None, *, moved_t: Decimal = ZERO) -> De
     return rates_of(adjusted)[0]
 
 
-def _point(enterprise: Enterprise):
+def position_of(enterprise: Enterprise) -> tuple[float, float] | None:
+    """(latitude, longitude) in degrees, or None when either is not known."""
     if enterprise.latitude is None or enterprise.longitude is None:
         return None
     return (float(enterprise.latitude), float(enterprise.longitude))
@@ -92,7 +93,7 @@ def _point(enterprise: Enterprise):
 
 def distance_between(a: Enterprise, b: Enterprise) -> float | None:
     """Great-circle km between two enterprises, to 0.1 km; None when either has no position."""
-    pa, pb = _point(a), _point(b)
+    pa, pb = position_of(a), position_of(b)
     return round(haversine_km(pa, pb), 1) if pa and pb else None
 
 
