@@ -103,7 +103,14 @@ def enterprise_list(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "registry/enterprise_list.html",
-        {"page": page, "query": query, "status": status, "statuses": EnterpriseStatus.choices},
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "statuses": EnterpriseStatus.choices,
+            # Registering another enterprise is rare for staff: offered here, not in their daily menu.
+            "may_register": not scope_of(request.user).is_officer,
+        },
     )
 
 

@@ -50,7 +50,8 @@ NAV_ITEMS = [
     NavItem("reporting:exchange", _("Symbiosis"), frozenset({OFFICER, ENTERPRISE})),
     NavItem("reporting:import_list", _("Platform imports"), frozenset({OFFICER})),
     NavItem("registry:account_list", _("Accounts"), frozenset({OFFICER})),
-    NavItem("registry:enterprise_apply", _("Register an enterprise"), frozenset({ENTERPRISE, "newcomer"})),
+    # Staff of an enterprise register another one from the enterprise list; a newcomer has only this.
+    NavItem("registry:enterprise_apply", _("Register an enterprise"), frozenset({"newcomer"})),
 ]
 
 

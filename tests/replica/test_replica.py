@@ -126,6 +126,26 @@ def wait_for_replay(timeout: float = 30) -> None:
     pytest.fail(f"The replica did not replay up to {target} within {timeout} s")
 
 
+def wait_for_a_listable_snapshot(timeout: float = 300) -> None:
+    """Until the standby's snapshot spans few enough ids to list the running ones (wasteparks/sync.py
+    `_MAX_RUNNING`). While another session of the shared cluster holds a transaction open across more ids
+    than that (a test loading two years of data in one), the standby defers every row from its `xmin` on
+    (late, never lost): a mirror can only be complete once that transaction has ended."""
+    from wasteparks.sync import _MAX_RUNNING
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connections["replica"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_snapshot_xmax(s)::text::bigint - pg_snapshot_xmin(s)::text::bigint"
+                " FROM pg_current_snapshot() AS s"
+            )
+            if cursor.fetchone()[0] <= _MAX_RUNNING:
+                return
+        time.sleep(1)
+    pytest.fail(f"A transaction of another session kept the standby's snapshot wider than {_MAX_RUNNING} ids")
+
+
 def _run(caller, url, mirror) -> str:
     """Pages until `next` is null, into `mirror`; returns the run's `resume`."""
     while True:
@@ -144,6 +164,7 @@ def test_a_platform_paging_from_the_replica_while_the_primary_writes_ends_with_a
 ):
     enterprises = [f.EnterpriseFactory(park=park_a, name=f"E{n:03d}") for n in range(12)]
     wait_for_replay()
+    wait_for_a_listable_snapshot()
     # A transaction held open across pages: its row must come in a later run, never be skipped.
     held = connections.create_connection("default")
     held.set_autocommit(False)
@@ -168,6 +189,7 @@ def test_a_platform_paging_from_the_replica_while_the_primary_writes_ends_with_a
     # Runs from `resume` bring everything; once the replica has replayed it all, the mirror is exact.
     resume = _run(platform, resume, mirror)
     wait_for_replay()
+    wait_for_a_listable_snapshot()
     _run(platform, resume, mirror)
     truth = {e.pk: e for e in Enterprise.objects.all()}
     assert set(mirror) == set(truth)
