@@ -373,3 +373,5 @@ _.y2
 _.node_radius
 _.legend
 _.road_factor  # reporting/carbon/figures.py: read by templates/reporting/_carbon.html
+_.label_dy  # reporting/symbiosis/network.py: where templates/reporting/network.html writes a name
+_.label_anchor

@@ -38,6 +38,10 @@ POTENTIAL = "potential"
 
 WIDTH, HEIGHT, MARGIN = 960, 560, 80
 NODE_RADIUS = 9
+# Names written on the drawing: the enterprises with the most tonnes in and out. A park's sixty names would
+# cover each other; the table below the drawing names every link.
+LABELLED = 12
+LABEL_FONT = 12  # px: the names' size on the drawing, and about the width of one Chinese character
 # Parallel links between the same two enterprises are drawn side by side, this far apart (px) edge to edge.
 LINK_GAP = 3.0
 
@@ -69,6 +73,9 @@ class Node:
     x: float
     y: float
     in_parks: bool  # False for a receiver outside the parks the network was drawn for
+    labelled: bool = True  # its name written beside it (the busiest LABELLED); every node names itself on hover
+    label_dy: str = "2em"  # where the name stands: under the circle, or where it covers no other name
+    label_anchor: str = "middle"  # SVG text-anchor: "end" or "start" near the drawing's sides
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,18 @@ def symbiosis_network(*, parks, now: datetime | None = None) -> Network:
     )
     listed = list(enterprises)
     inside = {e.pk for e in listed if e.in_parks}
-    nodes = {node.enterprise.pk: node for node in laid_out(listed, inside=inside)}
+    carried: dict[int, Decimal] = defaultdict(Decimal)
+    for figure in figures:
+        carried[figure.source_id] += figure.tonnes
+        carried[figure.target_id] += figure.tonnes
+    # The busiest, and every receiver outside the parks (few, and far: the reader asks who they are).
+    busiest = set(sorted(carried, key=lambda pk: (-carried[pk], pk))[:LABELLED]) | {
+        e.pk for e in listed if e.pk not in inside
+    }
+    nodes = {
+        node.enterprise.pk: replace(node, labelled=node.enterprise.pk in busiest)
+        for node in labels_apart(laid_out(listed, inside=inside), busiest)
+    }
     links = [Link(nodes[p.source_id], nodes[p.target_id], p.kind, p.tonnes, p.waste_code) for p in figures]
     links.sort(
         key=lambda link: (
@@ -180,24 +198,76 @@ def symbiosis_network(*, parks, now: datetime | None = None) -> Network:
     return Network(nodes=sorted(nodes.values(), key=_by_name), links=drawn(links))
 
 
+def labels_apart(nodes: list[Node], labelled: set[int]) -> list[Node]:
+    """Each name under its circle, else over it or a line lower where that covers no name placed before; near the
+    drawing's side a name ends (or starts) at its circle so that it is not cut off."""
+    placed: list[tuple[float, float, float, float]] = []  # left, top, right, bottom of the names so far
+    moved: dict[int, Node] = {}
+    for node in sorted((n for n in nodes if n.enterprise.pk in labelled), key=lambda n: (n.y, n.x)):
+        width = LABEL_FONT * len(node.enterprise.name)
+        anchor = "end" if node.x + width / 2 > WIDTH else "start" if node.x - width / 2 < 0 else "middle"
+        left = {"end": node.x - width, "start": node.x, "middle": node.x - width / 2}[anchor]
+        line = LABEL_FONT * 1.5
+        # Where the name may go, in order: under the circle, over it, a line further down; the first free.
+        spots = [
+            ("2em", (left, node.y + NODE_RADIUS, left + width, node.y + NODE_RADIUS + line)),
+            ("-1.2em", (left, node.y - NODE_RADIUS - line, left + width, node.y - NODE_RADIUS)),
+            ("3.4em", (left, node.y + NODE_RADIUS + line, left + width, node.y + NODE_RADIUS + 2 * line)),
+        ]
+        dy, box = next((spot for spot in spots if not any(_overlap(spot[1], other) for other in placed)), spots[0])
+        placed.append(box)
+        moved[node.enterprise.pk] = replace(node, label_dy=dy, label_anchor=anchor)
+    return [moved.get(n.enterprise.pk, n) for n in nodes]
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def _by_name(node: Node) -> tuple[str, int]:
     return (node.enterprise.name, node.enterprise.pk)
 
 
 def laid_out(enterprises: Sequence[Enterprise], *, inside: set[int]) -> list[Node]:
-    """Nodes on the map when every enterprise has coordinates at a point of its own, else on a circle.
-    `inside`: the ids of the enterprises of the parks the network is drawn for."""
+    """Where each enterprise is drawn. When every enterprise of the parks has coordinates at a point of its
+    own, they stand as on a map of the parks, and a receiver outside them on the drawing's frame in its
+    direction from the parks (a recycler 100 km away must not shrink the park to a dot); otherwise every
+    enterprise stands on a circle, in name order. `inside`: the ids of the enterprises of the parks."""
     enterprises = sorted(enterprises, key=lambda e: (e.name, e.pk))
-    points = [position_of(e) for e in enterprises]
+    within = [e for e in enterprises if e.pk in inside]
+    points = [position_of(e) for e in within]
     known = [p for p in points if p is not None]
     if len(known) == len(points) and len(set(known)) == len(known) and len(known) > 1:
-        positions = _fitted(known)
+        placed = dict(zip((e.pk for e in within), _fitted(known), strict=True))
+        centre = (sum(lat for lat, _ in known) / len(known), sum(lon for _, lon in known) / len(known))
+        outside = [e for e in enterprises if e.pk not in inside]
+        placed |= dict(zip((e.pk for e in outside), _on_frame([position_of(e) for e in outside], centre), strict=True))
+        positions = [placed[e.pk] for e in enterprises]
     else:
         positions = _on_circle(len(enterprises))
     return [
         Node(enterprise=e, x=round(x, 1), y=round(y, 1), in_parks=e.pk in inside)
         for e, (x, y) in zip(enterprises, positions, strict=True)
     ]
+
+
+def _on_frame(points: list[tuple[float, float] | None], centre: tuple[float, float]) -> list[tuple[float, float]]:
+    """Points outside the parks on a frame half a margin inside the drawing, where the line from the
+    drawing's centre in the point's direction from `centre` meets it; without a position, along the
+    bottom edge from the left."""
+    centre_x, centre_y = WIDTH / 2, HEIGHT / 2
+    half_w, half_h = WIDTH / 2 - MARGIN / 2, HEIGHT / 2 - MARGIN / 2
+    shrink = cos(radians(centre[0]))
+    found, unplaced = [], 0
+    for point in points:
+        if point is None or point == centre:
+            found.append((MARGIN / 2 + unplaced * 4 * NODE_RADIUS, HEIGHT - MARGIN / 2))
+            unplaced += 1
+            continue
+        east, north = (point[1] - centre[1]) * shrink, point[0] - centre[0]
+        reach = min(half_w / abs(east) if east else float("inf"), half_h / abs(north) if north else float("inf"))
+        found.append((centre_x + east * reach, centre_y - north * reach))
+    return found
 
 
 def _fitted(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

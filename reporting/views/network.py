@@ -13,7 +13,7 @@ from registry.tenancy import scope_of
 from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
 
-from ..symbiosis.network import symbiosis_network
+from ..symbiosis.network import LABELLED, symbiosis_network
 from ..symbiosis.opportunities import rolling_window
 
 
@@ -28,6 +28,7 @@ def network_page(request: SignedInRequest) -> HttpResponse:
         "reporting/network.html",
         {
             "network": symbiosis_network(parks=Park.objects.visible_to(request.user)),
+            "labelled_count": LABELLED,
             "window": rolling_window(),
         },
     )

@@ -18,7 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry.models import Enterprise, EnterpriseRole, MethodKind, Park, PermitKind
-from reporting.symbiosis.network import HEIGHT, MARGIN, POTENTIAL, WIDTH, Link, Node, laid_out, symbiosis_network
+from reporting.symbiosis.network import (
+    HEIGHT,
+    MARGIN,
+    POTENTIAL,
+    WIDTH,
+    Link,
+    Node,
+    labels_apart,
+    laid_out,
+    symbiosis_network,
+)
 from tests import factories as f
 from tests.transfers.factories import draft, generate, receipt, treatment
 from transfers import services as transfers
@@ -171,6 +181,26 @@ def test_enterprises_with_coordinates_are_placed_as_on_a_map_north_up():
     # One scale for both axes: 0.2° of longitude at 27.7° north is 1.77 times 0.1° of latitude.
     wide, tall = nodes["East"].x - nodes["West"].x, nodes["West"].y - nodes["North"].y
     assert round(wide / tall, 2) == 1.77
+
+
+def test_a_receiver_far_outside_the_parks_stands_on_the_frame_and_the_park_still_fills_the_drawing():
+    west = an_enterprise(1, "West", "27.70", "109.10")
+    east = an_enterprise(2, "East", "27.70", "109.30")
+    north = an_enterprise(3, "North", "27.80", "109.20")
+    recycler = an_enterprise(4, "Recycler", "27.70", "111.00")  # some 190 km east, in another province
+    nodes = {node.enterprise.name: node for node in laid_out([west, east, north, recycler], inside={1, 2, 3})}
+    assert nodes["North"].y == MARGIN and nodes["West"].y == HEIGHT - MARGIN  # as without the recycler
+    assert nodes["Recycler"].x == WIDTH - MARGIN / 2 and not nodes["Recycler"].in_parks
+    assert MARGIN / 2 < nodes["Recycler"].y < HEIGHT - MARGIN / 2
+
+
+def test_names_that_would_cover_each_other_move_over_or_under_and_a_name_at_the_side_ends_at_its_circle():
+    long_name = "贵州大龙锰渣综合利用有限公司"
+    row = [Node(an_enterprise(pk, f"{long_name}{pk}"), x=100.0 + 60 * pk, y=300.0, in_parks=True) for pk in (1, 2, 3)]
+    edge = Node(an_enterprise(4, long_name), x=WIDTH - 20.0, y=100.0, in_parks=False)
+    placed = {node.enterprise.pk: node for node in labels_apart([*row, edge], {1, 2, 3, 4})}
+    assert [placed[pk].label_dy for pk in (1, 2, 3)] == ["2em", "-1.2em", "3.4em"]
+    assert placed[4].label_anchor == "end" and placed[1].label_anchor == "middle"
 
 
 def test_without_every_coordinate_the_enterprises_stand_on_a_circle_in_name_order():
