@@ -117,6 +117,15 @@ def offer_lines(*, enterprise: Enterprise, method: ManagementMethod, waste_class
     )
 
 
+def _line_covers(line, *, code: WasteCode | None, category_id: int | None) -> bool:
+    """`_covers` for a line already read: the same rule, in Python, for many offers at once."""
+    if code is not None:
+        return line.waste_code_id == code.pk or line.category_id == code.category_id
+    return line.category_id == category_id or (
+        line.waste_code is not None and line.waste_code.category_id == category_id
+    )
+
+
 def _covers(waste_code: WasteCode | None, category: WasteCategory | None) -> Q:
     if waste_code is not None:
         return Q(waste_code=waste_code) | Q(category_id=waste_code.category_id)
@@ -285,17 +294,21 @@ class LicensedRoom:
     room_t: Decimal
 
 
-def licensed_rooms(enterprise: Enterprise, *, day: date | None = None) -> list[LicensedRoom]:
-    """The receiver's licence lines in force with the room left this year, hazardous and medical (the
-    medical classes' permit kinds include the hazardous operating licence: each line once)."""
-    day = day or timezone.localdate()
-    lines = {
+def _receiving_lines(receiver_ids: list[int], day: date):
+    """The receivers' licence lines in force with their room, hazardous and medical (the medical classes'
+    permit kinds include the hazardous operating licence: each line once). Two queries."""
+    return {
         line.pk: line
         for waste_class in (WasteClass.HAZARDOUS, WasteClass.MEDICAL)
-        for line in licence_lines_in_force(waste_class=waste_class, day=day, receiver_ids=[enterprise.pk])
+        for line in licence_lines_in_force(waste_class=waste_class, day=day, receiver_ids=receiver_ids)
         .select_related("waste_code", "category")
         .order_by("pk")
     }
+
+
+def licensed_rooms(enterprise: Enterprise, *, day: date | None = None) -> list[LicensedRoom]:
+    """The receiver's licence lines in force with the room left this year."""
+    lines = _receiving_lines([enterprise.pk], day or timezone.localdate())
     return [
         LicensedRoom(
             waste_code=line.waste_code,
@@ -306,3 +319,33 @@ def licensed_rooms(enterprise: Enterprise, *, day: date | None = None) -> list[L
         )
         for line in lines.values()
     ]
+
+
+def offer_rooms(offers: list[OfferListing], *, day: date | None = None) -> dict[int, Decimal | None]:
+    """What each offer's licence has left this year, read live beside what was offered: the largest room
+    of its receiver's lines in force for its method covering its code or category (0 when none is left or
+    none is in force); None for general industrial solid waste, which needs no licence. Three queries."""
+    lines = list(
+        _receiving_lines(sorted({offer.enterprise_id for offer in offers}), day or timezone.localdate()).values()
+    )
+    classes = dict(
+        WasteCode.objects.filter(category_id__in={o.category_id for o in offers if o.category_id})
+        .values_list("category_id", "waste_class")
+        .distinct()
+    )
+    rooms: dict[int, Decimal | None] = {}
+    for offer in offers:
+        code, category_id = offer.waste_code, offer.category_id
+        waste_class = code.waste_class if code is not None else classes.get(category_id or 0, "")
+        if not needs_operating_licence(waste_class):
+            rooms[offer.pk] = None
+            continue
+        covering = [
+            line.room_t
+            for line in lines
+            if line.permit.enterprise_id == offer.enterprise_id
+            and line.method_id == offer.method_id
+            and _line_covers(line, code=code, category_id=category_id)
+        ]
+        rooms[offer.pk] = max([Decimal(0), *covering])
+    return rooms

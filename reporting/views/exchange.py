@@ -40,6 +40,7 @@ def exchange_page(request: SignedInRequest) -> HttpResponse:
     own_consignors, own_receivers = _own(request, Party.CONSIGNOR), _own(request, Party.RECEIVER)
     streams = list(exchange.open_streams(request.user).order_by("waste_code__code", "-created_at")[:200])
     offers = list(exchange.open_offers(request.user).order_by("enterprise__name", "-created_at")[:200])
+    rooms = exchange.offer_rooms(offers)
     shown = [stream.pk for stream in streams]
     managed = set(exchange.managed_streams(request.user).filter(pk__in=shown).values_list("pk", flat=True))
     return render(
@@ -47,7 +48,7 @@ def exchange_page(request: SignedInRequest) -> HttpResponse:
         "reporting/exchange.html",
         {
             "streams": streams,
-            "offers": offers,
+            "offers": [(offer, rooms[offer.pk]) for offer in offers],
             "managed": managed,
             "own_consignors": own_consignors,
             "own_receivers": own_receivers,

@@ -393,3 +393,35 @@ def test_an_offer_of_a_whole_category_is_checked_against_the_licence_like_a_code
     assert offer.category == hw08
     with pytest.raises(RuleViolation):
         exchange.publish_offer(actor=clerk_r, enterprise=receiver_r, category=hw08, method=f.method("D10"))
+
+
+def test_an_offer_shows_what_its_licence_has_left_today_beside_what_was_offered(receiver_r, clerk_r, park_a):
+    offer = exchange.publish_offer(
+        actor=clerk_r,
+        enterprise=receiver_r,
+        waste_code=f.waste_code(OIL),
+        method=f.method("R9"),
+        capacity_t=Decimal("800"),
+    )
+    assert exchange.offer_rooms([offer]) == {offer.pk: Decimal("1000")}
+    # The licence ends: the offer stands, but nothing is left to take under it.
+    receiver_r.permits.update(valid_to=timezone.localdate() - timedelta(days=1))
+    assert exchange.offer_rooms([offer]) == {offer.pk: Decimal("0")}
+
+
+def test_the_exchange_page_costs_the_same_for_two_and_six_offers(client, clerk_r, receiver_r, park_a):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("reporting:exchange")).status_code == 200
+        return len(queries)
+
+    client.force_login(clerk_r)
+    receivers = [receiver_r] + [licensed(f"Utilizer {n}", park_a) for n in range(5)]
+    for receiver in receivers[:2]:
+        clerk = f.member(f.UserFactory(), receiver, EnterpriseRole.PREPARER)
+        exchange.publish_offer(actor=clerk, enterprise=receiver, waste_code=f.waste_code(OIL), method=f.method("R9"))
+    few = count()
+    for receiver in receivers[2:]:
+        clerk = f.member(f.UserFactory(), receiver, EnterpriseRole.PREPARER)
+        exchange.publish_offer(actor=clerk, enterprise=receiver, waste_code=f.waste_code(OIL), method=f.method("R9"))
+    assert count() == few
