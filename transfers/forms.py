@@ -73,11 +73,7 @@ def tonnes_field(label, *, required: bool = True, allow_zero: bool = False, **kw
 
 def signing_enterprises(user, party: str):
     """The enterprises `user` may sign for as `party` (admin or preparer of a consignor, ...)."""
-    scope = scope_of(user)
-    if scope.read_only:
-        return Enterprise.objects.none()
-    ids = [pk for pk, roles in scope.enterprise_roles.items() if roles & rules.PARTY_ROLES[party]]
-    return Enterprise.objects.filter(pk__in=ids).order_by("name")
+    return Enterprise.objects.filter(pk__in=rules.party_enterprise_ids(scope_of(user), party)).order_by("name")
 
 
 class CodeField(forms.ModelChoiceField):

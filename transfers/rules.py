@@ -60,6 +60,14 @@ PARTY_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+def party_enterprise_ids(scope: "Scope", party: str) -> frozenset[int]:
+    """The enterprises `scope`'s user may sign for as `party`: its own, on which it holds a role of that
+    party (none for a read-only session)."""
+    if scope.read_only:
+        return frozenset()
+    return frozenset(pk for pk, roles in scope.enterprise_roles.items() if roles & PARTY_ROLES[party])
+
+
 def pickup_enterprise_ids(scope: "Scope") -> frozenset[int]:
     """The carriers `scope`'s user picks up loads for: its own carrier enterprises on which it holds a
     carrier-signing role. The pickup page lists their loads; the menu and the landing page offer it."""

@@ -33,7 +33,7 @@ from registry.models import Enterprise, ManagementMethod, User, WasteCategory, W
 from registry.rules import check_may_act
 from registry.tenancy import scope_of
 from transfers.models import LedgerEntry, LedgerStage, Party
-from transfers.rules import PARTY_ROLES, needs_operating_licence
+from transfers.rules import needs_operating_licence, party_enterprise_ids
 from transfers.services.receivers import licence_lines_in_force
 from wasteparks.bounds import PLAN
 from wasteparks.errors import NotPermitted, RuleViolation
@@ -47,8 +47,7 @@ RECURRING_MONTHS = 3
 
 
 def _check_publisher(actor: User, enterprise: Enterprise, party: str) -> None:
-    scope = scope_of(actor)
-    if scope.read_only or not (scope.roles_on(enterprise.pk) & PARTY_ROLES[party]):
+    if enterprise.pk not in party_enterprise_ids(scope_of(actor), party):
         raise NotPermitted(
             _("Only an administrator or preparer of %(enterprise)s may publish or withdraw its listings.")
             % {"enterprise": enterprise.name}
@@ -235,9 +234,8 @@ def managed_streams(user: User):
     streams = StreamListing.objects.select_related("enterprise__park__division", "waste_code")
     if scope.everything:
         return streams
-    own = [pk for pk, roles in scope.enterprise_roles.items() if roles & PARTY_ROLES[Party.CONSIGNOR]]
     return streams.filter(
-        Q(enterprise_id__in=own)
+        Q(enterprise_id__in=party_enterprise_ids(scope, Party.CONSIGNOR))
         | Q(enterprise__park_id__in=scope.park_ids)
         | Q(enterprise__park__division__province_code__in=scope.province_codes)
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from registry.tenancy import scope_of
 from transfers.models import Party
-from transfers.rules import PARTY_ROLES
+from transfers.rules import party_enterprise_ids
 from transfers.views.common import field_errors, form_page
 from wasteparks.db_router import reads_from_replica
 from wasteparks.errors import DomainError
@@ -27,16 +27,14 @@ from ..symbiosis.matching import matching_day, rank_matches
 
 
 def _own(request: SignedInRequest, party: str) -> frozenset[int]:
-    scope = scope_of(request.user)
-    if scope.read_only:
-        return frozenset()
-    return frozenset(pk for pk, roles in scope.enterprise_roles.items() if roles & PARTY_ROLES[party])
+    return party_enterprise_ids(scope_of(request.user), party)
 
 
 @login_required
 @reads_from_replica
 def exchange_page(request: SignedInRequest) -> HttpResponse:
-    """Open listings of the province, the user's own listings first, and what its records suggest listing."""
+    """The open listings of the province (streams by code, offers by receiver), with the live licence room of
+    each offer; the user's own listings can be withdrawn, and its own and its officers' streams matched."""
     own_consignors, own_receivers = _own(request, Party.CONSIGNOR), _own(request, Party.RECEIVER)
     streams = list(exchange.open_streams(request.user).order_by("waste_code__code", "-created_at")[:200])
     offers = list(exchange.open_offers(request.user).order_by("enterprise__name", "-created_at")[:200])
