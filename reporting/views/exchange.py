@@ -1,6 +1,8 @@
 """The by-product exchange: the listings of the province, publishing and withdrawing them, a stream's ranked
 matches and "prepare a manifest to this receiver" (reporting/symbiosis/exchange.py and matching.py)."""
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,6 +26,8 @@ from ..forms.exchange import OfferListingForm, StreamListingForm
 from ..models.exchange import ListingStatus, OfferListing, StreamListing
 from ..symbiosis import exchange
 from ..symbiosis.matching import matching_day, rank_matches
+
+L = TypeVar("L", StreamListing, OfferListing)
 
 
 def _own(request: SignedInRequest, party: str) -> frozenset[int]:
@@ -63,24 +67,29 @@ def stream_new(request: SignedInRequest) -> HttpResponse:
     form = StreamListingForm(request.POST or None, user=request.user, initial=initial)
     if not form.fields["enterprise"].queryset.exists():  # type: ignore[attr-defined]
         raise PermissionDenied(_("Only an administrator or preparer of an enterprise publishes its streams."))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                listing = exchange.publish_stream(actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                field_errors(form, error)
-                status = error.http_status
-            else:
-                messages.success(request, _("Stream published. Here are the receivers that may take it."))
-                return redirect("reporting:exchange_stream", pk=listing.pk)
-        else:
-            status = 400
+    status, listing = _published(request, form, exchange.publish_stream)
+    if listing is not None:
+        messages.success(request, _("Stream published. Here are the receivers that may take it."))
+        return redirect("reporting:exchange_stream", pk=listing.pk)
     suggestions = {
         enterprise: exchange.recurring_streams(enterprise)
         for enterprise in form.fields["enterprise"].queryset  # type: ignore[attr-defined]
     }
     return form_page(request, "reporting/exchange_stream_form.html", {"form": form, "suggestions": suggestions}, status)
+
+
+def _published(request: SignedInRequest, form, publish: Callable[..., L]) -> tuple[int, L | None]:
+    """A publishing form's post: the listing the service made, or the status to show the form again with
+    (200 when nothing was posted, 400 for the form's own errors, the service's for its refusal)."""
+    if request.method != "POST":
+        return 200, None
+    if not form.is_valid():
+        return 400, None
+    try:
+        return 200, publish(actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        field_errors(form, error)
+        return error.http_status, None
 
 
 def _initial(request: SignedInRequest, names: tuple[str, ...]) -> dict:
@@ -95,19 +104,10 @@ def offer_new(request: SignedInRequest) -> HttpResponse:
     form = OfferListingForm(request.POST or None, user=request.user, initial=initial)
     if not form.fields["enterprise"].queryset.exists():  # type: ignore[attr-defined]
         raise PermissionDenied(_("Only an administrator or preparer of a receiver publishes its offers."))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                exchange.publish_offer(actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                field_errors(form, error)
-                status = error.http_status
-            else:
-                messages.success(request, _("Offer published."))
-                return redirect("reporting:exchange")
-        else:
-            status = 400
+    status, listing = _published(request, form, exchange.publish_offer)
+    if listing is not None:
+        messages.success(request, _("Offer published."))
+        return redirect("reporting:exchange")
     rooms = {enterprise: exchange.licensed_rooms(enterprise) for enterprise in form.fields["enterprise"].queryset}  # type: ignore[attr-defined]
     return form_page(request, "reporting/exchange_offer_form.html", {"form": form, "rooms": rooms}, status)
 
