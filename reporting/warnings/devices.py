@@ -50,6 +50,36 @@ def _latest(queryset, field: str):
     return Subquery(queryset.order_by("-measured_at").values(field)[:1])
 
 
+def vehicle_positions(*, since):
+    """The readings of the carrier's GPS units on a manifest since `since`: a subquery of a manifest query
+    (OuterRef "pk" and "carrier_id"), for every rule on a vehicle's journey (here and routes.py)."""
+    return Reading.objects.filter(
+        manifest=OuterRef("pk"),
+        measured_at__gte=since,
+        device__kind=DeviceKind.VEHICLE_GPS,
+        device__enterprise=OuterRef("carrier_id"),
+    )
+
+
+def vehicle_finding(rule: Rule, row: dict, *, params: dict, evidence: dict) -> Finding:
+    """A finding on a manifest's vehicle at its latest position (`row`: the manifest's number, plate,
+    carrier, park, and the position's `latest_at`, `lat`, `lon`), raised against the carrier."""
+    return Finding(
+        dedup_key=rule.key(row["pk"]),
+        park_id=row["consignor__park_id"],
+        enterprise_id=row["carrier_id"],
+        manifest_id=row["pk"],
+        params={"number": row["number"], "plate": row["vehicle_plate"] or "—", "lat": row["lat"], "lon": row["lon"]}
+        | params,
+        evidence=evidence
+        | {
+            "last_position_at": text(row["latest_at"]),
+            "latitude": text(row["lat"]),
+            "longitude": text(row["lon"]),
+        },
+    )
+
+
 def _readings_of(since):
     return Reading.objects.filter(device=OuterRef("pk"), measured_at__gte=since)
 
@@ -386,12 +416,7 @@ class VehicleStopped(Rule):
         park_ids = set(in_transit.values_list("consignor__park_id", flat=True))
         result = []
         for speed, parks in _by_value(ctx, K.VEHICLE_STOP_SPEED_KMH, park_ids).items():
-            positions = Reading.objects.filter(
-                manifest=OuterRef("pk"),
-                measured_at__gte=since,
-                device__kind=DeviceKind.VEHICLE_GPS,
-                device__enterprise=OuterRef("carrier_id"),
-            )
+            positions = vehicle_positions(since=since)
             rows = (
                 in_transit.filter(consignor__park_id__in=parks)
                 .annotate(
@@ -421,26 +446,14 @@ class VehicleStopped(Rule):
                     continue
                 minutes = int(standing.total_seconds() // 60)
                 result.append(
-                    Finding(
-                        dedup_key=self.key(row["pk"]),
-                        park_id=row["consignor__park_id"],
-                        enterprise_id=row["carrier_id"],
-                        manifest_id=row["pk"],
-                        params={
-                            "number": row["number"],
-                            "plate": row["vehicle_plate"] or "—",
-                            "minutes": minutes,
-                            "limit": limit,
-                            "lat": row["lat"],
-                            "lon": row["lon"],
-                        },
+                    vehicle_finding(
+                        self,
+                        row,
+                        params={"minutes": minutes, "limit": limit},
                         evidence={
                             "standing_minutes": minutes,
                             "limit_minutes": limit,
                             "stop_speed_kmh": text(Decimal(speed)),
-                            "last_position_at": text(row["latest_at"]),
-                            "latitude": text(row["lat"]),
-                            "longitude": text(row["lon"]),
                         },
                     )
                 )

@@ -14,19 +14,16 @@ check, in hours, of a journey whose length is known.
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 
 from registry.geo import distance_to_segment_km, haversine_km
-from registry.models import DeviceKind
 from transfers.models import Manifest, ManifestStatus
 
-from ..models.telemetry import Reading
 from ..models.thresholds import ThresholdKey
 from .base import Context, Finding, Rule, text
+from .devices import LOOK_BACK, vehicle_finding, vehicle_positions
 
 K = ThresholdKey
-# A position older than this says nothing about where the vehicle is now.
-LOOK_BACK = timedelta(hours=24)
 ROUTE_FIELDS = (
     "pk",
     "number",
@@ -76,14 +73,11 @@ class VehicleOffRoute(Rule):
     )
 
     def findings(self, ctx: Context) -> list[Finding]:
-        positions = Reading.objects.filter(
-            manifest=OuterRef("pk"),
-            measured_at__gte=ctx.now - LOOK_BACK,
-            device__kind=DeviceKind.VEHICLE_GPS,
-            device__enterprise=OuterRef("carrier_id"),
-            latitude__isnull=False,
-            longitude__isnull=False,
-        ).order_by("-measured_at")
+        positions = (
+            vehicle_positions(since=ctx.now - LOOK_BACK)
+            .filter(latitude__isnull=False, longitude__isnull=False)
+            .order_by("-measured_at")
+        )
         rows = (
             _routed_in_transit()
             .annotate(
@@ -103,26 +97,11 @@ class VehicleOffRoute(Rule):
                 continue
             distance = _km(off)
             result.append(
-                Finding(
-                    dedup_key=self.key(row["pk"]),
-                    park_id=row["consignor__park_id"],
-                    enterprise_id=row["carrier_id"],
-                    manifest_id=row["pk"],
-                    params={
-                        "number": row["number"],
-                        "plate": row["vehicle_plate"] or "—",
-                        "distance": distance,
-                        "corridor": corridor,
-                        "lat": row["lat"],
-                        "lon": row["lon"],
-                    },
-                    evidence={
-                        "off_route_km": text(distance),
-                        "corridor_km": text(Decimal(corridor)),
-                        "last_position_at": text(row["latest_at"]),
-                        "latitude": text(row["lat"]),
-                        "longitude": text(row["lon"]),
-                    },
+                vehicle_finding(
+                    self,
+                    row,
+                    params={"distance": distance, "corridor": corridor},
+                    evidence={"off_route_km": text(distance), "corridor_km": text(Decimal(corridor))},
                 )
             )
         return result
