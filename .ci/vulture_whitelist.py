@@ -282,8 +282,12 @@ _.backfill  # wasteparks/audit.py: called by the migration wasteparks 0006_audit
 # --- Device telemetry ------------------------------------------------------------------------------
 _.unit  # registry/models/devices.py: templates/reporting/_devices.html shows it
 _.permission_classes  # reporting/api/telemetry.py: DRF reads it
-_.CREATE_FUNCTION_SQL  # reporting/partitions.py: reporting/migrations/0009_device_rules.py runs them
+_.CREATE_FUNCTION_SQL  # wasteparks/partitions.py: wasteparks/migrations/0011_time_partitions.py runs them
 _.DROP_FUNCTION_SQL
+_.months_from  # reporting/partitions.py: bench/b7_telemetry.py makes its readings' months with it
+_.partition_by_time  # wasteparks/partitioning.py: called by migrations, which the scan leaves out
+_.references
+_.id_runs  # wasteparks/models.py: wasteparks/audit.py reads it by name (values_list)
 _.last_at  # reporting/models/telemetry.py: read by name in reporting/querysets/devices.py
 _.last_detail
 

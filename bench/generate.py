@@ -379,6 +379,7 @@ class Generator:
         # and PostgreSQL refuses to drop a foreign key onto registry_user while they are.
         conn.commit()
         dropped = drop_load_obstacles(cur)
+        self.make_partitions(cur)
         conn.commit()
 
         self.t_manifest = Table(
@@ -934,6 +935,16 @@ class Generator:
         self.stats["permits"] = permits.count
         self.stats["permit_lines"] = lines.count
 
+    def make_partitions(self, cur) -> None:
+        """The yearly partitions of every year the data spans (wasteparks/partitions.py), made before the
+        load: the migration made only the current years', and a row of no partition's year would land in the
+        table's default partition (PostgreSQL only; the function exists once the migrations have run)."""
+        first = datetime.fromtimestamp(self.start, UTC).year - 1  # a generation may precede its first manifest
+        last = datetime.fromtimestamp(self.end, UTC).year
+        for table in ("transfers_ledgerentry", "transfers_manifestevent"):
+            for year in range(first, last + 1):
+                cur.execute("SELECT wasteparks_ensure_partition(%s, %s)", [table, date(year, 1, 1)])
+
     def write_stock_and_sequences(self, cur) -> None:
         stock = Table(
             "transfers_stockbalance",
@@ -1049,7 +1060,9 @@ def restore_load_obstacles(cur, dropped: dict[str, list[str]]) -> None:
     cur.execute("SET maintenance_work_mem = '512MB'")
     cur.execute("SET max_parallel_maintenance_workers = 2")
     for statement in dropped["indexes"]:
-        cur.execute(statement)
+        # A partitioned table's index is written `ON ONLY` the parent (as it is attached partition by
+        # partition); made again on the parent, it is made on every partition.
+        cur.execute(statement.replace(" ON ONLY ", " ON ", 1))
     # Adding a foreign key back validates every row against its target: the load is proved, not trusted.
     for statement in dropped["foreign"]:
         cur.execute(statement)

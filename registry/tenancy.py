@@ -11,6 +11,7 @@ from functools import cached_property
 from django.db.models import Q
 
 from wasteparks.errors import NotPermitted
+from wasteparks.lookups import IdArray
 
 _CACHE_ATTRIBUTE = "_wasteparks_scope"
 NOTHING = Q(pk__in=[])
@@ -24,8 +25,9 @@ LISTED_ENTERPRISES_MAX = 2000
 def among(path: str, enterprises) -> Q:
     """Rows whose enterprise at `path` is one of `enterprises`: a list of ids (sent to PostgreSQL as one
     array by the `any_of` lookup, wasteparks/lookups.py) or a queryset of enterprise ids (a subquery)."""
-    lookup = "any_of" if isinstance(enterprises, list) else "in"
-    return Q(**{f"{path}__{lookup}": enterprises})
+    if isinstance(enterprises, list):
+        return Q(**{f"{path}__any_of": IdArray(enterprises)})
+    return Q(**{f"{path}__in": enterprises})
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,18 @@ class LedgerEntry(Timestamped):
     load the receiver refuses is booked back into the consignor's stock as a received entry on the same
     line, so no tonne ever leaves the books without a destination.
 
-    A wrong entry is corrected by a reversing entry (`reverses`): same key, stage and time, the opposite
-    (negative) quantity. Every sum over the ledger (stock, report prefill, snapshots, permit capacity) then
-    nets the pair to zero without knowing about reversals; the original row stays as it was.
+    A wrong entry is corrected by a reversing entry (`reverses`): same key, stage and time (the database
+    holds it to the time), the opposite (negative) quantity. Every sum over the ledger (stock, report
+    prefill, snapshots, permit capacity) then nets the pair to zero without knowing about reversals; the
+    original row stays as it was.
 
     A move between two stores of the enterprise is one stored_out at the source and one or more stored_in
     at the destination, written together and sharing `move`; the pair nets to zero for the enterprise, so
     the report never sees it. Each stored_in carries `stock_since`, when its tonnes first came into stock:
     the storage clock (one year for hazardous waste) runs on from there and does not restart at a move.
+
+    On PostgreSQL the table is partitioned by year of `occurred_at` (wasteparks/partitions.py); its primary
+    key there is (id, occurred_at), ids staying unique through the table's identity.
     """
 
     enterprise = models.ForeignKey(
@@ -110,6 +114,9 @@ class LedgerEntry(Timestamped):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=3, choices=Source.choices, default=Source.WEB)
+    # No foreign-key constraint: on PostgreSQL the table is partitioned by year of occurred_at, which no
+    # foreign key can point at; a constraint trigger holds the reference instead, and requires the
+    # reversed entry's time (transfers/migrations/0011_time_partitions.py).
     reverses = models.OneToOneField(
         "self",
         models.PROTECT,
@@ -117,6 +124,7 @@ class LedgerEntry(Timestamped):
         blank=True,
         related_name="reversed_by",
         verbose_name=_("reverses"),
+        db_constraint=False,
     )
     move = models.UUIDField(_("move"), null=True, blank=True, db_index=True)
     stock_since = models.DateTimeField(_("in stock since"), null=True, blank=True)
@@ -438,7 +446,8 @@ class ManifestAction(models.TextChoices):
 
 
 class ManifestEvent(models.Model):
-    """The signature and status trail. Immutable: rows are only ever inserted."""
+    """The signature and status trail. Immutable: rows are only ever inserted. On PostgreSQL the table is
+    partitioned by year of `at` (wasteparks/partitions.py)."""
 
     manifest = models.ForeignKey(Manifest, models.PROTECT, related_name="events", verbose_name=_("manifest"))
     action = models.CharField(_("action"), max_length=24, choices=ManifestAction.choices)
@@ -606,8 +615,9 @@ class Container(Timestamped):
     enterprise = models.ForeignKey(
         Enterprise, models.PROTECT, related_name="containers", verbose_name=_("generator enterprise")
     )
+    # Held by a constraint trigger, not a foreign key: the ledger is partitioned (see LedgerEntry.reverses).
     ledger_entry = models.ForeignKey(
-        LedgerEntry, models.PROTECT, related_name="containers", verbose_name=_("ledger entry")
+        LedgerEntry, models.PROTECT, related_name="containers", verbose_name=_("ledger entry"), db_constraint=False
     )
     facility = models.ForeignKey(Facility, models.PROTECT, related_name="containers", verbose_name=_("facility"))
     waste_code = models.ForeignKey(WasteCode, models.PROTECT, related_name="+", verbose_name=_("waste code"))

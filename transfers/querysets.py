@@ -147,6 +147,15 @@ class ManifestQuerySet(models.QuerySet):
     def involving(self, enterprise_id: int):
         return self.filter(Q(consignor_id=enterprise_id) | Q(carrier_id=enterprise_id) | Q(receiver_id=enterprise_id))
 
+    def as_rows_of_a_list(self):
+        """Only what a row of a manifest list shows (the manifest list, an enterprise's recent manifests):
+        full rows of 50 manifests and their three parties were most of a list page's time at province
+        scale (bench/RESULTS.md, B5). A field left out is read one query per row if a template asks for it."""
+        return self.select_related("consignor", "carrier", "receiver").only(
+            "number", "status", "waste_class", "planned_date", "submitted_at", "has_discrepancy",
+            "consignor__name", "carrier__name", "receiver__name",
+        )  # fmt: skip
+
     def in_transit(self):
         from .models import ManifestStatus
 

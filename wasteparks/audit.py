@@ -5,7 +5,8 @@ someone who could disable a trigger, or restored from a doctored backup). Every 
 in the transaction that writes it: the SHA-256 digest of a canonical JSON of its business columns,
 chained to the previous link's hash. `verify()` (the `verify_audit` command and reporting's nightly job)
 recomputes every row's digest and the whole chain and names each row that differs, has no link, or is
-gone, and each link that was altered or removed; `find_problems()` gives the same as Problems that say
+gone (except a row that left with its time partition after the retention: wasteparks/partitions.py), and
+each link that was altered or removed; `find_problems()` gives the same as Problems that say
 which row or link each one concerns, and `parks_of()` whose park's officers answer for those rows (the
 nightly job raises reporting's AUDIT_CHAIN_BROKEN warning from them).
 
@@ -17,6 +18,7 @@ migration wasteparks 0006_audit_backfill.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -30,7 +32,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 
-from .models import AuditLink
+from .models import AuditLink, DetachedPartition
 
 GENESIS = "0" * 64
 # Appends are serialised on one transaction-scoped advisory lock: two writers reading the same last link
@@ -268,13 +270,30 @@ def find_problems() -> list[Problem]:
                         f"{label} #{pk}: differs from audit link #{link[0]}", table=label, row_id=pk, sequence=link[0]
                     )
                 )
+    retired = _retired()
     for (table, row_id), (sequence, _digest) in sorted(newest.items()):
+        if _detached(retired.get(table, []), row_id):
+            continue  # it left with its partition after the retention (manage.py detach_partitions)
         problems.append(
             Problem(
                 f"{table} #{row_id}: missing (audit link #{sequence})", table=table, row_id=row_id, sequence=sequence
             )
         )
     return problems
+
+
+def _retired() -> dict[str, list[tuple[int, int]]]:
+    """Per tracked table, the id runs of its rows detached with their partitions, sorted."""
+    tables = {tracked.model._meta.db_table: label for label, tracked in _TRACKED.items()}
+    retired: dict[str, list[tuple[int, int]]] = {}
+    for table, runs in DetachedPartition.objects.filter(table__in=tables).values_list("table", "id_runs"):
+        retired.setdefault(tables[table], []).extend((first, last) for first, last in runs)
+    return {label: sorted(runs) for label, runs in retired.items()}
+
+
+def _detached(runs: list[tuple[int, int]], row_id: int) -> bool:
+    at = bisect.bisect_right(runs, row_id, key=lambda run: run[0]) - 1
+    return at >= 0 and runs[at][0] <= row_id <= runs[at][1]
 
 
 def parks_of(problems: Iterable[Problem]) -> dict[Problem, int]:

@@ -1,8 +1,10 @@
 """What every list page does: order by a whitelisted `?sort=`, page, and export the filtered rows."""
 
+import hashlib
 from contextvars import ContextVar
 from functools import cached_property
 
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
@@ -17,6 +19,8 @@ PAGE_SIZE = 50
 COUNTED_PAGES = 20
 # Page numbers beyond this are treated as this (a page number is never turned into an absurd LIMIT).
 MAX_PAGE = 100_000
+# How long a count that reached its horizon is remembered (seconds).
+HORIZON_REACHED_SECONDS = 60
 
 
 def sort_by_request(
@@ -44,6 +48,11 @@ class BoundedPaginator(Paginator):
     about 100 ms a view to count, against 10 ms for the page itself (bench/RESULTS.md, B5). The count
     stops at `COUNTED_PAGES` pages beyond the page asked for; past that the list says "more than N", and
     going on to a later page moves the horizon with it, so every row stays reachable.
+
+    A count that reached the horizon ("more than N") is remembered for HORIZON_REACHED_SECONDS for the
+    same query: a list that long says the same thing after a few more rows, and counting it again was a
+    third of the busiest list's database time. A shorter list is counted on every view, so a clerk's
+    list shows the manifest they just wrote in its count at once.
     """
 
     def __init__(self, object_list, per_page: int, *, asked_page: int = 1):
@@ -55,7 +64,15 @@ class BoundedPaginator(Paginator):
         rows = self.object_list
         if isinstance(rows, QuerySet):
             # Without ORDER BY the database may count from whichever index suits the filter best.
-            return rows.order_by()[: self.horizon + 1].count()
+            bounded = rows.order_by()[: self.horizon + 1]
+            sql, params = bounded.query.sql_with_params()
+            key = "list-horizon:" + hashlib.sha256(f"{rows.db}\n{sql}\n{params!r}".encode()).hexdigest()
+            if cache.get(key):
+                return self.horizon + 1
+            counted = bounded.count()
+            if counted > self.horizon:
+                cache.set(key, True, HORIZON_REACHED_SECONDS)
+            return counted
         return len(rows)
 
     @cached_property

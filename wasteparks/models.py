@@ -9,6 +9,8 @@
 - `IdempotencyRecord`: the API's stored answers to writes sent with an Idempotency-Key
   (wasteparks/api/idempotency.py).
 - `AuditLink`: the hash chain over the records regulators act on (wasteparks/audit.py).
+- `DetachedPartition`: the time partitions taken out of their tables after the retention
+  (wasteparks/partitions.py).
 """
 
 from __future__ import annotations
@@ -133,6 +135,10 @@ class Tombstone(Timestamped):
 
 
 class OutboxMessage(models.Model):
+    """One side effect queued in the transaction that caused it. On PostgreSQL the table is partitioned by
+    month of `created_at` (wasteparks/partitions.py): rows are only updated in place (sent, done), and old
+    months leave whole."""
+
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
@@ -214,6 +220,30 @@ class AuditLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.table} {self.row_id}"
+
+
+# --- Partitions detached after their retention (wasteparks/partitions.py) ---------------------------
+
+
+class DetachedPartition(models.Model):
+    """A partition `manage.py detach_partitions` took out of its table after the retention: which, the
+    period it covered, and the ids of its rows as runs `[[first, last], ...]`. The audit chain's
+    verification reads it: a chained row among these ids left with its partition, it was not deleted.
+    Append-only, like the chain (wasteparks/migrations/0011_time_partitions.py)."""
+
+    table = models.CharField(max_length=63)
+    partition = models.CharField(max_length=63)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    rows = models.PositiveBigIntegerField()
+    id_runs = models.JSONField(default=list)
+    detached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["table", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.partition} ({self.rows} rows, detached {self.detached_at:%Y-%m-%d})"
 
 
 # --- The in-app inbox (wasteparks/inbox.py) ---------------------------------------------------------

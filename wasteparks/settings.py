@@ -327,6 +327,12 @@ if CELERY_FILESYSTEM_BROKER and not REDIS_URL:
 # and run twice. So retries back off to at most this (seconds).
 TASK_RETRY_BACKOFF_MAX = min(600, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200, minimum=1, maximum=10000)
+# Time partitions (PostgreSQL; docs/scaling.md "Time partitions"): the daily task keeps this many periods
+# ahead (years of the ledger and the event trails, months of the outbox); manage.py detach_partitions
+# detaches none younger than the retention: the records' legal one (10 years, no less), the outbox's own.
+PARTITIONS_AHEAD = env_int("PARTITIONS_AHEAD", 2, minimum=1, maximum=10)
+PARTITION_RETENTION_YEARS = env_int("PARTITION_RETENTION_YEARS", 10, minimum=10, maximum=100)
+OUTBOX_RETENTION_MONTHS = env_int("OUTBOX_RETENTION_MONTHS", 3, minimum=1, maximum=1200)
 # Webhooks (wasteparks/webhooks.py, docs/api.md "Webhooks"): a subscriber that fails this many deliveries
 # in a row is disabled; each delivery is tried at most WEBHOOK_MAX_ATTEMPTS times, with this timeout per
 # connect and per read. Plain http and private or loopback hosts (SSRF) only where explicitly allowed.
@@ -366,10 +372,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.warnings.scan_all_rules",
         "schedule": float(env_int("WARNING_SCAN_SECONDS", 0, minimum=0)) or crontab(minute=5),
     },
-    # Cold chains and vehicles cannot wait an hour; monthly reading partitions are made ahead (telemetry).
+    # Cold chains and vehicles cannot wait an hour.
     "scan-device-rules": {"task": "reporting.tasks.telemetry.scan_device_rules", "schedule": crontab(minute="*/5")},
-    "create-reading-partitions-daily": {
-        "task": "reporting.tasks.telemetry.create_reading_partitions",
+    # The partitions of the time-partitioned tables (readings, ledger, signatures, outbox...) made ahead.
+    "create-partitions-daily": {
+        "task": "wasteparks.partitions.create_partitions",
         "schedule": crontab(hour=0, minute=20),
     },
     "warning-digest-daily": {
@@ -541,9 +548,10 @@ REFERENCE_DIR = Path(os.environ.get("REFERENCE_DIR", BASE_DIR / "registry" / "re
 QUANTITY_TOLERANCE = env_decimal("QUANTITY_TOLERANCE", "0.05")
 # Monthly reports are due by this day of the following month (HJ 1259-2022: the 15th).
 REPORT_DEADLINE_DAY = env_int("REPORT_DEADLINE_DAY", 15, minimum=1, maximum=28)
-# The dashboard's 12-month flow diagram is read from the manifests at most this often per park or
-# province (seconds; 0 = on every view): a province's year of manifests is too many to aggregate per view.
-DASHBOARD_FLOWS_CACHE_SECONDS = env_int("DASHBOARD_FLOWS_CACHE_SECONDS", 300, minimum=0)
+# The dashboard's two 12-month aggregates, the flow diagram and the CO2e figures, are read from the
+# manifests and the ledger at most this often per park or province (seconds; 0 = on every view): a
+# province's year of rows is too many to aggregate per view.
+DASHBOARD_AGGREGATES_CACHE_SECONDS = env_int("DASHBOARD_AGGREGATES_CACHE_SECONDS", 300, minimum=0)
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2, minimum=1))
 # /healthz reports background work as degraded when the last worker heartbeat (every 30 s) or the oldest
 # unsent outbox message (the relay publishes within seconds, beat within 30 s) is older than these.

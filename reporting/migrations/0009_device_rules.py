@@ -1,9 +1,8 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from reporting.partitions import CREATE_FUNCTION_SQL, DROP_FUNCTION_SQL, ensure_partitions, months_from
 
 THRESHOLD_KEYS = [
     ("transit_days", "Days in transit before a manifest is overdue"),
@@ -32,6 +31,35 @@ THRESHOLD_KEYS = [
 ]
 
 
+# The readings' own partitioning function as this migration made it; reporting 0014_time_partitions replaces it
+# with the one every time-partitioned table uses (wasteparks/partitions.py). Fixed names only.
+FUNCTION = "reporting_ensure_reading_partition"
+CREATE_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}(day date) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    first date := date_trunc('month', day)::date;
+    name text := format('reporting_reading_y%sm%s', to_char(first, 'YYYY'), to_char(first, 'MM'));
+BEGIN
+    IF to_regclass(name) IS NULL THEN
+        -- Two sessions may both find it missing: the loser's CREATE fails, and it finds it made.
+        BEGIN
+            EXECUTE format(
+                'CREATE TABLE %I PARTITION OF reporting_reading FOR VALUES FROM (%L) TO (%L)',
+                name,
+                first::text || ' 00:00+00',
+                (first + interval '1 month')::date::text || ' 00:00+00'
+            );
+        EXCEPTION WHEN duplicate_table THEN NULL;
+        END;
+    END IF;
+    RETURN name;
+END
+$$;
+"""
+DROP_FUNCTION_SQL = f"DROP FUNCTION IF EXISTS {FUNCTION}(date)"
+
+
 def key_field():
     return models.CharField(choices=THRESHOLD_KEYS, max_length=32, verbose_name="threshold")
 
@@ -50,8 +78,10 @@ def create_readings_table(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         # No parameters: the function's body has format() placeholders of its own.
         cursor.execute(CREATE_FUNCTION_SQL)
-    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
-    ensure_partitions(months_from(last_month, 4), using=schema_editor.connection)
+        last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+        months = last_month.year * 12 + last_month.month - 1
+        for month in range(months, months + 4):
+            cursor.execute(f"SELECT {FUNCTION}(%s)", [date(month // 12, month % 12 + 1, 1)])
 
 
 def drop_readings_table(apps, schema_editor):

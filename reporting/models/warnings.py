@@ -174,7 +174,8 @@ class Warning(Timestamped):
 
 class WarningEvent(models.Model):
     """The history of a warning: raised, escalated, acknowledged, assigned, resolved, dismissed,
-    closed automatically. Rows are only ever inserted."""
+    closed automatically. Rows are only ever inserted. On PostgreSQL the table is partitioned by year of
+    `at` (wasteparks/partitions.py)."""
 
     warning = models.ForeignKey(Warning, models.CASCADE, related_name="events", verbose_name=_("warning"))
     action = models.CharField(_("action"), max_length=16, choices=WarningAction.choices)

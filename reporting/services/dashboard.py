@@ -4,10 +4,13 @@ Utilization figures come from the monthly snapshots (reporting.services.utilizat
 from the ledger, so the page costs the same whatever the park's activity. The rolling 12 months are
 added up by `UtilizationSnapshot.objects.window_totals()` and their rates come from `rates_of()`: sums
 of numerators over sums of denominators (DESIGN 5.6).
-The Sankey and the reporting compliance aggregate manifests and reports in SQL.
+The Sankey and the reporting compliance aggregate manifests and reports in SQL. The two figures that
+read a year of manifests and ledger entries (the Sankey's flows and the CO2e figures) are read at most
+every DASHBOARD_AGGREGATES_CACHE_SECONDS per subject, and the page says when they were read.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +30,7 @@ from transfers.models import ManifestLine, ManifestStatus
 from wasteparks import jobs, outbox
 from wasteparks.periods import Period, local_date
 
+from ..carbon.figures import SubjectCarbon, carbon_of
 from ..models.reports import MonthlyReport
 from ..models.utilization import SnapshotScope, UtilizationSnapshot, rate_note_text, rate_pct, rates_of, window_note
 from ..models.warnings import Severity, Warning
@@ -89,6 +93,7 @@ class Dashboard:
     warnings: dict[str, int]
     compliance: dict
     flows: dict
+    carbon: dict  # {"figures": SubjectCarbon over the rolling window, "as_of": when they were read}
     parks: list[dict] = field(default_factory=list)
     rolling_rate_note: str = ""  # why the rolling rate is withheld, in words ("" when it is not)
     computed_at: datetime | None = None  # when the subject's newest figures were computed (None: never)
@@ -262,18 +267,35 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     }
 
 
-def flows(subject: Subject, *, window: Period) -> dict:
-    """Tonnes from each consignor to each receiver over the window, as Sankey nodes and links, with
-    `as_of`, when they were read. Read at most every DASHBOARD_FLOWS_CACHE_SECONDS per subject and
-    window: the aggregate covers a year of manifests, the rest of the dashboard only snapshots."""
-    key = f"dashboard-flows:{subject.key}:{window.first_index}"
+def cached_aggregate(key: str, read: Callable[[], dict]) -> dict:
+    """`read()`'s answer, a dict with its `as_of`, read again at most every DASHBOARD_AGGREGATES_CACHE_SECONDS
+    for this key. For the dashboard's aggregates over a year of rows; the rest of the page reads snapshots."""
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = read_flows(subject, window=window)
-    if settings.DASHBOARD_FLOWS_CACHE_SECONDS:
-        cache.set(key, result, settings.DASHBOARD_FLOWS_CACHE_SECONDS)
+    result = read()
+    if settings.DASHBOARD_AGGREGATES_CACHE_SECONDS:
+        cache.set(key, result, settings.DASHBOARD_AGGREGATES_CACHE_SECONDS)
     return result
+
+
+def flows(subject: Subject, *, window: Period) -> dict:
+    """Tonnes from each consignor to each receiver over the window, as Sankey nodes and links, with
+    `as_of`, when they were read (at most every DASHBOARD_AGGREGATES_CACHE_SECONDS per subject and window)."""
+    return cached_aggregate(
+        f"dashboard-flows:{subject.key}:{window.first_index}", lambda: read_flows(subject, window=window)
+    )
+
+
+def carbon(subject: Subject, *, window: Period) -> dict:
+    """CO2e avoided by the subject's utilization and emitted by its transport over the window, by the current
+    factor edition (docs/carbon.md), with `as_of` (at most every DASHBOARD_AGGREGATES_CACHE_SECONDS)."""
+
+    def read() -> dict:
+        figures: SubjectCarbon = carbon_of(enterprise_ids=subject.enterprises().values("pk"), period=window)
+        return {"figures": figures, "as_of": timezone.now()}
+
+    return cached_aggregate(f"dashboard-carbon:{subject.key}:{window.first_index}", read)
 
 
 def read_flows(subject: Subject, *, window: Period) -> dict:
@@ -409,6 +431,7 @@ def build_dashboard(subject: Subject, *, now: datetime | None = None) -> Dashboa
         warnings=open_warnings_by_severity(subject),
         compliance=compliance(subject, now=now),
         flows=flows(subject, window=window),
+        carbon=carbon(subject, window=window),
         parks=_park_comparison(subject, rows, totals, window, now) if provincial else [],
         rolling_rate_note=_general_rate_note(totals, subject.key),
         computed_at=max((row.computed_at for row in rows if row.subject_key == subject.key), default=None),

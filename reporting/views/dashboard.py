@@ -22,7 +22,6 @@ from wasteparks.parsing import ascii_whole_number
 from wasteparks.periods import Period, local_date
 from wasteparks.workdays import uncovered_year
 
-from ..carbon.figures import carbon_of
 from ..forms.dashboard import RecomputeForm
 from ..querysets.devices import devices_with_health
 from ..services import dashboard as services
@@ -86,9 +85,6 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     # One more than shown, to know whether to offer the rest: one query whatever the number waiting.
     pending = list(subject.enterprises().pending_verification().select_related("park")[: PENDING_SHOWN + 1])
     devices = list(devices_with_health(subject.enterprises(), now=timezone.now())[: DEVICES_SHOWN + 1])
-    # Over the rolling 12 months of the rate beside them.
-    carbon_period = board.period.rolling(services.TREND_MONTHS)
-    carbon = carbon_of(enterprise_ids=subject.enterprises().values("pk"), period=carbon_period)
     return render(
         request,
         "reporting/dashboard.html",
@@ -109,10 +105,10 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             # A month ahead, and until it is installed: the year whose holiday arrangement the working-day
             # counts lack (wasteparks/workdays.py), so officers know which deadlines go unchecked.
             "calendar_missing_year": uncovered_year(local_date()),
-            # CO2e avoided by the subject's utilization and emitted by its transport, by the current factor
-            # edition (docs/carbon.md).
-            "carbon": carbon,
-            "carbon_period": carbon_period,
+            # CO2e avoided by the subject's utilization and emitted by its transport over the rolling 12
+            # months of the rate beside them (reporting/services/dashboard.py).
+            "carbon": board.carbon["figures"],
+            "carbon_period": board.period.rolling(services.TREND_MONTHS),
             # Each enterprise's figures of the last ended month, as a spreadsheet (views/carbon.py).
             "carbon_export_month": board.period.previous(),
             "carbon_export_query": urlencode(

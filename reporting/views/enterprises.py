@@ -10,14 +10,14 @@ with its app, this page only shows what the rules say. The officers' decisions a
 from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
 from registry.forms import DecisionForm
-from registry.models import Enterprise, WasteClass
+from registry.models import Enterprise, PermitLine, WasteClass
 from registry.rules import ENTERPRISE_FLOW, OFFICER, EnterpriseAction
 from registry.tenancy import scope_of
 from transfers.models import Manifest, StockBalance
@@ -81,15 +81,17 @@ def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int)
 @reads_from_replica
 def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
-    history = enterprise.history.select_related("history_user").order_by("-history_date")[:50]
+    history = (
+        enterprise.history.select_related("history_user")
+        .only("history_date", "history_user", "status", "history_change_reason")
+        .order_by("-history_date")[:50]
+    )
     # Whoever may see the enterprise (fetched through visible_to above) may see every manifest naming it
     # (registry/tenancy.py): its officers and its own staff. Filtering by the user's jurisdiction again
     # would change no row, but PostgreSQL, taking the two conditions for independent, then misjudges a
     # receiver's thousands of manifests as a few hundred and reads the park's whole history (B5).
     manifests = (
-        Manifest.objects.involving(enterprise.pk)
-        .select_related("consignor", "carrier", "receiver")
-        .order_by("-created_at", "-pk")[:RECENT_MANIFESTS]
+        Manifest.objects.involving(enterprise.pk).as_rows_of_a_list().order_by("-created_at", "-pk")[:RECENT_MANIFESTS]
     )
     reports = (
         MonthlyReport.objects.visible_to(request.user)
@@ -114,7 +116,9 @@ def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "enterprise": enterprise,
             "facilities": enterprise.facilities.order_by("name"),
-            "permits": enterprise.permits.prefetch_related("lines__waste_code", "lines__category", "lines__method"),
+            "permits": enterprise.permits.prefetch_related(
+                Prefetch("lines", queryset=PermitLine.objects.select_related("waste_code", "category", "method"))
+            ),
             "history": history,
             "class_changes": enterprise.class_changes.order_by("-at", "-id")[:RECENT_CLASS_CHANGES],
             "can_decide": scope.supervises_park(enterprise.park),

@@ -8,7 +8,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from wasteparks.api.renderers import FastJSONRenderer
+from wasteparks.api.renderers import FastJSONRenderer, JSONArrayText
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -42,6 +42,30 @@ def test_a_client_asking_for_indented_json_gets_it():
     indented = FastJSONRenderer().render(data, "application/json; indent=2")
     assert indented == JSONRenderer().render(data, "application/json; indent=2")
     assert indented == b'{\n  "a": [\n    1,\n    2\n  ]\n}'
+
+
+# JSON text written elsewhere (by PostgreSQL, for the manifest list), as the renderer writes those items.
+WRITTEN = (
+    '[{"id":1,"name":"铜仁 \\"X\\" \\\\ \\n","at":"2026-12-01T08:00:00+08:00","sep":"a\u2028b"},{"no":null}]'
+).encode()
+DECODED = [{"id": 1, "name": '铜仁 "X" \\ \n', "at": "2026-12-01T08:00:00+08:00", "sep": "a\u2028b"}, {"no": None}]
+
+
+def test_json_text_written_elsewhere_is_put_into_the_answer_as_it_is():
+    data = {"next": None, "results": JSONArrayText(WRITTEN)}
+    assert FastJSONRenderer().render(data) == JSONRenderer().render({"next": None, "results": DECODED})
+    assert b'"sep":"a\\u2028b"' in FastJSONRenderer().render(data)  # the separators escaped there too
+
+
+def test_a_client_asking_for_indented_json_gets_drfs_rendering_of_json_text_written_elsewhere():
+    media_type = "application/json; indent=4"
+    indented = FastJSONRenderer().render({"results": JSONArrayText(WRITTEN)}, media_type)
+    assert indented == JSONRenderer().render({"results": DECODED}, media_type)
+
+
+def test_code_reading_json_text_written_elsewhere_sees_its_items():
+    text = JSONArrayText(WRITTEN)
+    assert list(text) == DECODED and len(text) == 2 and text[0]["id"] == 1
 
 
 def test_the_provincial_platforms_manifest_page_is_what_drf_would_have_written(

@@ -176,22 +176,27 @@ def test_the_dashboard_costs_the_same_for_5_and_50_rows(
     assert small == large
 
 
-def test_the_flows_are_read_once_per_interval_and_say_when(client, officer_a, seeded, monkeypatch, settings):
+def test_an_officers_dashboard_reads_its_year_aggregates_once_per_interval_and_says_when(
+    client, officer_a, seeded, monkeypatch, settings
+):
     reads = []
-    read_flows = services.read_flows
-    monkeypatch.setattr(services, "read_flows", lambda *a, **k: reads.append(1) or read_flows(*a, **k))
+    read_flows, carbon_of = services.read_flows, services.carbon_of
+    monkeypatch.setattr(services, "read_flows", lambda *a, **k: reads.append("flows") or read_flows(*a, **k))
+    monkeypatch.setattr(services, "carbon_of", lambda *a, **k: reads.append("carbon") or carbon_of(*a, **k))
     client.force_login(officer_a)
     first = client.get(URL)
     second = client.get(URL)
-    assert len(reads) == 1
+    assert sorted(reads) == ["carbon", "flows"]
     assert chart_data(first)["sankey"] == chart_data(second)["sankey"]
-    assert 'data-testid="flows-as-of"' in second.content.decode()
+    html = second.content.decode()
+    assert 'data-testid="flows-as-of"' in html
+    assert 'data-testid="carbon-as-of"' in html
 
-    settings.DASHBOARD_FLOWS_CACHE_SECONDS = 0
+    settings.DASHBOARD_AGGREGATES_CACHE_SECONDS = 0
     cache.clear()
     client.get(URL)
     client.get(URL)
-    assert len(reads) == 3
+    assert sorted(reads) == ["carbon"] * 3 + ["flows"] * 3
 
 
 def test_a_park_with_many_missing_reports_names_some_and_counts_the_rest(client, officer_a, park_a, monkeypatch):

@@ -273,6 +273,22 @@ def test_the_manifest_list_runs_a_constant_number_of_queries(body, erp_x, erp_c,
     assert many == few
 
 
+def test_a_page_of_manifests_costs_the_same_queries_whatever_its_size(body, erp_x, platform, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        manifest_id = erp_x.post(MANIFESTS, body).json()["id"]
+        erp_x.post(f"{MANIFESTS}{manifest_id}/submit/", {})
+    platform.get(MANIFESTS)  # the first call of a client also records its last use
+    with CaptureQueriesContext(connection) as one:
+        assert len(platform.get(MANIFESTS, {"page_size": 1}).json()["results"]) == 1
+    for size in (2, 5, 1000):
+        with django_assert_num_queries(len(one.captured_queries)):
+            response = platform.get(MANIFESTS, {"page_size": size})
+        assert len(response.json()["results"]) == min(size, 5)
+
+
 def test_a_ledger_entry_is_recorded_and_listed(erp_x, x_store, enterprise_x, platform, erp_y):
     response = erp_x.post(
         LEDGER,

@@ -86,3 +86,57 @@ def test_drafts_without_a_submission_time_sort_last_either_way(
         request = RequestFactory().get("/", {"sort": sort})
         manifests, _ = sort_by_request(Manifest.objects.all(), request, MANIFEST_SORTS, "-created_at")
         assert [m.pk for m in manifests] == [submitted.pk, unsigned.pk]
+
+
+def _counts(client, django_assert_max_num_queries) -> int:
+    with django_assert_max_num_queries(20) as captured:
+        client.get(URL)
+    return sum("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+
+
+def test_an_officers_long_list_is_counted_once_a_minute_as_more_than_its_horizon(
+    client, officer_a, seven_drafts, django_assert_max_num_queries
+):
+    client.force_login(officer_a)
+    assert _counts(client, django_assert_max_num_queries) == 1
+    # Counted again within the minute: the list still has more rows than its horizon, said without counting.
+    assert _counts(client, django_assert_max_num_queries) == 0
+    paginator = client.get(URL).context["page"].paginator
+    assert (paginator.count, paginator.more, paginator.num_pages) == (4, True, 2)
+    # Another page asks another count (its horizon is further on).
+    with django_assert_max_num_queries(20) as captured:
+        client.get(URL, {"page": 3})
+    assert sum("COUNT(" in q["sql"].upper() for q in captured.captured_queries) == 1
+
+
+def test_a_clerks_short_list_counts_the_manifest_just_written_at_once(
+    client, parties, enterprise_x, carrier_c, receiver_r, x_store, preparer_x, monkeypatch
+):
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "COUNTED_PAGES", 1)
+    client.force_login(preparer_x)
+    make = {
+        "actor": preparer_x,
+        "consignor": enterprise_x,
+        "carrier": carrier_c,
+        "receiver": receiver_r,
+        "facility": x_store,
+    }
+    draft(**make)
+    assert client.get(URL).context["page"].paginator.count == 1
+    draft(**make)
+    assert client.get(URL).context["page"].paginator.count == 2
+
+
+def test_a_list_row_reads_only_what_it_shows(client, officer_a, seven_drafts, django_assert_max_num_queries):
+    client.force_login(officer_a)
+    with django_assert_max_num_queries(20) as captured:
+        html = client.get(URL).content.decode()
+    rows = next(
+        q["sql"] for q in captured.captured_queries if 'FROM "transfers_manifest"' in q["sql"] and "LIMIT 2" in q["sql"]
+    )
+    assert '"registry_enterprise"."credit_code"' not in rows and '"transfers_manifest"."emergency_measures"' not in rows
+    # Every party's name and each line's code are on the page all the same, with no query per row.
+    drafted = seven_drafts[-1]
+    assert drafted.consignor.name in html and drafted.receiver.name in html
+    assert drafted.lines.first().waste_code.code in html

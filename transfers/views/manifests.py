@@ -123,9 +123,16 @@ def _filtered_manifests(request: SignedInRequest, form: forms.ManifestFilterForm
     manifests = manifests.planned_between(data.get("planned_from"), data.get("planned_to"))
     if data.get("discrepancy"):
         manifests = manifests.filter(has_discrepancy=True)
-    return manifests.prefetch_related(
-        Prefetch("lines", queryset=ManifestLine.objects.select_related("waste_code").order_by("line_no"))
-    )
+    return manifests
+
+
+# The codes a row of the list shows (Manifest.objects.as_rows_of_a_list() for the rest).
+LISTED_LINES = Prefetch(
+    "lines",
+    queryset=ManifestLine.objects.select_related("waste_code")
+    .only("manifest_id", "waste_code__code")
+    .order_by("line_no"),
+)
 
 
 @login_required
@@ -168,7 +175,11 @@ def manifest_list(request: SignedInRequest) -> HttpResponse:
                 manifest.received_at,
                 _("yes") if manifest.has_discrepancy else "",
             ]
-            for manifest in lazily(manifests)
+            for manifest in lazily(
+                manifests.prefetch_related(
+                    Prefetch("lines", queryset=ManifestLine.objects.select_related("waste_code").order_by("line_no"))
+                )
+            )
         ),
     )
     if exported:
@@ -178,7 +189,7 @@ def manifest_list(request: SignedInRequest) -> HttpResponse:
         "transfers/manifest_list.html",
         {
             "form": form,
-            "page": page_of(request, manifests),
+            "page": page_of(request, manifests.as_rows_of_a_list().prefetch_related(LISTED_LINES)),
             "sort": sort,
             "can_prepare": forms.signing_enterprises(request.user, Party.CONSIGNOR).exists(),
             "can_pick_up": forms.signing_enterprises(request.user, Party.CARRIER).exists(),

@@ -125,6 +125,9 @@ class SyncPagination(BasePagination):
         size = self.get_page_size(request)
         column, descending = self.get_ordering(request, view)
         self.next_url = self.resume_url = None
+        # The database the page's rows were read from: whatever a view reads about them next must be read
+        # there too (a replica may not have replayed what the primary's page holds).
+        self.db = queryset.db
         raw_cursor = request.query_params.get(self.cursor_query_param)
         if request.query_params.get(self.ordering_query_param) is None and _has_versions(queryset.model):
             return self._changes(queryset, size, raw_cursor)
@@ -181,6 +184,7 @@ class SyncPagination(BasePagination):
             # A replica that has not replayed every row `until` sees (the run began on the primary while
             # the replica was away) would skip them: this page is read from the primary instead.
             queryset = queryset.using(db_router.PRIMARY)
+            self.db = db_router.PRIMARY
         queryset = queryset.filter(changed_between(since, until))
         if after is not None:
             version, last_pk = after
