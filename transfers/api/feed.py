@@ -99,9 +99,8 @@ class ManifestFeed:
         # On PostgreSQL the text of date-times, dates and decimals, and then the whole page, is written by
         # the database; elsewhere, or for a zone without a plain name, here.
         key = getattr(self.zone, "key", None)
-        self.in_sql = (
-            connections[self.db].vendor == "postgresql" and bool(key) and _ZONE_NAME.fullmatch(key) is not None
-        )
+        plain_zone = isinstance(key, str) and _ZONE_NAME.fullmatch(key) is not None
+        self.in_sql = connections[self.db].vendor == "postgresql" and plain_zone
 
     def page(self, ids: list[int]) -> Sequence[dict]:
         """The manifests of `ids` in that order: on PostgreSQL as the JSON text it wrote, else as dicts."""

@@ -2,6 +2,7 @@
 its revisions and the actions the current user may take."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
@@ -28,6 +29,7 @@ from ..models import (
     RevisionRequest,
     RevisionStatus,
 )
+from ..querysets import ManifestQuerySet
 from ..services.containers import STORE_ROLES
 from .common import visible_manifest
 from .containers import LoadForm
@@ -135,6 +137,10 @@ LISTED_LINES = Prefetch(
 )
 
 
+def _rows_of_the_page(manifests) -> ManifestQuerySet:
+    return cast(ManifestQuerySet, manifests).as_rows_of_a_list().prefetch_related(LISTED_LINES)
+
+
 @login_required
 @reads_from_replica
 def manifest_list(request: SignedInRequest) -> HttpResponse:
@@ -189,7 +195,7 @@ def manifest_list(request: SignedInRequest) -> HttpResponse:
         "transfers/manifest_list.html",
         {
             "form": form,
-            "page": page_of(request, manifests.as_rows_of_a_list().prefetch_related(LISTED_LINES)),
+            "page": page_of(request, _rows_of_the_page(manifests)),
             "sort": sort,
             "can_prepare": forms.signing_enterprises(request.user, Party.CONSIGNOR).exists(),
             "can_pick_up": forms.signing_enterprises(request.user, Party.CARRIER).exists(),
