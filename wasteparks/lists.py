@@ -5,7 +5,7 @@ from contextvars import ContextVar
 from functools import cached_property
 
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -65,7 +65,10 @@ class BoundedPaginator(Paginator):
         if isinstance(rows, QuerySet):
             # Without ORDER BY the database may count from whichever index suits the filter best.
             bounded = rows.order_by()[: self.horizon + 1]
-            sql, params = bounded.query.sql_with_params()
+            try:
+                sql, params = bounded.query.sql_with_params()
+            except EmptyResultSet:  # a filter that can match nothing (an officer of a park with no enterprise)
+                return 0
             key = "list-horizon:" + hashlib.sha256(f"{rows.db}\n{sql}\n{params!r}".encode()).hexdigest()
             if cache.get(key):
                 return self.horizon + 1

@@ -206,7 +206,7 @@ def references_of(table: str) -> dict[str, str]:
     return {
         "transfers_reversal_names_an_entry": "CREATE CONSTRAINT TRIGGER transfers_reversal_names_an_entry AFTER INSERT "
         "OR UPDATE OF reverses_id, occurred_at ON public.transfers_ledgerentry DEFERRABLE INITIALLY DEFERRED FOR EACH "
-        "ROW EXECUTE FUNCTION transfers_reversal_names_an_entry()"
+        "ROW WHEN ((new.reverses_id IS NOT NULL)) EXECUTE FUNCTION transfers_reversal_names_an_entry()"
     }
 
 
