@@ -159,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wasteparks.navigation.navigation",
             ],
+            "builtins": ["wasteparks.templatetags.dates"],
         },
     },
 ]
