@@ -379,3 +379,8 @@ _.legend
 _.road_factor  # reporting/carbon/figures.py: read by templates/reporting/_carbon.html
 _.label_dy  # reporting/symbiosis/network.py: where templates/reporting/network.html writes a name
 _.label_anchor
+_.listed_codes  # transfers/views/manifests.py: read by templates/transfers/manifest_list.html
+_._get_FIELD_display  # wasteparks/models.py: what Django's get_<field>_display() calls
+# wasteparks/templatetags/dates.py: built-in template filters, used by name in the templates.
+_.ymd
+_.ymd_hm
