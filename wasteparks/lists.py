@@ -1,6 +1,7 @@
 """What every list page does: order by a whitelisted `?sort=`, page, and export the filtered rows."""
 
 import hashlib
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cached_property
 
@@ -55,9 +56,18 @@ class BoundedPaginator(Paginator):
     list shows the manifest they just wrote in its count at once.
     """
 
-    def __init__(self, object_list, per_page: int, *, asked_page: int = 1):
+    def __init__(self, object_list, per_page: int, *, asked_page: int = 1, then: Callable[[list], None] | None = None):
         super().__init__(object_list, per_page)
         self.horizon = (min(max(asked_page, 1), MAX_PAGE) + COUNTED_PAGES) * per_page
+        self.then = then
+
+    def page(self, number) -> Page:
+        page = super().page(number)
+        if self.then is not None:
+            # The page's rows read at once, so that `then` completes them in one query for the whole page.
+            page.object_list = list(page.object_list)
+            self.then(page.object_list)
+        return page
 
     @cached_property
     def counted(self) -> int:
@@ -107,10 +117,11 @@ def _ordered(model, path: str, descending: bool):
     return column.asc(nulls_last=True) if nullable else column.asc()
 
 
-def page_of(request: HttpRequest, rows, size: int | None = None) -> Page:
-    """The page `?page=` asks for (the first if it is not a number, the last counted if beyond them)."""
+def page_of(request: HttpRequest, rows, size: int | None = None, *, then: Callable[[list], None] | None = None) -> Page:
+    """The page `?page=` asks for (the first if it is not a number, the last counted if beyond them).
+    `then(rows)`, if given, completes the page's rows once they are read (one query for the whole page)."""
     asked = ascii_whole_number(request.GET.get("page", "")) or 1
-    paginator = BoundedPaginator(rows, size or PAGE_SIZE, asked_page=asked)
+    paginator = BoundedPaginator(rows, size or PAGE_SIZE, asked_page=asked, then=then)
     return paginator.get_page(min(asked, MAX_PAGE))
 
 
