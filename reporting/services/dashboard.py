@@ -223,47 +223,58 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     that has ended, owed by whom `must_file` names. One query per kind. Each row is one report owed; an
     enterprise owing two (a key site's monthly and annual reports) is listed for each."""
     today = local_date(now)
-    duties, rows = [], []
+    duties: list[dict] = []
+    on_time = 0
+    late: list[dict] = []
+    missing: list[dict] = []
     for period in periods_being_filed(today):
         deadline = filing_deadline(period)
         report = ReportKind(period.length).label
-        owed = list(
-            _must_report(subject.enterprises(), period).order_by("name").values("pk", "name", "filed", "filed_late")
+        owed = (
+            _must_report(subject.enterprises(), period)
+            .order_by("name")
+            .values_list("pk", "name", "filed", "filed_late")
         )
-        for row in owed:
-            row.update(period=str(period), report=report, deadline=deadline, deadline_passed=today > deadline)
+        due = filed = 0
+        # A park owes hundreds of reports: rows are made only for those listed (missing or late).
+        for pk, name, was_filed, was_late in owed:
+            due += 1
+            filed += was_filed
+            if was_filed and not was_late:
+                on_time += 1
+                continue
+            row = {"pk": pk, "name": name, "filed": was_filed, "filed_late": was_late, "period": str(period),
+                   "report": report, "deadline": deadline, "deadline_passed": today > deadline}  # fmt: skip
+            (late if was_late else missing).append(row)
         duties.append(
             {
                 "period": str(period),
                 "report": report,
                 "deadline": deadline,
                 "deadline_passed": today > deadline,
-                "due": len(owed),
-                "filed": sum(1 for row in owed if row["filed"]),
+                "due": due,
+                "filed": filed,
             }
         )
-        rows += owed
-    on_time = [row for row in rows if row["filed"] and not row["filed_late"]]
-    late = [row for row in rows if row["filed_late"]]
-    missing = [row for row in rows if not row["filed"]]
     missing_shown = missing[:COMPLIANCE_LISTED]
     late_shown = late[: COMPLIANCE_LISTED - len(missing_shown)]
     monthly = duties[0]
+    due = sum(duty["due"] for duty in duties)
     return {
         # The monthly reports' period and deadline, the ones most often asked about.
         "period": monthly["period"],
         "deadline": monthly["deadline"],
         "deadline_passed": monthly["deadline_passed"],
         "duties": duties,
-        "due": len(rows),
-        "on_time": len(on_time),
+        "due": due,
+        "on_time": on_time,
         "late": late,
         "missing": missing,
         # The names listed on the page: missing first, then late, at most COMPLIANCE_LISTED in all.
         "missing_shown": missing_shown,
         "late_shown": late_shown,
         "unlisted": len(missing) + len(late) - len(missing_shown) - len(late_shown),
-        "filed_pct": rate_pct(Decimal(len(on_time) + len(late)), Decimal(len(rows))),
+        "filed_pct": rate_pct(Decimal(on_time + len(late)), Decimal(due)),
     }
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -284,6 +285,32 @@ def test_the_enterprise_page_shows_its_figure(client, tmp_path, officer_a, prepa
 
     assert 'data-testid="carbon"' in html
     assert "3.00 t" in html  # 4 t × 0.75
+
+
+def test_the_enterprise_page_reads_its_figure_again_only_after_the_cache_time_and_says_when(
+    client, settings, tmp_path, officer_a, preparer_x, x_store, enterprise_x
+):
+    settings.DASHBOARD_AGGREGATES_CACHE_SECONDS = 300
+    load_factors(path=table(tmp_path, "HW08:R9,x,0.75,avoided,t CO2e/t,Test table,,"), edition="page")
+
+    def now(stage, quantity, method=None):
+        transfers.record_ledger_entry(
+            actor=preparer_x, enterprise=enterprise_x, facility=x_store, waste_code=f.waste_code(HW), stage=stage,
+            quantity_t=Decimal(quantity), occurred_at=timezone.now(), method=f.method(method) if method else None,
+        )  # fmt: skip
+
+    now(LedgerStage.GENERATED, "10")
+    now(LedgerStage.UTILIZED_IN_HOUSE, "4", "R9")
+    client.force_login(officer_a)
+    url = reverse("reporting:enterprise_detail", args=[enterprise_x.pk])
+    first = client.get(url)
+    assert "3.00 t" in first.content.decode() and 'data-testid="carbon-as-of"' in first.content.decode()
+
+    now(LedgerStage.UTILIZED_IN_HOUSE, "4", "R9")
+    assert "3.00 t" in client.get(url).content.decode()  # as of the first view, which the page says
+    settings.DASHBOARD_AGGREGATES_CACHE_SECONDS = 0
+    cache.clear()
+    assert "6.00 t" in client.get(url).content.decode()
 
 
 # --- transport -------------------------------------------------------------------------------------------------
