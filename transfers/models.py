@@ -138,6 +138,17 @@ class LedgerEntry(Timestamped):
         indexes = [
             *Timestamped.Meta.indexes,
             models.Index(fields=["enterprise", "facility", "waste_code", "occurred_at"], name="ledger_stock_key"),
+            # A stock key's standing inflows newest first in the FIFO order (`with_oldest_on_hand` reads only
+            # as many as are still on hand, however long the key's history).
+            models.Index(
+                F("enterprise"),
+                F("facility"),
+                F("waste_code"),
+                querysets.in_stock_since().desc(),
+                F("id").desc(),
+                name="ledger_inflows_newest_first",
+                condition=Q(stage__in=sorted(INFLOW_STAGES), reverses__isnull=True),
+            ),
         ]
         constraints = [
             # An entry adds or takes a positive quantity; only a reversing entry carries the negative of the

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, RowRange, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
 
 from registry.tenancy import scope_of
@@ -82,15 +82,18 @@ class StockBalanceQuerySet(models.QuerySet):
     def with_oldest_on_hand(self):
         """Annotate `oldest_on_hand_at`: since when the oldest tonne still on hand has been in stock (FIFO).
 
-        Outflows consume the earliest inflows first (by the time their tonnes came into stock, then id).
-        The oldest tonne on hand is therefore in the first inflow whose running total exceeds everything
-        taken out so far; a window function gives the running total, so the whole list is one query. A
-        tonne moved in from another store counts from when it first came into stock, not from the move
+        Outflows consume the earliest inflows first (by the time their tonnes came into stock, then id), so
+        the tonnes on hand are the newest ones: the oldest of them is in the first inflow, counting from the
+        newest, at which the inflows counted reach what is on hand (the balance's total in less its total
+        out). Read newest first from the index `ledger_inflows_newest_first`, a key costs the inflows still
+        on hand, not its whole history; a window function keeps the count, so the whole list is one query.
+        A tonne moved in from another store counts from when it first came into stock, not from the move
         (the storage clock does not restart), and a reversed inflow never held any tonne.
         """
         from .models import LedgerEntry
 
-        running = (
+        newest_first = [in_stock_since().desc(), F("id").desc()]
+        counted = (
             LedgerEntry.objects.inflows()
             .standing()
             .filter(
@@ -100,11 +103,15 @@ class StockBalanceQuerySet(models.QuerySet):
             )
             .annotate(
                 since=in_stock_since(),
-                running_in=Window(Sum("quantity_t"), order_by=[in_stock_since().asc(), F("id").asc()]),
+                newer_in=Window(Sum("quantity_t"), order_by=newest_first, frame=RowRange(start=None, end=0)),
             )
         )
-        # Filtering on the window makes Django compute it over all the key's inflows first (in a subquery).
-        oldest = running.filter(running_in__gt=OuterRef("total_out_t")).order_by("since", "id").values("since")[:1]
+        # Filtering on the window makes Django compute it in a subquery first, in the index's order.
+        oldest = (
+            counted.filter(newer_in__gte=OuterRef("total_in_t") - OuterRef("total_out_t"))
+            .order_by(*newest_first)
+            .values("since")[:1]
+        )
         return self.annotate(
             oldest_on_hand_at=Case(When(quantity_t__gt=0, then=Subquery(oldest)), default=None),
         )

@@ -1,5 +1,7 @@
 """The ledger: entries move the stock of their facility; withdrawals beyond stock are refused."""
 
+import contextlib
+import random
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +14,7 @@ from tests import factories as f
 from tests.transfers.factories import generate, stock
 from transfers import services
 from transfers.models import LedgerEntry, StockBalance
+from transfers.services.ledger import reverse_ledger_entry
 from wasteparks.errors import NotPermitted, RuleViolation
 
 
@@ -159,6 +162,42 @@ class TestStockAge:
         assert abs(oldest() - (now - timedelta(hours=24))) < timedelta(minutes=1)
         dispose(Decimal("5"))
         assert oldest() is None
+
+    def test_the_age_is_the_first_on_hand_batchs_whatever_the_order_entries_and_reversals_came_in(
+        self, preparer_x, x_store
+    ):
+        """Read newest first (with_oldest_on_hand), the age is that of the oldest batch the FIFO walk from
+        the oldest inflow leaves on hand (batches_on_hand), after every step of a clerk's muddled month:
+        back-dated generations, disposals, inflows booked twice and reversed."""
+        pick = random.Random(20261201)
+        inflows = []
+        for _ in range(40):
+            balance = StockBalance.objects.filter(facility=x_store).first()
+            roll = pick.random()
+            if balance is None or balance.quantity_t == 0 or roll < 0.5:
+                inflows.append(
+                    generate(
+                        actor=preparer_x,
+                        facility=x_store,
+                        code="900-249-08",
+                        quantity=str(pick.randint(1, 9)),
+                        hours_ago=pick.randint(0, 3000),
+                    )  # fmt: skip
+                )
+            elif roll < 0.8:
+                taken = min(balance.quantity_t, Decimal(pick.randint(1, 6)))
+                record(preparer_x, x_store, "disposed_in_house", taken, method=f.method("D10"))
+            else:
+                with contextlib.suppress(RuleViolation):  # not when the stock would go below zero
+                    reverse_ledger_entry(entry=inflows.pop(pick.randrange(len(inflows))), actor=preparer_x,
+                                                  reason="booked twice")  # fmt: skip
+            row = StockBalance.objects.with_oldest_on_hand().get(facility=x_store)
+            batches = LedgerEntry.objects.batches_on_hand(
+                enterprise_id=row.enterprise_id, facility_id=x_store.pk, waste_code_id=row.waste_code_id,
+                total_out_t=row.total_out_t,
+            )  # fmt: skip
+            assert row.oldest_on_hand_at == (batches[0][0] if batches else None)
+        assert LedgerEntry.objects.filter(reverses__isnull=False).exists()
 
     def test_ages_of_a_whole_list_come_in_one_query(self, preparer_x, x_store, enterprise_x, django_assert_num_queries):
         for index in range(5):
