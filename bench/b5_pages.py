@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = tuple(name.strip() for name in args.pages.split(",") if name.strip())
     result = run(args.database_url, users=args.users, requests_per_page=args.requests, workers=args.workers,
                  pages=pages)  # fmt: skip
-    print(f"load average: {common.load_average()}")
+    print(f"load average: {common.load_average()}; CPU speed: {common.cpu_speed()}")
     result.print()
     return result.exit_code(goals=not args.no_goals)
 

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                         values[("B2 1,000 changed manifests, s", small)].append(number(value))
                     elif label.startswith("large ("):
                         values[("B2 1,000 changed manifests, s", large)].append(number(value))
-    print(f"\nGrowth curve: median of {args.rounds} rounds (lowest–highest); load average {common.load_average()}\n")
+    print(f"\nGrowth curve: median of {args.rounds} rounds (lowest–highest); load average {common.load_average()}; "
+          f"CPU speed {common.cpu_speed()}\n")  # fmt: skip
     print("| figure | " + " | ".join(f"scale {scale}" for scale, _ in scales) + " |")
     print("| --- | " + " | ".join("---:" for _ in scales) + " |")
     for _, _, _, name in FIGURES:
