@@ -85,8 +85,9 @@ class StockBalanceQuerySet(models.QuerySet):
         Outflows consume the earliest inflows first (by the time their tonnes came into stock, then id), so
         the tonnes on hand are the newest ones: the oldest of them is in the first inflow, counting from the
         newest, at which the inflows counted reach what is on hand (the balance's total in less its total
-        out). Read newest first from the index `ledger_inflows_newest_first`, a key costs the inflows still
-        on hand, not its whole history; a window function keeps the count, so the whole list is one query.
+        out). A window function keeps the count, so the whole list is one query, over the partial index of
+        standing inflows `ledger_inflows_newest_first` (PostgreSQL still reads a key's whole history and
+        sorts it: it estimates a key at a row or two per year, bench/RESULTS.md, fourth round).
         A tonne moved in from another store counts from when it first came into stock, not from the move
         (the storage clock does not restart), and a reversed inflow never held any tonne.
         """
