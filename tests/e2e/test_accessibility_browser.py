@@ -50,7 +50,10 @@ def switch_language(session) -> str:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():  # on a phone the switch sits in the folded menu
         toggler.click()
-    page.click("[data-testid=language-switch]")
+    # The switch posts a form; wait for the page it leads to, not for the current one to be idle (on a
+    # slow machine the click returned before the navigation began, and the old page's language was read).
+    with page.expect_navigation():
+        page.click("[data-testid=language-switch]")
     settle(session)
     return page.evaluate("() => document.documentElement.lang")
 

@@ -30,11 +30,13 @@ def test_the_language_switch_turns_the_page_english_and_back(browse, officer_a, 
     officer.log_in("officer_a")
     assert officer.page.locator("html").get_attribute("lang") == "zh-hans"
     assert "企业" in officer.page.inner_text("nav")
-    officer.page.click("[data-testid=language-switch]")
+    with officer.page.expect_navigation():  # the switch posts a form: wait for the page it leads to
+        officer.page.click("[data-testid=language-switch]")
     officer.page.wait_for_load_state("networkidle")
     assert officer.page.locator("html").get_attribute("lang") == "en"
     assert "Enterprises" in officer.page.inner_text("nav")
-    officer.page.click("[data-testid=language-switch]")
+    with officer.page.expect_navigation():  # the switch posts a form: wait for the page it leads to
+        officer.page.click("[data-testid=language-switch]")
     officer.page.wait_for_load_state("networkidle")
     assert officer.page.locator("html").get_attribute("lang") == "zh-hans"
     assert officer.console_errors == []
