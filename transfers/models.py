@@ -138,8 +138,8 @@ class LedgerEntry(Timestamped):
         indexes = [
             *Timestamped.Meta.indexes,
             models.Index(fields=["enterprise", "facility", "waste_code", "occurred_at"], name="ledger_stock_key"),
-            # A stock key's standing inflows newest first in the FIFO order (`with_oldest_on_hand` reads only
-            # as many as are still on hand, however long the key's history).
+            # A stock key's standing inflows newest first in the FIFO order, which `with_oldest_on_hand`
+            # counts (only the inflows, not every entry of the key).
             models.Index(
                 F("enterprise"),
                 F("facility"),

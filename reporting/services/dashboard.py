@@ -301,12 +301,18 @@ def flows(subject: Subject, *, window: Period) -> dict:
 def carbon(subject: Subject, *, window: Period) -> dict:
     """CO2e avoided by the subject's utilization and emitted by its transport over the window, by the current
     factor edition (docs/carbon.md), with `as_of` (at most every DASHBOARD_AGGREGATES_CACHE_SECONDS)."""
+    return cached_carbon(f"dashboard-carbon:{subject.key}", subject.enterprises().values("pk"), window)
+
+
+def cached_carbon(key: str, enterprise_ids, period: Period) -> dict:
+    """`carbon_of` the enterprises over the period as {"figures", "as_of"}, read at most every
+    DASHBOARD_AGGREGATES_CACHE_SECONDS for this key and period (the dashboard's, an enterprise page's)."""
 
     def read() -> dict:
-        figures: SubjectCarbon = carbon_of(enterprise_ids=subject.enterprises().values("pk"), period=window)
+        figures: SubjectCarbon = carbon_of(enterprise_ids=enterprise_ids, period=period)
         return {"figures": figures, "as_of": timezone.now()}
 
-    return cached_aggregate(f"dashboard-carbon:{subject.key}:{window.first_index}", read)
+    return cached_aggregate(f"{key}:{period.first_index}", read)
 
 
 def read_flows(subject: Subject, *, window: Period) -> dict:

@@ -25,12 +25,11 @@ from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
 from wasteparks.periods import Period
 
-from ..carbon.figures import carbon_of
 from ..models.inspections import Inspection
 from ..models.reports import MonthlyReport
 from ..models.thresholds import ThresholdKey
 from ..models.warnings import Warning
-from ..services.dashboard import cached_aggregate
+from ..services.dashboard import cached_carbon
 from ..warnings.thresholds import thresholds_for
 
 RECENT_MANIFESTS = 10
@@ -76,15 +75,6 @@ def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int)
             oldest is not None and balance.waste_code.waste_class == WasteClass.HAZARDOUS and oldest < notice_from
         )
     return balances
-
-
-def _carbon_this_month(enterprise: Enterprise) -> dict:
-    period = Period.containing()
-
-    def read() -> dict:
-        return {"figures": carbon_of(enterprise_ids=[enterprise.pk], period=period), "as_of": timezone.now()}
-
-    return cached_aggregate(f"enterprise-carbon:{enterprise.pk}:{period.first_index}", read)
 
 
 @login_required
@@ -149,7 +139,9 @@ def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             "inspection_links": scope.is_officer or scope.everything,
             # CO2e avoided by its utilization and emitted by its transport this month (docs/carbon.md), read
             # at most every DASHBOARD_AGGREGATES_CACHE_SECONDS as the dashboard's are, with when.
-            "carbon": (carbon := _carbon_this_month(enterprise))["figures"],
+            "carbon": (
+                carbon := cached_carbon(f"enterprise-carbon:{enterprise.pk}", [enterprise.pk], Period.containing())
+            )["figures"],
             "carbon_as_of": carbon["as_of"],
             "carbon_period": Period.containing(),
         },

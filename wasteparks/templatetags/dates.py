@@ -24,4 +24,4 @@ def ymd(value) -> str:
 def ymd_hm(value) -> str:
     if not isinstance(value, datetime):
         return ""  # a date has no time of day: Django's filter writes nothing for it too
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+    return f"{ymd(value)} {value.hour:02d}:{value.minute:02d}"
