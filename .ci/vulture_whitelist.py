@@ -286,6 +286,8 @@ _.CREATE_FUNCTION_SQL  # wasteparks/partitions.py: wasteparks/migrations/0011_ti
 _.DROP_FUNCTION_SQL
 _.months_from  # reporting/partitions.py: bench/b7_telemetry.py makes its readings' months with it
 _.partition_by_time  # wasteparks/partitioning.py: called by migrations, which the scan leaves out
+_.keep_manifest_parks  # transfers/manifest_parks.py: the same (transfers 0013)
+_.ManifestPark  # transfers/models.py: written by triggers, read by name through Manifest's `park_links`
 _.references
 _.id_runs  # wasteparks/models.py: wasteparks/audit.py reads it by name (values_list)
 _.last_at  # reporting/models/telemetry.py: read by name in reporting/querysets/devices.py

@@ -48,6 +48,14 @@ class Scope:
     def is_officer(self) -> bool:
         return bool(self.province_codes or self.park_ids)
 
+    @property
+    def sole_park_id(self) -> int | None:
+        """The park, when this scope is an officer's of one park and of nothing else (no province, no
+        enterprise of their own): a park's rows can then be read through what links them to it."""
+        if self.everything or self.province_codes or self.enterprise_roles or len(self.park_ids) != 1:
+            return None
+        return next(iter(self.park_ids))
+
     def roles_on(self, enterprise_id: int) -> frozenset[str]:
         return self.enterprise_roles.get(enterprise_id, frozenset())
 

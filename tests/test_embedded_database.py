@@ -55,6 +55,12 @@ def test_a_developer_migrating_the_embedded_database_gets_every_synced_table_sta
     assert unstamped == []
     # Names copied from another table follow it (the manifest's party names, the report's enterprise).
     assert {"wasteparks_follow_transfers_manifest", "wasteparks_follow_reporting_monthlyreport"} <= triggers
+    # A manifest's park links follow its parties and their parks (transfers/manifest_parks.py).
+    assert {
+        "wasteparks_manifest_parks_insert",
+        "wasteparks_manifest_parks_update",
+        "wasteparks_enterprise_moved",
+    } <= triggers
     # Append-only records stay append-only after their tables were rebuilt.
     assert "wasteparks_append_only_update_transfers_manifestevent" in triggers
 

@@ -374,6 +374,26 @@ class Acceptance(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class ManifestPark(models.Model):
+    """A park among a manifest's parties: one row per park of its consignor, carrier and receiver, with
+    the manifest's creation time. Written by the database alone (transfers/manifest_parks.py), on every
+    insert of a manifest, change of its parties and move of an enterprise to another park, so no write
+    path can forget it. A park officer's manifests are read through it, newest first from one index,
+    instead of by scanning the province's newest manifests for their park's (bench/RESULTS.md, B5)."""
+
+    # Both looked up through the indexes below, which lead with them.
+    manifest = models.ForeignKey(Manifest, models.CASCADE, related_name="park_links", db_index=False)
+    park = models.ForeignKey("registry.Park", models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["manifest", "park"], name="manifest_park_once")]
+        indexes = [models.Index(fields=["park", "created_at", "manifest"], name="manifest_parks_newest_first")]
+
+    def __str__(self) -> str:
+        return f"{self.manifest_id} @ park {self.park_id}"
+
+
 class ManifestLine(models.Model):
     """One waste code on a manifest: declared by the consignor, weighed and accepted by the receiver,
     then utilized or disposed of with a method."""

@@ -8,6 +8,8 @@ aborts the statement. Migrations import this module, so its output for a table m
 
 from django.db import migrations
 
+from .vendor_sql import run_sql_per_vendor
+
 
 def _statements(table: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     forward = {
@@ -28,15 +30,7 @@ def _statements(table: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]
     return forward, reverse
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor) -> None:
-        for statement in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 def append_only(table: str) -> migrations.RunPython:
     """The operation that makes `table` append-only (and, reversed, ordinary again)."""
     forward, reverse = _statements(table)
-    return migrations.RunPython(_run(forward), _run(reverse))
+    return run_sql_per_vendor(forward, reverse)

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.db.models.expressions import Col
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ def sort_by_request(
     if key not in options:
         sort, key = default, default.removeprefix("-")
     descending = sort.startswith("-")
-    ordering = [_ordered(queryset.model, name, descending) for name in options[key]]
+    ordering = [_ordered(queryset, name, descending) for name in options[key]]
     tiebreak = then or ("-pk" if descending else "pk",)
     return queryset.order_by(*ordering, *tiebreak), sort
 
@@ -98,23 +99,32 @@ class BoundedPaginator(Paginator):
         return self.counted > self.horizon
 
 
-def _ordered(model, path: str, descending: bool):
+def _ordered(queryset: QuerySet, path: str, descending: bool):
     """Order by `path`, empty values last. NULLS LAST is only written where a value can be null: on a
     column that cannot, it would stop PostgreSQL from reading the rows in order from an index."""
-    nullable = False
-    for name in path.split("__"):
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:  # an annotation: it may be null
-            nullable = True
-            break
-        nullable = nullable or field.null
-        if field.is_relation:
-            model = field.related_model
     column = F(path)
+    nullable = _nullable(queryset, path)
     if descending:
         return column.desc(nulls_last=True) if nullable else column.desc()
     return column.asc(nulls_last=True) if nullable else column.asc()
+
+
+def _nullable(queryset: QuerySet, path: str) -> bool:
+    """Whether `path` can be null: a field path if any field on it can, an alias of a column if the column
+    can; any other annotation may be."""
+    annotation = queryset.query.annotations.get(path)
+    if annotation is not None:
+        return not isinstance(annotation, Col) or annotation.target.null
+    model, nullable = queryset.model, False
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        nullable = nullable or field.null
+        if field.is_relation:
+            model = field.related_model
+    return nullable
 
 
 def page_of(request: HttpRequest, rows, size: int | None = None, *, then: Callable[[list], None] | None = None) -> Page:

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from . import partitions
 from .partitions import TimePartitioned
+from .vendor_sql import run_sql_per_vendor
 
 # The comment that marks a key given the partition column by the conversion.
 WIDENED = "wasteparks: the partition column added to this key"
@@ -277,12 +278,4 @@ def references(
         "postgresql": [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"],
         "sqlite": [f"DROP TRIGGER IF EXISTS {name}_{operation}" for operation in ("insert", "update")],
     }
-
-    def run(statements: dict[str, list[str]]):
-        def execute(apps, schema_editor) -> None:
-            for statement in statements.get(schema_editor.connection.vendor, []):
-                schema_editor.execute(statement, params=None)
-
-        return execute
-
-    return migrations.RunPython(run(forward), run(reverse))
+    return run_sql_per_vendor(forward, reverse)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from django.db import connections, migrations
 from django.db.models import Q
 
+from .vendor_sql import run_sql_per_vendor
+
 SQLITE_CLOCK = "wasteparks_syncclock"
 # ASCII digits only: int() alone would also read full-width and other scripts' digits.
 _SNAPSHOT_TEXT = re.compile(r"[0-9]{1,20}:[0-9]{1,20}:(?:[0-9]{1,20}(?:,[0-9]{1,20})*)?")
@@ -229,14 +231,6 @@ def _statements(
     return forward, reverse
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor) -> None:
-        for statement in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 def track_changes(
     table: str, *, collection: str | None, park: str | None = None, enterprise: str | None = None
 ) -> migrations.RunPython:
@@ -245,11 +239,11 @@ def track_changes(
     the columns that scope a tombstone to the readers of the deleted row (None: the table has none; such
     tombstones are for province-wide readers). `collection=None` stamps versions only."""
     forward, reverse = _statements(table, collection, park, enterprise)
-    return migrations.RunPython(_run(forward), _run(reverse))
+    return run_sql_per_vendor(forward, reverse)
 
 
 def create_functions() -> migrations.RunPython:
-    return migrations.RunPython(_run(FUNCTIONS_SQL), _run(FUNCTIONS_REVERSE_SQL))
+    return run_sql_per_vendor(FUNCTIONS_SQL, FUNCTIONS_REVERSE_SQL)
 
 
 def follow(source: str, columns: tuple[str, ...], *, target: str, via: tuple[str, ...]) -> migrations.RunPython:
@@ -275,4 +269,4 @@ def follow(source: str, columns: tuple[str, ...], *, target: str, via: tuple[str
         "postgresql": [f"DROP TRIGGER IF EXISTS {name} ON {source}"],
         "sqlite": [f"DROP TRIGGER IF EXISTS {name}"],
     }
-    return migrations.RunPython(_run(forward), _run(reverse))
+    return run_sql_per_vendor(forward, reverse)

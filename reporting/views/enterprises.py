@@ -10,7 +10,7 @@ with its app, this page only shows what the rules say. The officers' decisions a
 from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
@@ -20,6 +20,7 @@ from registry.forms import DecisionForm
 from registry.models import Enterprise, PermitLine, WasteClass
 from registry.rules import ENTERPRISE_FLOW, OFFICER, EnterpriseAction
 from registry.tenancy import scope_of
+from transfers import stock_ages
 from transfers.models import Manifest, StockBalance
 from wasteparks.db_router import reads_from_replica
 from wasteparks.pages import SignedInRequest
@@ -56,18 +57,17 @@ def _decisions(enterprise: Enterprise) -> list[dict[str, str]]:
 
 
 def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int) -> list[StockBalance]:
-    """Stock on hand with the age of its oldest tonne (FIFO), oldest first; one query.
+    """Stock on hand with the age of its oldest tonne (FIFO), oldest first; the ages of balances unchanged
+    since they were last read come from the cache (transfers/stock_ages.py).
 
     Hazardous stock older than `notice_days` is marked too old, as the storage warning marks it.
     """
     notice_from = now - timedelta(days=notice_days)
     balances = list(
-        StockBalance.objects.filter(enterprise=enterprise)
-        .on_hand()
-        .select_related("facility", "waste_code")
-        .with_oldest_on_hand()
-        .order_by(F("oldest_on_hand_at").asc(nulls_last=True), "pk")
+        StockBalance.objects.filter(enterprise=enterprise).on_hand().select_related("facility", "waste_code")
     )
+    stock_ages.with_oldest_on_hand(balances)
+    balances.sort(key=lambda balance: (balance.oldest_on_hand_at is None, balance.oldest_on_hand_at or now, balance.pk))
     for balance in balances:
         oldest = balance.oldest_on_hand_at
         balance.age_days = None if oldest is None else (now - oldest).days
@@ -80,7 +80,9 @@ def _stock_with_ages(enterprise: Enterprise, *, now: datetime, notice_days: int)
 @login_required
 @reads_from_replica
 def enterprise_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user).select_related("park__division"), pk=pk)
+    enterprise = get_object_or_404(
+        Enterprise.objects.visible_to(request.user).select_related("park__division", "verified_by"), pk=pk
+    )
     history = (
         enterprise.history.select_related("history_user")
         .only("history_date", "history_user", "status", "history_change_reason")

@@ -2,6 +2,8 @@
 numbers that cannot break a page, and an order an index can serve."""
 
 import pytest
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -61,17 +63,25 @@ def test_the_count_reads_no_further_than_the_horizon(client, officer_a, seven_dr
     assert len(counts) == 1 and "LIMIT 5" in counts[0]
 
 
-def _order_by(sort: str) -> str:
+def _order_by(sort: str, manifests=None) -> str:
+    """The ORDER BY of the list's rows (`listed_at` as ManifestQuerySet.visible_to sets it)."""
     request = RequestFactory().get("/", {"sort": sort})
-    manifests, _ = sort_by_request(Manifest.objects.all(), request, MANIFEST_SORTS, "-created_at")
-    return str(manifests.query).split("ORDER BY")[1]
+    rows = Manifest.objects.alias(listed_at=F("created_at")) if manifests is None else manifests
+    ordered, _ = sort_by_request(rows, request, MANIFEST_SORTS, "-created_at")
+    return str(ordered.query).split("ORDER BY")[1]
 
 
 def test_nulls_last_only_where_the_column_can_be_null():
-    # created_at is never null: a plain DESC lets PostgreSQL read the newest from its index.
+    # created_at is never null: a plain DESC lets PostgreSQL read the newest from its index, the
+    # manifests' own or (a park officer's) their park links'.
     assert "NULLS" not in _order_by("-created_at")
+    through_links = Manifest.objects.filter(park_links__park_id=1).alias(listed_at=F("park_links__created_at"))
+    assert "NULLS" not in _order_by("-created_at", through_links)
     assert "NULLS" not in _order_by("consignor")
     assert "NULLS LAST" in _order_by("-submitted_at") and "NULLS LAST" in _order_by("submitted_at")
+    # Any other annotation may be null.
+    either = Manifest.objects.alias(listed_at=Coalesce("submitted_at", "created_at"))
+    assert "NULLS LAST" in _order_by("-created_at", either)
 
 
 def test_drafts_without_a_submission_time_sort_last_either_way(

@@ -101,7 +101,8 @@ MANIFEST_SORTS = {
     "receiver": ["receiver__name"],
     "planned_date": ["planned_date"],
     "submitted_at": ["submitted_at"],
-    "created_at": ["created_at"],
+    # The creation time where the viewer's newest are read first (ManifestQuerySet.visible_to).
+    "created_at": ["listed_at"],
 }
 
 

@@ -15,6 +15,8 @@ with it). Triggers are created on PostgreSQL and on SQLite (the embedded default
 
 from django.db import migrations
 
+from wasteparks.vendor_sql import run_sql_per_vendor
+
 APPEND_ONLY = [
     "transfers_manifestevent",
     "transfers_revisiondecision",
@@ -143,14 +145,6 @@ SQLITE_REVERSE = [
 ]
 
 
-def _run(statements_by_vendor: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("wasteparks", "0001_outbox"),
@@ -160,8 +154,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(
-            _run({"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD}),
-            _run({"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_sql_per_vendor(
+            {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD},
+            {"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]
