@@ -229,7 +229,8 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
     missing: list[dict] = []
     for period in periods_being_filed(today):
         deadline = filing_deadline(period)
-        report = ReportKind(period.length).label
+        duty = {"period": str(period), "report": ReportKind(period.length).label, "deadline": deadline,
+                "deadline_passed": today > deadline}  # fmt: skip
         owed = (
             _must_report(subject.enterprises(), period)
             .order_by("name")
@@ -243,19 +244,10 @@ def compliance(subject: Subject, *, now: datetime | None = None) -> dict:
             if was_filed and not was_late:
                 on_time += 1
                 continue
-            row = {"pk": pk, "name": name, "filed": was_filed, "filed_late": was_late, "period": str(period),
-                   "report": report, "deadline": deadline, "deadline_passed": today > deadline}  # fmt: skip
-            (late if was_late else missing).append(row)
-        duties.append(
-            {
-                "period": str(period),
-                "report": report,
-                "deadline": deadline,
-                "deadline_passed": today > deadline,
-                "due": due,
-                "filed": filed,
-            }
-        )
+            (late if was_late else missing).append(
+                {"pk": pk, "name": name, "filed": was_filed, "filed_late": was_late, **duty}
+            )
+        duties.append({**duty, "due": due, "filed": filed})
     missing_shown = missing[:COMPLIANCE_LISTED]
     late_shown = late[: COMPLIANCE_LISTED - len(missing_shown)]
     monthly = duties[0]
