@@ -20,6 +20,9 @@ import time
 
 from bench import common
 
+# A deployment's workers share one cache (docker-compose.yml: Redis); the pages' cached figures and stock
+# ages are read by every worker from there.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
 PAGES = {
     "park dashboard": "/reporting/",
     "manifest list": "/transfers/manifests/",
@@ -82,18 +85,33 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
+def emptied_cache(cache_url: str) -> dict[str, str]:
+    """The environment for a cache shared by the workers at `cache_url` (a Redis database, emptied first so
+    every run starts cold), or none: each worker's own in-process cache."""
+    if not cache_url:
+        return {}
+    import redis
+
+    try:
+        redis.Redis.from_url(cache_url).flushdb()
+    except redis.RedisError as error:
+        raise SystemExit(f"B5 needs the shared cache at {cache_url} (--cache-url '' for in-process ones): {error}")
+    return {"REDIS_URL": cache_url}
+
+
 def run(url: str, *, users: int = 10, requests_per_page: int = 200, workers: int = 4,
-        pages: tuple[str, ...] = tuple(PAGES)) -> common.Result:  # fmt: skip
+        pages: tuple[str, ...] = tuple(PAGES), cache_url: str = DEFAULT_CACHE_URL) -> common.Result:  # fmt: skip
     common.setup_django(url)
     keys, cookie, park_id, enterprises = officer_sessions(users)
     result = common.Result(
         "B5 pages",
         f"{common.count(url, 'transfers_manifest'):,} manifests; park {park_id}; {users} users, "
-        f"{requests_per_page} requests per page, {workers} gunicorn workers",
+        f"{requests_per_page} requests per page, {workers} gunicorn workers, "
+        f"{'a shared Redis cache' if cache_url else 'an in-process cache per worker'}",
     )
     times: dict[str, list[float]] = {page: [] for page in pages}
     errors: list[str] = []
-    with common.gunicorn(url, workers=workers) as server:
+    with common.gunicorn(url, workers=workers, extra_env=emptied_cache(cache_url)) as server:
         # Warm-up, untimed: each page a few times (imports, connections, template caches in every worker).
         warm = {page: [] for page in pages}
         user_loop(server.base, cookie, keys[0], [p for p in pages for _ in range(workers * 2)], enterprises, warm,
@@ -140,10 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated subset of: " + ", ".join(PAGES))
     parser.add_argument("--no-goals", action="store_true", help="exit 0 when the checks pass, whatever the timings")
+    parser.add_argument(
+        "--cache-url",
+        default=DEFAULT_CACHE_URL,
+        help="the workers' shared cache, a Redis database emptied before the run, as a deployment has one; "
+        "'' for an in-process cache per worker",
+    )
     args = parser.parse_args(argv)
     pages = tuple(name.strip() for name in args.pages.split(",") if name.strip())
     result = run(args.database_url, users=args.users, requests_per_page=args.requests, workers=args.workers,
-                 pages=pages)  # fmt: skip
+                 pages=pages, cache_url=args.cache_url)  # fmt: skip
     print(f"load average: {common.load_average()}; CPU speed: {common.cpu_speed()}")
     result.print()
     return result.exit_code(goals=not args.no_goals)

@@ -167,16 +167,18 @@ def gunicorn(
     settings_module: str = "wasteparks.settings",
     timeout: int = 300,
     start_timeout: float = 60.0,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Serve the project with gunicorn on 127.0.0.1 (a free port) for the duration of the block.
 
-    The worker timeout bounds any single request; the server is always stopped on exit.
+    The worker timeout bounds any single request; the server is always stopped on exit. `extra_env` adds
+    to the production-like environment (`django_env`), e.g. REDIS_URL for a shared cache.
     """
     port = free_port()
     log_dir = ROOT / "bench" / "data"
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"gunicorn-{port}.log"
-    env = django_env(database_url, DJANGO_SETTINGS_MODULE=settings_module, DB_CONN_MAX_AGE="600")
+    env = django_env(database_url, DJANGO_SETTINGS_MODULE=settings_module, DB_CONN_MAX_AGE="600", **(extra_env or {}))
     command = [
         PYTHON,
         "-m",
