@@ -53,6 +53,8 @@ def test_starts_without_secret_key_in_debug_mode():
         ({"DEBUG": "1", "API_RATE_ANON": "0/minute"}, "API_RATE_ANON='0/minute' is not a rate"),
         ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL='loud' is not a level"),
         ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "wasteparks.example.cn"}, "needs its scheme"),
+        # A deployment still setting the earlier name would otherwise get the default without a word.
+        ({"DEBUG": "1", "DASHBOARD_FLOWS_CACHE_SECONDS": "60"}, "renamed DASHBOARD_AGGREGATES_CACHE_SECONDS"),
     ],
 )
 def test_bad_values_fail_loudly(env, message):

@@ -553,6 +553,12 @@ REPORT_DEADLINE_DAY = env_int("REPORT_DEADLINE_DAY", 15, minimum=1, maximum=28)
 # manifests and the ledger at most this often per park or province (seconds; 0 = on every view): a
 # province's year of rows is too many to aggregate per view.
 DASHBOARD_AGGREGATES_CACHE_SECONDS = env_int("DASHBOARD_AGGREGATES_CACHE_SECONDS", 300, minimum=0)
+if "DASHBOARD_FLOWS_CACHE_SECONDS" in os.environ:
+    # The setting's earlier name, when it covered the flows alone: refused rather than silently ignored.
+    raise ImproperlyConfigured(
+        "DASHBOARD_FLOWS_CACHE_SECONDS was renamed DASHBOARD_AGGREGATES_CACHE_SECONDS (it covers the CO2e figures "
+        "too); set that instead."
+    )
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 2, minimum=1))
 # /healthz reports background work as degraded when the last worker heartbeat (every 30 s) or the oldest
 # unsent outbox message (the relay publishes within seconds, beat within 30 s) is older than these.
