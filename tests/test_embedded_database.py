@@ -1,7 +1,9 @@
-"""The embedded default (SQLite): every trigger its migrations make survives table rebuilds, and its float
-sums keep the stock check."""
+"""The embedded default (SQLite): every trigger its migrations make survives table rebuilds, its float
+sums keep the stock check, and its triggers keep a manifest's park links."""
 
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -12,14 +14,11 @@ from django.conf import settings
 
 from wasteparks.models import Timestamped
 
+EMBEDDED_ENV = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "wasteparks.settings", "DEBUG": "1"}
+
 
 def migrate_fresh_sqlite(path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "wasteparks.settings",
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{path}",
-    }
+    env = {**EMBEDDED_ENV, "DATABASE_URL": f"sqlite:///{path}"}
     result = subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
         cwd=settings.BASE_DIR,
@@ -84,3 +83,50 @@ def test_a_clerk_booking_tenths_into_the_embedded_database_keeps_a_balanced_stoc
             )
         with pytest.raises(sqlite3.IntegrityError, match="stock_is_in_minus_out"):
             connection.execute("UPDATE transfers_stockbalance SET quantity_t = quantity_t + 0.0001")
+
+
+LINKS_ON_SQLITE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.utils import timezone
+from registry.catalogue import load_catalogue
+from registry.models import Enterprise
+from tests import factories as f
+from transfers.models import Manifest, ManifestPark
+
+load_catalogue(settings.REFERENCE_DIR)
+park_a, park_b = f.ParkFactory(), f.ParkFactory()
+consignor, carrier = f.EnterpriseFactory(park=park_a), f.EnterpriseFactory(park=park_a, is_carrier=True)
+receiver = f.EnterpriseFactory(park=park_a, is_receiver=True)
+manifest = Manifest.objects.create(waste_class="hazardous", consignor=consignor, carrier=carrier, receiver=receiver,
+    planned_date=timezone.localdate(), purpose="utilization", created_by=f.UserFactory())
+seen = lambda: sorted(ManifestPark.objects.values_list("park_id", flat=True))
+steps = [seen()]
+Enterprise.objects.filter(pk=carrier.pk).update(park=park_b)
+steps.append(seen())
+Manifest.objects.filter(pk=manifest.pk).update(carrier=consignor)
+steps.append(seen())
+print(json.dumps({"steps": steps, "a": park_a.pk, "b": park_b.pk}))
+"""
+
+
+def test_a_manifest_on_the_embedded_database_keeps_its_park_links(embedded, tmp_path):
+    """The same triggers on SQLite (transfers/manifest_parks.py): a new manifest is linked to its park once,
+    its carrier's move to park B adds B, and a carrier from park A again drops it."""
+    path = tmp_path / "links.sqlite3"
+    shutil.copy(embedded, path)
+    env = {**EMBEDDED_ENV, "DATABASE_URL": f"sqlite:///{path}"}
+    result = subprocess.run(
+        [sys.executable, "-c", LINKS_ON_SQLITE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    a, b = seen["a"], seen["b"]
+    assert seen["steps"] == [[a], sorted([a, b]), [a]]

@@ -381,13 +381,14 @@ class ManifestPark(models.Model):
     path can forget it. A park officer's manifests are read through it, newest first from one index,
     instead of by scanning the province's newest manifests for their park's (bench/RESULTS.md, B5)."""
 
-    # Both looked up through the indexes below, which lead with them.
+    # A manifest is linked to a park once; no id of its own (2.5 million rows at a province's scale).
+    pk = models.CompositePrimaryKey("manifest", "park")
+    # Both looked up through the indexes that lead with them: the primary key, and the one below.
     manifest = models.ForeignKey(Manifest, models.CASCADE, related_name="park_links", db_index=False)
     park = models.ForeignKey("registry.Park", models.CASCADE, related_name="+", db_index=False)
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["manifest", "park"], name="manifest_park_once")]
         indexes = [models.Index(fields=["park", "created_at", "manifest"], name="manifest_parks_newest_first")]
 
     def __str__(self) -> str:

@@ -18,7 +18,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="ManifestPark",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "manifest", "park", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
                 ("created_at", models.DateTimeField()),
                 (
                     "manifest",
@@ -41,7 +46,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [models.Index(fields=["park", "created_at", "manifest"], name="manifest_parks_newest_first")],
-                "constraints": [models.UniqueConstraint(fields=("manifest", "park"), name="manifest_park_once")],
             },
         ),
         keep_manifest_parks(),
