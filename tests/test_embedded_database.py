@@ -17,17 +17,22 @@ from wasteparks.models import Timestamped
 EMBEDDED_ENV = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "wasteparks.settings", "DEBUG": "1"}
 
 
-def migrate_fresh_sqlite(path) -> None:
-    env = {**EMBEDDED_ENV, "DATABASE_URL": f"sqlite:///{path}"}
+def run_on_sqlite(path, *arguments: str) -> str:
+    """Python with `arguments` against the SQLite file at `path`, as the embedded default runs; its output."""
     result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
+        [sys.executable, *arguments],
         cwd=settings.BASE_DIR,
-        env=env,
+        env={**EMBEDDED_ENV, "DATABASE_URL": f"sqlite:///{path}"},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def migrate_fresh_sqlite(path) -> None:
+    run_on_sqlite(path, "manage.py", "migrate", "-v0")
 
 
 @pytest.fixture(scope="module")
@@ -117,16 +122,6 @@ def test_a_manifest_on_the_embedded_database_keeps_its_park_links(embedded, tmp_
     its carrier's move to park B adds B, and a carrier from park A again drops it."""
     path = tmp_path / "links.sqlite3"
     shutil.copy(embedded, path)
-    env = {**EMBEDDED_ENV, "DATABASE_URL": f"sqlite:///{path}"}
-    result = subprocess.run(
-        [sys.executable, "-c", LINKS_ON_SQLITE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = json.loads(run_on_sqlite(path, "-c", LINKS_ON_SQLITE).strip().splitlines()[-1])
     a, b = seen["a"], seen["b"]
     assert seen["steps"] == [[a], sorted([a, b]), [a]]
