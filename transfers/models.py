@@ -378,8 +378,9 @@ class ManifestPark(models.Model):
     """A park among a manifest's parties: one row per park of its consignor, carrier and receiver, with
     the manifest's creation time. Written by the database alone (transfers/manifest_parks.py), on every
     insert of a manifest, change of its parties and move of an enterprise to another park, so no write
-    path can forget it. A park officer's manifests are read through it, newest first from one index,
-    instead of by scanning the province's newest manifests for their park's (bench/RESULTS.md, B5)."""
+    path can forget it. A park officer's manifest list is read through it (ManifestQuerySet.listed_for),
+    newest first from one index, instead of by scanning the province's newest manifests for their park's
+    (bench/RESULTS.md, B5)."""
 
     # A manifest is linked to a park once; no id of its own (2.5 million rows at a province's scale).
     pk = models.CompositePrimaryKey("manifest", "park")

@@ -141,19 +141,22 @@ class StockBalanceQuerySet(models.QuerySet):
 
 class ManifestQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Members of any of the three parties, and officers of any party's park.
-
-        `listed_at`, an alias, is the manifest's creation time, taken where the newest are read first: an
-        officer of one park reads that park's manifests through their park links (ManifestPark), newest
-        first from the links' index, instead of scanning the province's newest manifests for the park's."""
+        """Members of any of the three parties, and officers of any party's park."""
         scope = scope_of(user)
-        if (park_id := scope.sole_park_id) is not None:
-            return self.filter(park_links__park_id=park_id).alias(listed_at=F("park_links__created_at"))
         return self.filter(
             scope.q(park="consignor__park", enterprise="consignor")
             | scope.q(park="carrier__park", enterprise="carrier")
             | scope.q(park="receiver__park", enterprise="receiver")
-        ).alias(listed_at=F("created_at"))
+        )
+
+    def listed_for(self, user):
+        """The same rows as `visible_to(user)`, for a list read newest first: `listed_at`, an alias, is the
+        manifest's creation time, taken where the newest are read first. An officer of one park reads that
+        park's manifests through their park links (ManifestPark), newest first from the links' index,
+        instead of scanning the province's newest manifests for the park's."""
+        if (park_id := scope_of(user).sole_park_id) is not None:
+            return self.filter(park_links__park_id=park_id).alias(listed_at=F("park_links__created_at"))
+        return self.visible_to(user).alias(listed_at=F("created_at"))
 
     def involving(self, enterprise_id: int):
         return self.filter(Q(consignor_id=enterprise_id) | Q(carrier_id=enterprise_id) | Q(receiver_id=enterprise_id))

@@ -64,7 +64,7 @@ def test_the_count_reads_no_further_than_the_horizon(client, officer_a, seven_dr
 
 
 def _order_by(sort: str, manifests=None) -> str:
-    """The ORDER BY of the list's rows (`listed_at` as ManifestQuerySet.visible_to sets it)."""
+    """The ORDER BY of the list's rows (`listed_at` as ManifestQuerySet.listed_for sets it)."""
     request = RequestFactory().get("/", {"sort": sort})
     rows = Manifest.objects.alias(listed_at=F("created_at")) if manifests is None else manifests
     ordered, _ = sort_by_request(rows, request, MANIFEST_SORTS, "-created_at")

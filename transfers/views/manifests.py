@@ -101,13 +101,13 @@ MANIFEST_SORTS = {
     "receiver": ["receiver__name"],
     "planned_date": ["planned_date"],
     "submitted_at": ["submitted_at"],
-    # The creation time where the viewer's newest are read first (ManifestQuerySet.visible_to).
+    # The creation time where the viewer's newest are read first (ManifestQuerySet.listed_for).
     "created_at": ["listed_at"],
 }
 
 
 def _filtered_manifests(request: SignedInRequest, form: forms.ManifestFilterForm):
-    manifests = Manifest.objects.visible_to(request.user).select_related("consignor", "carrier", "receiver")
+    manifests = Manifest.objects.listed_for(request.user).select_related("consignor", "carrier", "receiver")
     form.is_valid()
     data = form.cleaned_data
     if query := data.get("q", "").strip():
